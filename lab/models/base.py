@@ -1,0 +1,40 @@
+"""What every table shares: UTC timestamps and value lists enforced by the database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import CheckConstraint, DateTime
+from sqlmodel import Field
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC."""
+    return datetime.now(UTC)
+
+
+def timestamp(**kwargs) -> datetime:
+    """Declare a timezone-aware timestamp column that defaults to now."""
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kwargs)
+
+
+def one_of(column: str, values: list[str], name: str) -> CheckConstraint:
+    """Constrain a text column to a fixed list of values, in the database itself."""
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=name)
+
+
+PROCESSES = ["acquisition", "onboarding", "development", "retention", "win-back",
+             "service", "product-co-creation", "voice-of-the-customer"]
+DESIGNS = ["holdout", "diff-in-diff", "baseline"]
+ANALYSES = ["sequential", "always-valid", "fixed"]
+KINDS = ["proportion", "mean", "rate"]
+ROLES = ["primary", "guardrail", "secondary"]
+DIRECTIONS = ["increase", "decrease"]
+ARMS = ["pilot", "control"]
+PHASES = ["before", "during"]
+STATUSES = ["draft", "running", "scaled_up", "revised", "withdrawn"]
+TERMINAL = ["scaled_up", "revised", "withdrawn"]
+OUTCOMES = ["scale_up", "revise", "withdraw", "continue"]
+NOTE_KINDS = ["customer-voice", "frontline-voice", "focus-group", "observation", "risk"]
+USER_ROLES = ["viewer", "member", "analyst", "manager", "admin"]

@@ -1,0 +1,110 @@
+"""Hypotheses, pilots, their teams and metrics: the registry of plans."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from lab.models.base import (
+    ANALYSES,
+    DESIGNS,
+    DIRECTIONS,
+    KINDS,
+    PROCESSES,
+    ROLES,
+    STATUSES,
+    one_of,
+    timestamp,
+)
+
+
+class Hypothesis(SQLModel, table=True):
+    __table_args__ = (one_of("process", PROCESSES, "ck_hypothesis_process"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=80)
+    statement: str
+    process: str = Field(max_length=40)
+    expected_benefit: str
+    sponsors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    owner: str = Field(max_length=254)
+    created_at: datetime = timestamp()
+
+
+class Pilot(SQLModel, table=True):
+    __table_args__ = (
+        one_of("design", DESIGNS, "ck_pilot_design"),
+        one_of("analysis", ANALYSES, "ck_pilot_analysis"),
+        one_of("status", STATUSES, "ck_pilot_status"),
+        CheckConstraint("channel_id IS NOT NULL OR segment_id IS NOT NULL",
+                        name="ck_pilot_scope"),
+        CheckConstraint("allocation > 0 AND allocation < 1", name="ck_pilot_allocation"),
+        CheckConstraint("alpha > 0 AND alpha < 0.5", name="ck_pilot_alpha"),
+        CheckConstraint("budget >= 0", name="ck_pilot_budget"),
+        CheckConstraint("end_date >= start_date", name="ck_pilot_dates"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=80)
+    hypothesis_id: int = Field(foreign_key="hypothesis.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="pilot.id")
+    iteration: int = Field(default=1, ge=1)
+    title: str
+    channel_id: int | None = Field(default=None, foreign_key="channel.id", index=True)
+    segment_id: int | None = Field(default=None, foreign_key="segment.id", index=True)
+    design: str = Field(max_length=20)
+    analysis: str = Field(max_length=20)
+    allocation: float
+    alpha: float
+    power: float
+    planned_sample: int | None = None
+    planned_periods: int | None = None
+    start_date: date
+    end_date: date
+    budget: float = 0
+    currency: str = Field(default="EUR", max_length=3)
+    status: str = Field(default="draft", max_length=20, index=True)
+    # The whole validated pre-registration, as the lock compares and the checks read it.
+    plan: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    owner: str = Field(max_length=254)
+    started_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+
+
+class TeamMember(SQLModel, table=True):
+    __tablename__ = "team_member"
+
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilot.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=120)
+    function: str = Field(max_length=40)
+
+
+class Metric(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("pilot_id", "key", name="uq_metric_pilot_key"),
+        one_of("kind", KINDS, "ck_metric_kind"),
+        one_of("role", ROLES, "ck_metric_role"),
+        one_of("direction", DIRECTIONS, "ck_metric_direction"),
+        CheckConstraint("role <> 'primary' OR minimum_effect > 0", name="ck_metric_primary"),
+        CheckConstraint("role <> 'guardrail' OR margin > 0", name="ck_metric_guardrail"),
+        # At most one primary per pilot, enforced by the database on both engines.
+        Index("uq_metric_one_primary", "pilot_id", unique=True,
+              sqlite_where=text("role = 'primary'"),
+              postgresql_where=text("role = 'primary'")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilot.id", index=True, ondelete="CASCADE")
+    key: str = Field(max_length=80)
+    label: str | None = Field(default=None, max_length=120)
+    kind: str = Field(max_length=20)
+    role: str = Field(max_length=20)
+    direction: str = Field(max_length=20)
+    minimum_effect: float | None = None
+    margin: float | None = None
+    baseline: float | None = None

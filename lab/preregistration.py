@@ -1,0 +1,284 @@
+"""The pre-registration schema: the plan of one pilot, fixed before data arrive.
+
+A pre-registration is a TOML file in `experiments/` (see README, "Pre-registration
+files"). The same pydantic models validate the TOML files, the web form and the JSON
+API, so a plan is refused for the same reason wherever it comes from.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+Key = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=80,
+                      pattern=r"^[a-z0-9][a-z0-9._-]*$"),
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+
+class Process(StrEnum):
+    """The customer-lifecycle process a hypothesis targets."""
+
+    acquisition = "acquisition"
+    onboarding = "onboarding"
+    development = "development"
+    retention = "retention"
+    win_back = "win-back"
+    service = "service"
+    product_co_creation = "product-co-creation"
+    voice_of_the_customer = "voice-of-the-customer"
+
+
+class Design(StrEnum):
+    holdout = "holdout"
+    diff_in_diff = "diff-in-diff"
+    baseline = "baseline"
+
+
+class Analysis(StrEnum):
+    sequential = "sequential"
+    always_valid = "always-valid"
+    fixed = "fixed"
+
+
+class Kind(StrEnum):
+    proportion = "proportion"
+    mean = "mean"
+    rate = "rate"
+
+
+class Role(StrEnum):
+    primary = "primary"
+    guardrail = "guardrail"
+    secondary = "secondary"
+
+
+class Direction(StrEnum):
+    increase = "increase"
+    decrease = "decrease"
+
+
+class Function(StrEnum):
+    """The functions a cross-functional lab team draws from."""
+
+    marketing = "marketing"
+    sales = "sales"
+    service = "service"
+    it = "it"
+    compliance = "compliance"
+    product = "product"
+    analytics = "analytics"
+    management = "management"
+
+
+class Strict(BaseModel):
+    """Refuse unknown keys: a misspelt key must not silently vanish from the plan."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HypothesisSpec(Strict):
+    key: Key
+    statement: Text
+    process: Process
+    expected_benefit: Text
+    sponsors: list[Function] = Field(min_length=1)
+    owner: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True,
+                                            pattern=r"^[^@\s]+@[^@\s]+$")]
+
+
+class TeamMemberSpec(Strict):
+    name: Name
+    function: Function
+
+
+class MetricSpec(Strict):
+    key: Key
+    kind: Kind
+    role: Role
+    direction: Direction
+    label: Name | None = None
+    minimum_effect: float | None = Field(default=None, gt=0)
+    margin: float | None = Field(default=None, gt=0)
+    baseline: float | None = None
+
+    @field_validator("minimum_effect", "margin", "baseline")
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+    @model_validator(mode="after")
+    def _role_needs(self) -> MetricSpec:
+        if self.role is Role.primary and self.minimum_effect is None:
+            raise ValueError("a primary metric needs a minimum_effect "
+                             "(the smallest effect worth scaling up)")
+        if self.role is Role.guardrail and self.margin is None:
+            raise ValueError("a guardrail metric needs a margin (the harm tolerated)")
+        if self.role is not Role.primary and self.minimum_effect is not None:
+            raise ValueError("only the primary metric takes a minimum_effect")
+        if self.role is not Role.guardrail and self.margin is not None:
+            raise ValueError("only a guardrail metric takes a margin")
+        return self
+
+    @property
+    def name(self) -> str:
+        """The label people read, falling back to the key."""
+        return self.label or self.key
+
+
+class PilotSpec(Strict):
+    key: Key
+    title: Text
+    channel: Key | None = None
+    segment: Key | None = None
+    design: Design
+    analysis: Analysis = Analysis.sequential
+    allocation: float = Field(default=0.5, gt=0, lt=1)
+    alpha: float = Field(default=0.05, gt=0, lt=0.5)
+    power: float = Field(default=0.8, gt=0.5, lt=1)
+    planned_sample: int | None = Field(default=None, gt=0)
+    planned_periods: int | None = Field(default=None, gt=0)
+    start: date
+    end: date
+    budget: float = Field(default=0, ge=0)
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "EUR"
+    team: list[TeamMemberSpec] = Field(default_factory=list)
+    parent: Key | None = None
+
+    @field_validator("channel", "segment", mode="before")
+    @classmethod
+    def _one_scope_only(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            raise ValueError("a pilot is scoped to exactly one channel or segment, "
+                             "never a list")
+        return value
+
+    @field_validator("budget", "allocation", "alpha", "power")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+    @model_validator(mode="after")
+    def _scope_and_dates(self) -> PilotSpec:
+        if self.channel is None and self.segment is None:
+            raise ValueError("a pilot needs a channel, a segment, or both (one of each)")
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+    @property
+    def scope(self) -> str:
+        """Describe the scope as people say it: 'x', 'retail', or 'x within retail'."""
+        if self.channel and self.segment:
+            return f"{self.channel} within {self.segment}"
+        return self.channel or self.segment or ""
+
+    @property
+    def weeks(self) -> int:
+        """Count the weekly periods between start and end, both included."""
+        return max(1, math.ceil(((self.end - self.start).days + 1) / 7))
+
+
+class Preregistration(Strict):
+    """One pilot's plan: the hypothesis it tests, the pilot and its metrics."""
+
+    hypothesis: HypothesisSpec
+    pilot: PilotSpec
+    metrics: list[MetricSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _metrics_fit(self) -> Preregistration:
+        primaries = [m.key for m in self.metrics if m.role is Role.primary]
+        if len(primaries) != 1:
+            found = ", ".join(primaries) if primaries else "none"
+            raise ValueError(f"a pilot needs exactly one primary metric (found {found})")
+        keys = [m.key for m in self.metrics]
+        duplicated = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicated:
+            raise ValueError(f"metric keys must be unique: {', '.join(duplicated)} repeated")
+        return self
+
+    @property
+    def primary(self) -> MetricSpec:
+        """Return the one primary metric."""
+        return next(m for m in self.metrics if m.role is Role.primary)
+
+    @property
+    def guardrails(self) -> list[MetricSpec]:
+        """Return the guardrail metrics in file order."""
+        return [m for m in self.metrics if m.role is Role.guardrail]
+
+    def metric(self, key: str) -> MetricSpec:
+        """Return the metric with this key, or raise KeyError."""
+        for metric in self.metrics:
+            if metric.key == key:
+                return metric
+        raise KeyError(key)
+
+
+class PreregistrationError(ValueError):
+    """A plan that cannot be accepted; `problems` lists (where, what) pairs."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]):
+        self.source = source
+        self.problems = problems
+        lines = [f"{source}: {where}: {what}" if where else f"{source}: {what}"
+                 for where, what in problems]
+        super().__init__("\n".join(lines))
+
+
+def describe_errors(error: ValidationError) -> list[tuple[str, str]]:
+    """Turn pydantic's errors into (dotted key, reason) pairs people can read."""
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"])
+        reason = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            reason = "unknown key (not part of the pre-registration schema)"
+        elif item["type"] == "missing":
+            reason = "missing (this key is required)"
+        problems.append((where, reason))
+    return problems
+
+
+def parse(data: Any, source: str = "pre-registration") -> Preregistration:
+    """Validate a plan given as a dict; raise PreregistrationError naming each problem."""
+    if isinstance(data, Preregistration):
+        return data
+    try:
+        return Preregistration.model_validate(data)
+    except ValidationError as error:
+        raise PreregistrationError(source, describe_errors(error)) from None
+
+
+def load(path: str | Path) -> Preregistration:
+    """Read and validate one pre-registration TOML file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise PreregistrationError(str(path), [("", f"not valid TOML: {error}")]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise PreregistrationError(str(path), [("", f"cannot be read: {error}")]) from None
+    return parse(data, str(path))
