@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from lab import config, db
+from lab import config, db, web
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -24,4 +24,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.secret_key(app.instance_path)
     db.init_app(app)
+    web.init_app(app)
     return app

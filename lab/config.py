@@ -14,6 +14,7 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_ATTEMPTS": 5,  # failed logins per account and address before a pause
     "LOGIN_PAUSE_SECONDS": 300,
     "FRESH_LOGIN_MINUTES": 15,  # sign-off needs a login at most this old
+    "ACTOR": None,  # who CLI changes are audited as; None: the operating-system user
 }
 
 

@@ -115,16 +115,9 @@ class MetricSpec(Strict):
     role: Role
     direction: Direction
     label: Name | None = None
-    minimum_effect: float | None = Field(default=None, gt=0)
-    margin: float | None = Field(default=None, gt=0)
-    baseline: float | None = None
-
-    @field_validator("minimum_effect", "margin", "baseline")
-    @classmethod
-    def _finite(cls, value: float | None) -> float | None:
-        if value is not None and not math.isfinite(value):
-            raise ValueError("must be a finite number")
-        return value
+    minimum_effect: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    margin: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    baseline: float | None = Field(default=None, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _role_needs(self) -> MetricSpec:
@@ -152,14 +145,14 @@ class PilotSpec(Strict):
     segment: Key | None = None
     design: Design
     analysis: Analysis = Analysis.sequential
-    allocation: float = Field(default=0.5, gt=0, lt=1)
-    alpha: float = Field(default=0.05, gt=0, lt=0.5)
-    power: float = Field(default=0.8, gt=0.5, lt=1)
+    allocation: float = Field(default=0.5, gt=0, lt=1, allow_inf_nan=False)
+    alpha: float = Field(default=0.05, gt=0, lt=0.5, allow_inf_nan=False)
+    power: float = Field(default=0.8, gt=0.5, lt=1, allow_inf_nan=False)
     planned_sample: int | None = Field(default=None, gt=0)
     planned_periods: int | None = Field(default=None, gt=0)
     start: date
     end: date
-    budget: float = Field(default=0, ge=0)
+    budget: float = Field(default=0, ge=0, allow_inf_nan=False)
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "EUR"
     team: list[TeamMemberSpec] = Field(default_factory=list)
     parent: Key | None = None
@@ -170,13 +163,6 @@ class PilotSpec(Strict):
         if isinstance(value, list | tuple):
             raise ValueError("a pilot is scoped to exactly one channel or segment, "
                              "never a list")
-        return value
-
-    @field_validator("budget", "allocation", "alpha", "power")
-    @classmethod
-    def _finite(cls, value: float) -> float:
-        if not math.isfinite(value):
-            raise ValueError("must be a finite number")
         return value
 
     @model_validator(mode="after")
@@ -207,17 +193,18 @@ class Preregistration(Strict):
     pilot: PilotSpec
     metrics: list[MetricSpec] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _metrics_fit(self) -> Preregistration:
-        primaries = [m.key for m in self.metrics if m.role is Role.primary]
+    @field_validator("metrics")
+    @classmethod
+    def _metrics_fit(cls, metrics: list[MetricSpec]) -> list[MetricSpec]:
+        primaries = [m.key for m in metrics if m.role is Role.primary]
         if len(primaries) != 1:
             found = ", ".join(primaries) if primaries else "none"
             raise ValueError(f"a pilot needs exactly one primary metric (found {found})")
-        keys = [m.key for m in self.metrics]
+        keys = [m.key for m in metrics]
         duplicated = sorted({k for k in keys if keys.count(k) > 1})
         if duplicated:
             raise ValueError(f"metric keys must be unique: {', '.join(duplicated)} repeated")
-        return self
+        return metrics
 
     @property
     def primary(self) -> MetricSpec:
@@ -243,16 +230,29 @@ class PreregistrationError(ValueError):
     def __init__(self, source: str, problems: list[tuple[str, str]]):
         self.source = source
         self.problems = problems
-        lines = [f"{source}: {where}: {what}" if where else f"{source}: {what}"
-                 for where, what in problems]
-        super().__init__("\n".join(lines))
+        super().__init__("\n".join(": ".join(part for part in (source, where, what) if part)
+                                   for where, what in problems))
 
 
-def describe_errors(error: ValidationError) -> list[tuple[str, str]]:
+def _label(data: Any, loc: tuple) -> str:
+    """Name a location by key, not index: metrics[churn-90d].margin, pilot.team[Ana]."""
+    label, node = "", data
+    for part in loc:
+        if isinstance(part, int):
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            name = (node.get("key") or node.get("name")) if isinstance(node, dict) else None
+            label += f"[{name}]" if isinstance(name, str) else f"[#{part + 1}]"
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+            label += f".{part}" if label else str(part)
+    return label
+
+
+def describe_errors(error: ValidationError, data: Any = None) -> list[tuple[str, str]]:
     """Turn pydantic's errors into (dotted key, reason) pairs people can read."""
     problems = []
     for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"])
+        where = _label(data, item["loc"])
         reason = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             reason = "unknown key (not part of the pre-registration schema)"
@@ -269,7 +269,7 @@ def parse(data: Any, source: str = "pre-registration") -> Preregistration:
     try:
         return Preregistration.model_validate(data)
     except ValidationError as error:
-        raise PreregistrationError(source, describe_errors(error)) from None
+        raise PreregistrationError(source, describe_errors(error, data)) from None
 
 
 def load(path: str | Path) -> Preregistration:

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import CheckConstraint, DateTime
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
+
+# Deterministic constraint names, so migrations can name what they alter on both
+# engines (SQLite batch mode recreates tables and needs the names). Check constraints
+# are named explicitly where they are declared.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
 
 def utcnow() -> datetime:
@@ -38,3 +48,5 @@ TERMINAL = ["scaled_up", "revised", "withdrawn"]
 OUTCOMES = ["scale_up", "revise", "withdraw", "continue"]
 NOTE_KINDS = ["customer-voice", "frontline-voice", "focus-group", "observation", "risk"]
 USER_ROLES = ["viewer", "member", "analyst", "manager", "admin"]
+FUNCTIONS = ["marketing", "sales", "service", "it", "compliance", "product", "analytics",
+             "management"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKeyConstraint, Index
 from sqlmodel import Field, SQLModel
 
 from lab.models.base import ARMS, NOTE_KINDS, PHASES, one_of, timestamp
@@ -15,6 +15,17 @@ VALUE_COLUMNS = {
     "mean": ("n", "mean", "sd"),
     "rate": ("events", "exposure"),
 }
+
+
+def _filled(kind: str) -> str:
+    """Return SQL that holds when exactly this kind's value columns are filled."""
+    return " AND ".join(
+        f"{column} IS {'NOT ' if column in VALUE_COLUMNS[kind] else ''}NULL"
+        for columns in VALUE_COLUMNS.values() for column in columns)
+
+
+# Exactly one kind's columns per row: a row can never mix proportion and mean values.
+_ONE_KIND = " OR ".join(f"({_filled(kind)})" for kind in VALUE_COLUMNS)
 
 
 class Observation(SQLModel, table=True):
@@ -33,20 +44,24 @@ class Observation(SQLModel, table=True):
         CheckConstraint("sd IS NULL OR sd >= 0", name="ck_observation_sd"),
         CheckConstraint("events IS NULL OR events >= 0", name="ck_observation_events"),
         CheckConstraint("exposure IS NULL OR exposure > 0", name="ck_observation_exposure"),
+        CheckConstraint(_ONE_KIND, name="ck_observation_kind"),
+        ForeignKeyConstraint(["pilot_id", "metric_id"], ["metric.pilot_id", "metric.id"],
+                             name="fk_observation_metric", ondelete="CASCADE"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     pilot_id: int = Field(foreign_key="pilot.id", ondelete="CASCADE")
-    metric_id: int = Field(foreign_key="metric.id", index=True, ondelete="CASCADE")
+    metric_id: int  # with pilot_id, a foreign key to the metric (see above)
     arm: str = Field(max_length=10)
     phase: str = Field(default="during", max_length=10)
     period: date
-    successes: int | None = None
-    trials: int | None = None
-    n: int | None = None
+    # Counts are 64-bit: weekly impressions or contacts can pass two billion.
+    successes: int | None = Field(default=None, sa_type=BigInteger)
+    trials: int | None = Field(default=None, sa_type=BigInteger)
+    n: int | None = Field(default=None, sa_type=BigInteger)
     mean: float | None = None
     sd: float | None = None
-    events: int | None = None
+    events: int | None = Field(default=None, sa_type=BigInteger)
     exposure: float | None = None
 
 

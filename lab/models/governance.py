@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, event
 from sqlmodel import Field, SQLModel
 
 from lab.models.base import OUTCOMES, TERMINAL, one_of, timestamp
@@ -44,3 +44,17 @@ class AuditEvent(SQLModel, table=True):
     object_key: str = Field(max_length=200, index=True)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or delete an audit event or a decision."""
+
+
+def _refuse_change(_mapper, _connection, target) -> None:
+    raise AppendOnlyError(f"{type(target).__name__} rows are never changed or deleted")
+
+
+# The log and the signed-off decisions are history: the ORM refuses to rewrite them.
+for _model in (AuditEvent, Decision):
+    event.listen(_model, "before_update", _refuse_change)
+    event.listen(_model, "before_delete", _refuse_change)

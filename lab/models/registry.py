@@ -12,6 +12,7 @@ from lab.models.base import (
     ANALYSES,
     DESIGNS,
     DIRECTIONS,
+    FUNCTIONS,
     KINDS,
     PROCESSES,
     ROLES,
@@ -43,6 +44,10 @@ class Pilot(SQLModel, table=True):
                         name="ck_pilot_scope"),
         CheckConstraint("allocation > 0 AND allocation < 1", name="ck_pilot_allocation"),
         CheckConstraint("alpha > 0 AND alpha < 0.5", name="ck_pilot_alpha"),
+        CheckConstraint("power > 0.5 AND power < 1", name="ck_pilot_power"),
+        CheckConstraint("iteration >= 1", name="ck_pilot_iteration"),
+        CheckConstraint("planned_sample IS NULL OR planned_sample > 0",
+                        name="ck_pilot_planned_sample"),
         CheckConstraint("budget >= 0", name="ck_pilot_budget"),
         CheckConstraint("end_date >= start_date", name="ck_pilot_dates"),
     )
@@ -50,8 +55,9 @@ class Pilot(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=80)
     hypothesis_id: int = Field(foreign_key="hypothesis.id", index=True)
-    parent_id: int | None = Field(default=None, foreign_key="pilot.id")
-    iteration: int = Field(default=1, ge=1)
+    # Unique: a revised pilot has exactly one next iteration.
+    parent_id: int | None = Field(default=None, foreign_key="pilot.id", unique=True)
+    iteration: int = 1
     title: str
     channel_id: int | None = Field(default=None, foreign_key="channel.id", index=True)
     segment_id: int | None = Field(default=None, foreign_key="segment.id", index=True)
@@ -77,6 +83,7 @@ class Pilot(SQLModel, table=True):
 
 class TeamMember(SQLModel, table=True):
     __tablename__ = "team_member"
+    __table_args__ = (one_of("function", FUNCTIONS, "ck_team_member_function"),)
 
     id: int | None = Field(default=None, primary_key=True)
     pilot_id: int = Field(foreign_key="pilot.id", index=True, ondelete="CASCADE")
@@ -87,6 +94,9 @@ class TeamMember(SQLModel, table=True):
 class Metric(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("pilot_id", "key", name="uq_metric_pilot_key"),
+        # Target of the observation's (pilot_id, metric_id) foreign key, which makes the
+        # database refuse an observation whose metric belongs to another pilot.
+        UniqueConstraint("pilot_id", "id", name="uq_metric_pilot_id"),
         one_of("kind", KINDS, "ck_metric_kind"),
         one_of("role", ROLES, "ck_metric_role"),
         one_of("direction", DIRECTIONS, "ck_metric_direction"),

@@ -1,0 +1,1 @@
+"""The one place answers come from: pilot → period summaries → stats → Recommendation."""

@@ -1,0 +1,45 @@
+"""The one place answers come from: pilots in the database -> recommendations.
+
+The web pages, the API, the CLI, the notebooks and the reports all call
+recommend_pilots, so they can never disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from lab.analysis.aggregate import period_summaries
+from lab.analysis.recommend import recommend_portfolio
+from lab.analysis.recommendation import Recommendation
+from lab.models import Pilot
+
+
+def recommend_pilots(session: Session, keys: list[str] | None = None,
+                     as_of: date | None = None) -> dict[str, Recommendation]:
+    """Return the recommendation of every pilot past draft, or of those keys, by key.
+
+    Drafts are left out (they have no data), so `.get(key)` is None for one; an unknown
+    key raises LookupError. The summaries are aggregated in SQL and the statistics run
+    over the whole portfolio in one pass.
+    """
+    pilots = _pilots(session, keys)
+    if not pilots:
+        return {}
+    summaries = period_summaries(session, [pilot.key for pilot in pilots])
+    found = recommend_portfolio([pilot.plan for pilot in pilots], summaries, as_of)
+    return {pilot.key: found[pilot.key] for pilot in pilots}
+
+
+def _pilots(session: Session, keys: list[str] | None) -> list[Pilot]:
+    """Return the pilots to check, in key order."""
+    query = select(Pilot).where(Pilot.status != "draft").order_by(col(Pilot.key))
+    if keys is None:
+        return list(session.exec(query))
+    keys = list(keys)
+    known = set(session.exec(select(Pilot.key).where(col(Pilot.key).in_(keys))))
+    unknown = [key for key in keys if key not in known]
+    if unknown:
+        raise LookupError(f"no pilot '{unknown[0]}'")
+    return list(session.exec(query.where(col(Pilot.key).in_(keys))))

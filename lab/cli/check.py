@@ -1,0 +1,42 @@
+"""`lab check`: the recommendation for each pilot, as a table or as JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import click
+from flask.cli import with_appcontext
+
+from lab import db
+from lab.analysis.render import format_table
+from lab.analysis.service import recommend_pilots
+from lab.audit import jsonable
+from lab.cli.common import fail
+
+
+@click.command("check")
+@click.argument("pilots", nargs=-1)
+@click.option("--json", "as_json", is_flag=True,
+              help="Print Recommendation.to_dict() (a list unless one pilot is named).")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Check with the data logged for periods up to this date.")
+@with_appcontext
+def check_command(pilots: tuple[str, ...], as_json: bool, as_of: datetime | None) -> None:
+    """Check pilots (default: every pilot past draft) and print the recommendations."""
+    with db.reading(db.engine()) as session:
+        try:
+            found = recommend_pilots(session, list(pilots) or None,
+                                     as_of=as_of.date() if as_of else None)
+        except LookupError as error:
+            fail(str(error))
+    missing = [key for key in pilots if key not in found]
+    if missing:
+        fail(f"pilot '{missing[0]}' is a draft: start it before checking it")
+    recommendations = [found[key] for key in pilots] if pilots else list(found.values())
+    if not as_json:
+        click.echo(format_table(recommendations))
+        return
+    documents = [jsonable(recommendation.to_dict()) for recommendation in recommendations]
+    single = documents[0] if len(pilots) == 1 else documents
+    click.echo(json.dumps(single, indent=2, allow_nan=False))

@@ -1,0 +1,56 @@
+"""`lab decide`: a manager signs off a running pilot's decision."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlmodel import Session, select
+
+from lab import db
+from lab.accounts import find_user, role_at_least
+from lab.analysis.service import recommend_pilots
+from lab.cli.common import fail
+from lab.decisions import DecisionError, sign_off
+from lab.lifecycle import TransitionError
+from lab.models import Pilot
+
+
+@click.command("decide")
+@click.argument("pilot")
+@click.argument("outcome", type=click.Choice(["scale_up", "revise", "withdraw"]))
+@click.option("--by", "decided_by", required=True, metavar="EMAIL",
+              help="The manager signing off (an active account with the manager role).")
+@click.option("--rationale", default="",
+              help="Why; required when the outcome differs from the recommendation.")
+@with_appcontext
+def decide_command(pilot: str, outcome: str, decided_by: str, rationale: str) -> None:
+    """Sign off a running pilot: scale it up, revise it or withdraw it."""
+    try:
+        with db.writing(db.engine()) as session:
+            _require_manager(session, decided_by)
+            recommendation = recommend_pilots(session, [pilot]).get(pilot)
+            if recommendation is None:
+                fail(f"pilot '{pilot}' is a draft: only a running pilot can be signed off")
+            decision = sign_off(session, pilot_key=pilot, outcome=outcome,
+                                rationale=rationale, decided_by=decided_by,
+                                recommendation=recommendation.to_dict())
+            report = (f"pilot {pilot}: {decision.outcome}, signed off by {decided_by} "
+                      f"(recommended: {decision.recommended})")
+            next_key = _next_iteration(session, decision.pilot_id)
+    except (LookupError, DecisionError, TransitionError) as error:
+        fail(str(error))
+    click.echo(report)
+    if next_key:
+        click.echo(f"its next iteration {next_key} was created as a draft")
+
+
+def _require_manager(session: Session, email: str) -> None:
+    """Refuse a sign-off by anyone but an active manager (or admin) account."""
+    user = find_user(session, email)
+    if user is None or not user.active or not role_at_least(user.role, "manager"):
+        fail(f"{email} is not an active manager: only managers sign off decisions")
+
+
+def _next_iteration(session: Session, pilot_id: int) -> str | None:
+    """Return the key of the draft that follows this pilot, if one was created."""
+    return session.exec(select(Pilot.key).where(Pilot.parent_id == pilot_id)).first()

@@ -1,0 +1,71 @@
+"""`lab user`: add accounts, change their roles, disable them."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from lab import accounts, db
+from lab.cli.common import actor, fail
+
+
+def _password() -> str:
+    """Read the password from a prompt, or from LAB_PASSWORD without a terminal."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = os.environ.get("LAB_PASSWORD")
+    if not password:
+        raise click.UsageError("no terminal to ask for the password: set LAB_PASSWORD")
+    return password
+
+
+@click.group("user")
+def user_group() -> None:
+    """Manage user accounts and their roles."""
+
+
+@user_group.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(accounts.ROLES), default="viewer", show_default=True)
+@click.option("--name", default="", help="The person's name, as the pages show it.")
+@with_appcontext
+def add(email: str, role: str, name: str) -> None:
+    """Add an account (password from a prompt, or LAB_PASSWORD)."""
+    password = _password()
+    try:
+        with db.writing(db.engine()) as session:
+            user = accounts.add_user(session, email=email, password=password, role=role,
+                                     name=name, actor=actor())
+            click.echo(f"Added {user.email} as {user.role}.")
+    except accounts.AccountError as error:
+        fail(str(error))
+
+
+@user_group.command("role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(accounts.ROLES))
+@with_appcontext
+def role(email: str, role: str) -> None:
+    """Give an account another role; its sessions end."""
+    try:
+        with db.writing(db.engine()) as session:
+            user = accounts.set_role(session, email=email, role=role, actor=actor())
+            click.echo(f"{user.email} is now {user.role}; their sessions have ended.")
+    except accounts.AccountError as error:
+        fail(str(error))
+
+
+@user_group.command("disable")
+@click.argument("email")
+@with_appcontext
+def disable(email: str) -> None:
+    """Disable an account: it can no longer sign in, and its sessions and tokens stop."""
+    try:
+        with db.writing(db.engine()) as session:
+            user = accounts.disable(session, email=email, actor=actor())
+            click.echo(f"{user.email} is disabled.")
+    except accounts.AccountError as error:
+        fail(str(error))

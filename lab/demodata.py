@@ -1,0 +1,178 @@
+"""Deterministic demo data for the example pilots in experiments/.
+
+The true effects below are chosen so that the demo shows every recommendation:
+x-care-1h works and harms nothing (scale up); callback-at-risk works but makes many
+customers ask not to be called again (revise); thermostat-community changes nothing
+worth having (withdraw); linkedin-wealth is still collecting (continue); forum-codesign
+shows a large lift on a baseline design (weak evidence). The numbers are drawn from a
+seeded numpy Generator per pilot, so every run produces the same rows.
+
+The seed matters for one pilot: thermostat-community's true pre-period gap is constant,
+but with eight noisy pre-periods the parallel-trends check sees a "clear pre-trend" (and
+recommends revise) under about 9 of 20 seeds tried; SEED is one under which it does not.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from lab.preregistration import Preregistration
+
+SEED = 20260107  # see the module docstring
+DATA_UNTIL = date(2026, 11, 16)  # the last weekly period the demo logs
+BEFORE_PERIODS = 8  # pre-periods logged for diff-in-diff and baseline designs
+
+
+@dataclass(frozen=True)
+class Truth:
+    """The true value of one metric: the control level, the pilot's gap and effect.
+
+    For a proportion the values are shares, for a rate events per unit of exposure,
+    for a mean the mean itself (with `sd` between units). `volume` is the units per arm
+    and week (trials, n, or exposure).
+    """
+
+    control: float
+    effect: float = 0.0
+    gap: float = 0.0  # pilot minus control before the pilot (diff-in-diff, baseline)
+    volume: float = 400
+    sd: float = 1.0
+
+    def value(self, arm: str, phase: str) -> float:
+        """Return the true value for an arm in a phase."""
+        if arm == "control":
+            return self.control
+        return self.control + self.gap + (self.effect if phase == "during" else 0.0)
+
+
+SCENARIOS: dict[str, dict[str, Truth]] = {
+    "x-care-1h": {
+        "churn-90d": Truth(control=0.12, effect=-0.035, volume=400),
+        "cost-per-contact": Truth(control=13.6, effect=0.4, volume=400, sd=4.0),
+        "reply-minutes": Truth(control=900, effect=-850, volume=400, sd=60),
+    },
+    "callback-at-risk": {
+        "retained-90d": Truth(control=0.70, effect=0.06, volume=180),
+        "opt-out-requests": Truth(control=0.02, effect=0.04, volume=180),
+        "handling-minutes": Truth(control=4, effect=18, volume=180, sd=6),
+    },
+    "thermostat-community": {
+        "support-calls": Truth(control=38, effect=-0.4, gap=4, volume=60),
+        "csat": Truth(control=4.1, effect=0.02, gap=0.05, volume=300, sd=0.9),
+    },
+    "forum-codesign": {
+        "feature-use": Truth(control=0.20, effect=0.10, volume=350),
+        "moderation-hours": Truth(control=12, effect=0.5, volume=30, sd=2.5),
+    },
+    "linkedin-wealth": {
+        "meetings-booked": Truth(control=0.04, effect=0.008, volume=250),
+        "unfollows": Truth(control=0.8, effect=0.05, volume=120),
+    },
+}
+
+
+def generator(pilot_key: str) -> np.random.Generator:
+    """Return the pilot's own seeded generator, so pilots do not shift each other."""
+    return np.random.default_rng([SEED, zlib.crc32(pilot_key.encode())])
+
+
+def periods(spec: Preregistration) -> list[tuple[str, date]]:
+    """Return the (phase, period) pairs the demo logs for a pilot, oldest first."""
+    plan = spec.pilot
+    found = []
+    if plan.design.value != "holdout":
+        found += [("before", plan.start - timedelta(weeks=BEFORE_PERIODS - i))
+                  for i in range(BEFORE_PERIODS)]
+    week = plan.start
+    while week <= min(plan.end, DATA_UNTIL):
+        found.append(("during", week))
+        week += timedelta(weeks=1)
+    return found
+
+
+def observation_rows(spec: Preregistration) -> list[dict]:
+    """Return the pilot's generated rows, with the CSV's column names."""
+    truths = SCENARIOS.get(spec.pilot.key, {})
+    rng = generator(spec.pilot.key)
+    arms = ["pilot"] if spec.pilot.design.value == "baseline" else ["pilot", "control"]
+    rows = []
+    for phase, period in periods(spec):
+        for metric in spec.metrics:
+            truth = truths.get(metric.key)
+            if truth is None:
+                continue
+            for arm in arms:
+                values = draw(rng, metric.kind.value, truth, truth.value(arm, phase))
+                rows.append({"pilot": spec.pilot.key, "metric": metric.key, "arm": arm,
+                             "phase": phase, "period": period.isoformat(), **values})
+    return rows
+
+
+def draw(rng: np.random.Generator, kind: str, truth: Truth, value: float) -> dict:
+    """Draw one period's aggregate of a metric around its true value."""
+    units = max(1, int(rng.poisson(truth.volume)))
+    if kind == "proportion":
+        return {"successes": int(rng.binomial(units, min(max(value, 0.0), 1.0))),
+                "trials": units}
+    if kind == "mean":
+        mean = rng.normal(value, truth.sd / np.sqrt(units))
+        sd = truth.sd * np.sqrt(rng.chisquare(max(units - 1, 1)) / max(units - 1, 1))
+        return {"n": units, "mean": round(float(mean), 4), "sd": round(float(sd), 4)}
+    exposure = round(float(truth.volume * rng.uniform(0.9, 1.1)), 3)
+    return {"events": int(rng.poisson(value * exposure)), "exposure": exposure}
+
+
+SPEND = {  # (weeks after start, amount, description)
+    "x-care-1h": [(0, 6000, "Social-care desk set-up and training"),
+                  (4, 4500, "Agent hours, first month"), (8, 4500, "Agent hours, second month")],
+    "callback-at-risk": [(0, 9000, "Call-back scripts, CRM flag and training"),
+                         (6, 12000, "Senior agent hours"), (12, 12000, "Senior agent hours")],
+    "thermostat-community": [(0, 8000, "Community platform licence"),
+                             (6, 3000, "Moderation and expert answers")],
+    "forum-codesign": [(0, 4000, "Co-design workshops"), (5, 2500, "Prototype testing")],
+    "linkedin-wealth": [(0, 7000, "Compliance review and content production"),
+                        (6, 5000, "Sponsored posts")],
+}
+
+NOTES = {  # (weeks after start, kind, source, text)
+    "x-care-1h": [
+        (2, "customer-voice", "Reply on X", "Didn't expect an answer this fast. Staying."),
+        (5, "frontline-voice", "Social-care agent", "Evening peaks need a second agent."),
+    ],
+    "callback-at-risk": [
+        (3, "customer-voice", "Call notes", "Some customers felt watched: 'how did you "
+                                            "know I tweeted?'"),
+        (6, "risk", "Compliance", "Calling people who complained publicly needs a "
+                                  "clearer opt-out."),
+    ],
+    "thermostat-community": [
+        (4, "observation", "Community manager", "Most threads are answered by the same "
+                                                "five power users."),
+    ],
+    "forum-codesign": [
+        (2, "focus-group", "Forum workshop", "Members asked for round-up savings; "
+                                             "it became the top feature."),
+    ],
+    "linkedin-wealth": [
+        (3, "frontline-voice", "Private banker", "Clients mention the market notes "
+                                                 "in meetings."),
+    ],
+}
+
+
+def spend_entries(spec: Preregistration) -> list[dict]:
+    """Return the demo's spend entries for a pilot (those dated up to DATA_UNTIL)."""
+    return [{"spent_on": day, "amount": float(amount), "description": text}
+            for weeks, amount, text in SPEND.get(spec.pilot.key, [])
+            if (day := spec.pilot.start + timedelta(weeks=weeks)) <= DATA_UNTIL]
+
+
+def note_entries(spec: Preregistration) -> list[dict]:
+    """Return the demo's notes for a pilot (those dated up to DATA_UNTIL)."""
+    return [{"noted_on": day, "kind": kind, "source": source, "text": text}
+            for weeks, kind, source, text in NOTES.get(spec.pilot.key, [])
+            if (day := spec.pilot.start + timedelta(weeks=weeks, days=2)) <= DATA_UNTIL]

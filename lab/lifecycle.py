@@ -1,0 +1,97 @@
+"""The pilot lifecycle, enforced here and only here.
+
+draft (editable) -> running (plan locked) -> one final state: scaled_up, revised or
+withdrawn. A revised pilot's next iteration is created as a draft linked to it. Every
+transition is audited.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from sqlmodel import Session, select
+
+from lab import audit
+from lab.models import Pilot
+from lab.models.base import STATUSES, TERMINAL, utcnow
+from lab.registry import get_pilot, register
+
+# Which states each state may move to; everything else is refused with a reason.
+ALLOWED = {"draft": ("running",), "running": tuple(TERMINAL)}
+KEY_LENGTH = 80
+
+
+class TransitionError(ValueError):
+    """A lifecycle move that is not allowed; str() says why."""
+
+
+def start(session: Session, *, pilot_key: str, actor: str) -> Pilot:
+    """Start a draft pilot: from now on its plan is locked and metrics can be logged."""
+    return transition(session, pilot=get_pilot(session, pilot_key), to="running",
+                      actor=actor)
+
+
+def transition(session: Session, *, pilot: Pilot, to: str, actor: str) -> Pilot:
+    """Move a pilot to another state, or raise TransitionError saying why not."""
+    # Re-read under a row lock (PostgreSQL) so two concurrent moves cannot both pass.
+    session.refresh(pilot, with_for_update=True)
+    reason = refusal(pilot, to)
+    if reason:
+        raise TransitionError(reason)
+    before = pilot.status
+    pilot.status = to
+    pilot.updated_at = utcnow()
+    if to == "running":
+        pilot.started_at = pilot.updated_at
+    session.add(pilot)
+    session.flush()
+    audit.record(session, actor=actor, action="transition", object_type="pilot",
+                 object_key=pilot.key, before={"status": before}, after={"status": to})
+    if to == "revised":
+        next_iteration(session, pilot=pilot, actor=actor)
+    return pilot
+
+
+def refusal(pilot: Pilot, to: str) -> str | None:
+    """Return why the pilot cannot move to this state, or None when it can."""
+    if to not in STATUSES:
+        return f"unknown state '{to}' (one of {', '.join(STATUSES)})"
+    if pilot.status == to:
+        return f"pilot '{pilot.key}' is already {to}"
+    if pilot.status in TERMINAL:
+        return (f"pilot '{pilot.key}' is {pilot.status}, a final state: nothing follows it "
+                "(create a new iteration instead)")
+    if to in ALLOWED[pilot.status]:
+        return None
+    if pilot.status == "draft":
+        return f"pilot '{pilot.key}' is a draft: it must run before it can be {to}"
+    return (f"pilot '{pilot.key}' is running: its plan is locked and cannot go back to "
+            "draft (create a new iteration instead)")
+
+
+def next_iteration(session: Session, *, pilot: Pilot, actor: str) -> Pilot:
+    """Create the draft that follows a revised pilot, linked to it as its parent."""
+    if pilot.status != "revised":
+        raise TransitionError(f"pilot '{pilot.key}' is {pilot.status}: only a revised pilot "
+                              "gets a next iteration")
+    child = session.exec(select(Pilot.key).where(Pilot.parent_id == pilot.id)).first()
+    if child is not None:
+        raise TransitionError(f"pilot '{pilot.key}' already has its next iteration '{child}'")
+    key = next_key(pilot)
+    if session.exec(select(Pilot.id).where(Pilot.key == key)).first() is not None:
+        raise TransitionError(f"cannot name the next iteration of '{pilot.key}': "
+                              f"pilot '{key}' already exists")
+    plan = copy.deepcopy(pilot.plan)
+    plan["pilot"].update(key=key, parent=pilot.key)
+    register(session, spec=plan, actor=actor, source=f"next iteration of {pilot.key}")
+    audit.record(session, actor=actor, action="next_iteration", object_type="pilot",
+                 object_key=pilot.key, after={"next": key})
+    return get_pilot(session, key)
+
+
+def next_key(pilot: Pilot) -> str:
+    """Name the next iteration: x-care-1h -> x-care-1h-i2 -> x-care-1h-i3."""
+    base = re.sub(rf"-i{pilot.iteration}$", "", pilot.key) if pilot.iteration > 1 else pilot.key
+    suffix = f"-i{pilot.iteration + 1}"
+    return base[:KEY_LENGTH - len(suffix)] + suffix

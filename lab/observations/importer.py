@@ -1,0 +1,239 @@
+"""Importing observations: CSV files from the CLI, rows from the web form and API.
+
+Both go through the same checks and the same writer, so a row is refused for the same
+reason wherever it comes from. A file is read as a stream, in chunks, so memory stays
+flat however long it is; the whole import (every file of one command) commits or
+nothing does.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from lab import audit, db
+from lab.observations.problems import ImportResult, ObservationError, Problems
+from lab.observations.rows import KEY_COLUMNS, VALUE_NAMES, RowChecker, Targets
+from lab.observations.store import ObservationStore
+
+CHUNK_ROWS = 20_000
+Source = str | Path | IO[str]
+Progress = Callable[[int], None]
+
+
+def import_csv(engine: Engine, *, source: Source, actor: str, correct: bool = False,
+               progress: Progress | None = None) -> ImportResult:
+    """Import one CSV file (a path or a text stream) in its own transaction."""
+    return import_files(engine, sources=[source], actor=actor, correct=correct,
+                        progress=progress)[0]
+
+
+def import_files(engine: Engine, *, sources: list[Source], actor: str,
+                 correct: bool = False, progress: Progress | None = None) -> list[ImportResult]:
+    """Import several CSV files in one transaction: all of them, or none.
+
+    `progress`, when given, is called with the number of bytes read since its last
+    call, as click's progress bar expects.
+    """
+    with db.writing(engine) as session:
+        return _import(session, [_CsvSource(source, progress) for source in sources],
+                       actor=actor, correct=correct)
+
+
+def record_observations(session: Session, *, rows: list[dict[str, Any]], actor: str,
+                        correct: bool = False, source: str = "request") -> ImportResult:
+    """Check and store rows given as dicts with the CSV's column names (line = row number).
+
+    Runs in the caller's write transaction, which commits.
+    """
+    return _import(session, [_RowsSource(rows, source)], actor=actor, correct=correct)[0]
+
+
+def _import(session: Session, sources: list, *, actor: str, correct: bool) -> list[ImportResult]:
+    """Check and write every source; raise ObservationError naming all problems."""
+    connection = session.connection()
+    targets = Targets(connection)
+    store = ObservationStore(connection, actor=actor, correct=correct, problems=Problems(),
+                             name_of=targets.name_of)
+    results, errors = [], []
+    for source in sources:
+        store.problems = Problems()
+        try:
+            result = _import_one(source, targets, store)
+        finally:
+            source.close()
+        if store.problems:
+            errors.append(store.problems.error(result.source))
+        results.append(result)
+    store.finish()
+    if errors:
+        raise ObservationError.combine(errors)
+    for result in results:
+        audit.record(session, actor=actor, action="import", object_type="observations",
+                     object_key=result.source[:200],
+                     after={"rows": result.rows, "inserted": result.inserted,
+                            "unchanged": result.unchanged, "corrected": result.corrected,
+                            "correct": correct})
+    return results
+
+
+def _import_one(source, targets: Targets, store: ObservationStore) -> ImportResult:
+    """Check one source's rows and write them chunk by chunk while none is refused."""
+    problems = store.problems
+    name, reader = source.open(problems)
+    result = ImportResult(source=name)
+    try:
+        header = next((record for record in reader if any(record)), None)
+        if header is None:
+            if not problems:
+                problems.add(1, "", "empty: a CSV file needs a header line and rows")
+            return result
+        checker = RowChecker(header, targets, problems,
+                             date.isoformat if store.dates_as_text else _same)
+        if checker.valid:
+            _import_rows(reader, checker, store, result, source.report)
+    except csv.Error as error:
+        problems.add(reader.line_num, "", f"not readable as CSV: {error}")
+    except UnicodeDecodeError:
+        problems.add(reader.line_num + 1, "", "not UTF-8 text")
+    return result
+
+
+def _import_rows(reader, checker: RowChecker, store: ObservationStore, result: ImportResult,
+                 report: Callable[[], None]) -> None:
+    """Convert each row (fast path first), writing full chunks until a row is refused."""
+    (known, pilot, metric), chunk, lines, refused = checker.fast(), [], [], False
+    for record in reader:
+        try:
+            row = known[record[pilot], record[metric]](record)
+        except (KeyError, ValueError, IndexError):
+            # Not plainly valid: the full check says why, or accepts it (first sight of
+            # a pilot, metric or period).
+            if not any(record):
+                continue
+            row = checker.check(record, reader.line_num)
+            if row is None:
+                refused = True
+                chunk.clear()
+                lines.clear()
+                if checker.problems.full:
+                    return
+                continue
+        if refused:
+            continue  # keep looking for problems; nothing more is written
+        chunk.append(row)
+        lines.append(reader.line_num)
+        if len(chunk) >= CHUNK_ROWS:
+            refused = not _write(store, chunk, lines, result)
+            report()
+    if chunk and not refused:
+        _write(store, chunk, lines, result)
+    report()
+
+
+def _write(store: ObservationStore, chunk: list[tuple], lines: list[int],
+           result: ImportResult) -> bool:
+    """Write one chunk, add its counts, start the next chunk; tell if all was accepted."""
+    counts = store.add(chunk, lines, result.source)
+    result.rows += len(chunk)
+    result.inserted += counts.inserted
+    result.unchanged += counts.unchanged
+    result.corrected += counts.corrected
+    chunk.clear()
+    lines.clear()
+    return not store.problems
+
+
+def _same(value: date) -> date:
+    return value
+
+
+class _CsvSource:
+    """A CSV file or text stream, read for the import, reporting its progress."""
+
+    def __init__(self, source: Source, progress: Progress | None):
+        self.source, self.progress = source, progress
+        self.stream: IO[str] | None = None
+        self.opened = False
+        self.reported = 0
+
+    def open(self, problems: Problems) -> tuple[str, Any]:
+        """Return the source's name and a csv reader over it."""
+        if not isinstance(self.source, str | Path):
+            self.stream = self.source
+            name = str(getattr(self.source, "name", "upload"))
+            return name, csv.reader(self.stream, strict=True)
+        try:
+            # utf-8-sig: spreadsheets often start their CSV with a byte-order mark.
+            self.stream = open(self.source, newline="", encoding="utf-8-sig")  # noqa: SIM115
+            self.opened = True
+        except OSError as error:
+            problems.add(0, "", f"cannot be read: {error.strerror or error}")
+            return str(self.source), csv.reader([])
+        return str(self.source), csv.reader(self.stream, strict=True)
+
+    def report(self) -> None:
+        """Tell the progress bar how many more bytes were read."""
+        buffer = getattr(self.stream, "buffer", None)
+        if self.progress is None or buffer is None:
+            return
+        position = buffer.tell()
+        self.progress(position - self.reported)
+        self.reported = position
+
+    def close(self) -> None:
+        """Close the file this source opened."""
+        if self.opened and self.stream is not None:
+            self.stream.close()
+
+
+class _RowsSource:
+    """Rows given as dicts (web form, JSON API), read as if they were a CSV."""
+
+    def __init__(self, rows: list[dict[str, Any]], name: str):
+        self.rows, self.name = rows, name
+
+    def open(self, problems: Problems) -> tuple[str, _Records]:
+        """Return the name and the rows as records under a header of their keys."""
+        known = KEY_COLUMNS + VALUE_NAMES
+        names = {str(name) for row in self.rows for name in row}
+        header = [name for name in known if name in names] + sorted(names - set(known))
+        records = [header] + [[_text(row.get(name)) for name in header] for row in self.rows]
+        return self.name, _Records(records)
+
+    def report(self) -> None:
+        """Nothing to report: the rows are already in memory."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+class _Records:
+    """Iterate records like csv.reader, the header being line 0 so rows count from 1."""
+
+    def __init__(self, records: list[list[str]]):
+        self.records = iter(records)
+        self.line_num = -1
+
+    def __iter__(self) -> _Records:
+        return self
+
+    def __next__(self) -> list[str]:
+        record = next(self.records)
+        self.line_num += 1
+        return record
+
+
+def _text(value: Any) -> str:
+    """Render a JSON or form value as the CSV text the checks read."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)

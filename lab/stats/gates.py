@@ -1,0 +1,50 @@
+"""The gates a look must pass before the decision rule reads it (STATISTICS §4)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+MINIMUM_SUCCESSES = 30  # and as many failures, per arm, for a proportion
+MINIMUM_UNITS = 30  # per arm, for a mean
+MINIMUM_EVENTS = 20  # per arm, for a rate
+SRM_THRESHOLD = 0.001
+
+
+def enough_data(kind: str, n, total) -> np.ndarray:
+    """Return True where one arm has enough data for its normal approximation.
+
+    proportion: ≥ 30 successes and ≥ 30 failures; mean: n ≥ 30; rate: ≥ 20 events.
+    """
+    n, total = np.asarray(n, dtype=float), np.asarray(total, dtype=float)
+    if kind == "proportion":
+        return (total >= MINIMUM_SUCCESSES) & (n - total >= MINIMUM_SUCCESSES)
+    if kind == "mean":
+        return n >= MINIMUM_UNITS
+    if kind == "rate":
+        return total >= MINIMUM_EVENTS
+    raise ValueError(f"unknown metric kind {kind!r}")
+
+
+def requirement(kind: str) -> str:
+    """Say in words what each arm needs."""
+    return {"proportion": f"at least {MINIMUM_SUCCESSES} successes and "
+                          f"{MINIMUM_SUCCESSES} failures",
+            "mean": f"at least {MINIMUM_UNITS} units",
+            "rate": f"at least {MINIMUM_EVENTS} events"}[kind]
+
+
+def srm_p_value(units_pilot, units_control, allocation) -> np.ndarray:
+    """Return the χ² goodness-of-fit p-value of the split against the planned allocation.
+
+    χ² = Σ (observed − expected)²/expected over the two arms, 1 df (sample ratio
+    mismatch check; Fabijan et al. 2019). NaN when there are no units.
+    """
+    pilot = np.asarray(units_pilot, dtype=float)
+    control = np.asarray(units_control, dtype=float)
+    share = np.asarray(allocation, dtype=float)
+    total = pilot + control
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected_p, expected_c = total * share, total * (1 - share)
+        chi2 = (pilot - expected_p) ** 2 / expected_p + (control - expected_c) ** 2 / expected_c
+    return np.where(total > 0, stats.chi2.sf(chi2, 1), np.nan)

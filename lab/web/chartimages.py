@@ -1,0 +1,135 @@
+"""Chart images for the pages: drawn by lab.charts, cached until the data change.
+
+The cache key carries the data version (latest observation id, count and checksum,
+decision count, pilot updates), so a new observation or decision makes a new key and
+an old image is never served for new data. The same key is the HTTP ETag, so a browser
+that has the image gets a 304 without anything being drawn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+from flask import Response, abort, request
+from matplotlib.axes import Axes
+from sqlmodel import Session
+
+from lab import charts
+from lab.analysis.aggregate import period_summaries
+from lab.analysis.service import recommend_pilots
+from lab.models import Pilot
+from lab.web.queries import data_version
+
+MIMETYPES = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+class ImageCache:
+    """A small thread-safe LRU of rendered images."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._images: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        """Return a cached image and mark it recently used."""
+        with self._lock:
+            image = self._images.get(key)
+            if image is not None:
+                self._images.move_to_end(key)
+            return image
+
+    def put(self, key: str, image: bytes) -> None:
+        """Keep an image, dropping the least recently used beyond the size."""
+        with self._lock:
+            self._images[key] = image
+            self._images.move_to_end(key)
+            while len(self._images) > self.size:
+                self._images.popitem(last=False)
+
+
+cache = ImageCache()
+
+
+def draw(chart: Callable[[Axes], Axes], fmt: str, size: tuple[float, float]) -> bytes:
+    """Draw one chart on a fresh Figure (never pyplot) and return its bytes."""
+    figure = charts.new_figure(*size)
+    chart(figure.add_subplot())
+    return charts.figure_bytes(figure, fmt)
+
+
+def respond(parts: tuple, fmt: str, make: Callable[[], bytes]) -> Response:
+    """Answer with a cached or freshly drawn image, or 304 when the browser has it."""
+    if fmt not in MIMETYPES:
+        abort(404, f"charts come as svg or png, not {fmt!r}")
+    etag = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    if etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        image = cache.get(etag)
+        if image is None:
+            image = make()
+            cache.put(etag, image)
+        response = Response(image, mimetype=MIMETYPES[fmt])
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def with_plan(recommendation: dict, plan: dict) -> dict:
+    """Add each metric's planned minimum effect, margin and label to the recommendation.
+
+    The chart draws them as reference lines; the recommendation itself carries only
+    what was measured.
+    """
+    planned = {metric["key"]: metric for metric in plan.get("metrics", [])}
+    metrics = [{**{name: planned.get(entry.get("key"), {}).get(name)
+                   for name in ("minimum_effect", "margin", "label")}, **entry}
+               for entry in recommendation.get("metrics", [])]
+    return {**recommendation, "metrics": metrics}
+
+
+def _recommendation(session: Session, key: str, plan: dict) -> dict:
+    found = recommend_pilots(session, [key]).get(key)
+    if found is None:
+        abort(404, f"pilot '{key}' has no recommendation yet (it is a draft)")
+    return with_plan(found.to_dict(), plan)
+
+
+def looks(session: Session, pilot: Pilot, metric_key: str, fmt: str) -> Response:
+    """Answer the chart of a metric's estimate and interval over the looks."""
+    parts = ("looks", pilot.key, metric_key, fmt, data_version(session, pilot.id))
+    return respond(parts, fmt, lambda: draw(
+        lambda ax: charts.looks_chart(ax, _recommendation(session, pilot.key, pilot.plan),
+                                      metric_key),
+        fmt, (7.0, 3.6)))
+
+
+def periods(session: Session, pilot: Pilot, metric_key: str, kind: str,
+            fmt: str) -> Response:
+    """Answer the chart of a metric's value per period for each arm."""
+    parts = ("periods", pilot.key, metric_key, fmt, data_version(session, pilot.id))
+    return respond(parts, fmt, lambda: draw(
+        lambda ax: charts.periods_chart(ax, period_summaries(session, [pilot.key]),
+                                        metric_key, kind),
+        fmt, (7.0, 3.6)))
+
+
+def portfolio(session: Session, selection: tuple, fmt: str,
+              rows: Callable[[], list]) -> Response:
+    """Answer the chart of the selected pilots' primary effects against their minimum."""
+    parts = ("portfolio", selection, fmt, data_version(session))
+
+    def make() -> bytes:
+        checked = [row for row in rows() if row.outcome is not None]
+        recommendations = [{"pilot": row.key, "outcome": row.outcome,
+                            "metrics": [row.primary]} for row in checked]
+        minimum = {row.key: row.minimum_effect for row in checked if row.minimum_effect}
+        height = max(3.0, 1.2 + 0.45 * len(checked))
+        return draw(lambda ax: charts.portfolio_chart(ax, recommendations, minimum), fmt,
+                    (11.0, height))
+
+    return respond(parts, fmt, make)

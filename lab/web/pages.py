@@ -1,0 +1,135 @@
+"""Pages for people: the portfolio, hypotheses and pilots, and their charts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+
+from lab import db
+from lab.analysis.service import recommend_pilots
+from lab.registry import overlaps
+from lab.web import chartimages, portfolio, queries
+from lab.web.export import portfolio_csv
+from lab.web.forms import ActionForm, NoteForm, ObservationForm, SpendForm, UploadForm, choices
+from lab.web.security import is_fresh, role_required
+
+bp = Blueprint("pages", __name__)
+
+
+def _selection() -> tuple[dict[str, str], str, bool]:
+    """Read the portfolio's filters and sort order from the query string."""
+    filters = {name: request.args.get(name, "") for name in portfolio.FILTERS}
+    sort = request.args.get("sort", "status")
+    return filters, sort if sort in portfolio.SORTS else "status", \
+        request.args.get("order") == "desc"
+
+
+@bp.get("/")
+@role_required("viewer")
+def portfolio_page():
+    """Show every pilot with its standing, filtered and sorted."""
+    rows = portfolio.build(db.session())
+    filters, sort, descending = _selection()
+    shown = portfolio.select_rows(rows, filters, sort, descending)
+    return render_template("portfolio.html", rows=shown, total=len(rows),
+                           options=portfolio.options(rows), filters=filters, sort=sort,
+                           active={name: value for name, value in filters.items() if value},
+                           descending=descending, version=queries.version_tag(db.session()))
+
+
+@bp.get("/portfolio.csv")
+@role_required("analyst")
+def portfolio_export():
+    """Download the portfolio, as filtered, as CSV."""
+    filters, sort, descending = _selection()
+    rows = portfolio.select_rows(portfolio.build(db.session()), filters, sort, descending)
+    return Response(portfolio_csv(rows), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="portfolio-{date.today()}.csv"'})
+
+
+@bp.get("/portfolio/effects.<fmt>")
+@role_required("viewer")
+def portfolio_chart(fmt: str):
+    """Draw the selected pilots' primary effects against their minimum effects."""
+    filters, sort, descending = _selection()
+    session = db.session()
+    return chartimages.portfolio(
+        session, (tuple(sorted(filters.items())), sort, descending), fmt,
+        lambda: portfolio.select_rows(portfolio.build(session), filters, sort, descending))
+
+
+@bp.get("/hypotheses")
+@role_required("viewer")
+def hypotheses():
+    """List the hypotheses with the state their pilots give them."""
+    grouped: dict[str, list] = {}
+    for row in queries.pilot_rows(db.session()):
+        grouped.setdefault(row.hypothesis.key, []).append(row)
+    listed = [(rows[0].hypothesis, rows, queries.hypothesis_state(
+        [row.pilot.status for row in rows])) for rows in grouped.values()]
+    return render_template("hypotheses.html", hypotheses=listed)
+
+
+@bp.get("/hypotheses/<key>")
+@role_required("viewer")
+def hypothesis(key: str):
+    """Show a hypothesis and every pilot testing it."""
+    session = db.session()
+    found = queries.hypothesis(session, key)
+    rows = queries.pilot_rows(session, hypothesis_id=found.id)
+    checked = {k: rec.to_dict() for k, rec in recommend_pilots(
+        session, [row.pilot.key for row in rows if row.pilot.status != "draft"]).items()}
+    state = queries.hypothesis_state([row.pilot.status for row in rows])
+    return render_template("hypothesis.html", hypothesis=found, rows=rows, checked=checked,
+                           state=state)
+
+
+@bp.get("/pilots/<key>")
+@role_required("viewer")
+def pilot(key: str):
+    """Show a pilot: plan, team, recommendation, charts, decisions, notes and spend."""
+    return render_pilot(key)
+
+
+def render_pilot(key: str, status: int = 200, **shown):
+    """Render the pilot page, with the forms given (carrying their problems) or fresh ones."""
+    session = db.session()
+    detail = queries.pilot_detail(session, key)
+    recommendation = None
+    if detail.pilot.status != "draft":
+        found = recommend_pilots(session, [key]).get(key)
+        recommendation = found.to_dict() if found else None
+    warnings = [o.message for o in overlaps(session, include_drafts=True)
+                if key in (o.pilot_a, o.pilot_b)]
+    shown.setdefault("observation_form", ObservationForm())
+    shown["observation_form"].metric.choices = choices(
+        [m.key for m in detail.metrics], labels={m.key: m.label or m.key for m in detail.metrics})
+    for name, form in (("note_form", NoteForm), ("spend_form", SpendForm),
+                       ("upload_form", UploadForm)):
+        shown.setdefault(name, form())
+    return render_template(
+        "pilot.html", detail=detail, pilot=detail.pilot, recommendation=recommendation,
+        metrics_by_key={m["key"]: m for m in (recommendation or {}).get("metrics", [])},
+        warnings=warnings, spent=sum(entry.amount for entry in detail.spend),
+        action_form=ActionForm(), fresh=is_fresh(),
+        version=queries.version_tag(session, detail.pilot.id),
+        may_sign_off=current_user.can("manager")
+        and current_user.email != detail.pilot.owner.lower(), **shown), status
+
+
+@bp.get("/pilots/<key>/charts/<metric>/<chart>.<fmt>")
+@role_required("viewer")
+def pilot_chart(key: str, metric: str, chart: str, fmt: str):
+    """Draw one of a pilot's metric charts: its looks or its values per period."""
+    session = db.session()
+    found = queries.pilot_row(session, key).pilot
+    kind = next((m["kind"] for m in found.plan.get("metrics", []) if m["key"] == metric), None)
+    if kind is None:
+        abort(404, f"pilot '{key}' has no metric '{metric}'")
+    if chart == "looks":
+        return chartimages.looks(session, found, metric, fmt)
+    if chart == "periods":
+        return chartimages.periods(session, found, metric, kind, fmt)
+    abort(404, f"no chart '{chart}' (looks or periods)")

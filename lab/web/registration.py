@@ -1,0 +1,197 @@
+"""The registration form: the pre-registration TOML as a web form, field for field.
+
+The form's structure mirrors the plan (hypothesis.*, pilot.*, pilot.team.N.*,
+metrics.N.*), so the dict it builds is the one a TOML file would give, and each
+problem `lab.preregistration.parse` or `lab.registry.register` names comes back to the
+field at the same dotted path.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from lab.preregistration import Analysis, Design, Direction, Function, Kind, Process, Role
+from lab.web.forms import DATE, NUMBER, choices
+
+METRIC_ROWS, TEAM_ROWS = 5, 6
+METRIC_VALUES = ("key", "kind", "direction", "label", "minimum_effect", "margin", "baseline")
+
+
+def _values(enum: type) -> list[str]:
+    return [member.value for member in enum]
+
+
+class HypothesisForm(Form):
+    key = StringField("Key", render_kw={"placeholder": "e.g. fast-social-care"})
+    statement = TextAreaField("We believe that…", render_kw={"rows": 2})
+    # `process` is a method of every WTForms form, so the field is process_ in Python
+    # and "process" in the request and the plan.
+    process_ = SelectField("Lifecycle process", name="process",
+                           choices=choices(_values(Process), ""))
+    expected_benefit = StringField("Expected benefit")
+    sponsors = SelectMultipleField("Sponsoring functions", choices=choices(_values(Function)),
+                                   widget=ListWidget(prefix_label=False),
+                                   option_widget=CheckboxInput())
+    owner = StringField("Owner (email)")
+
+
+class TeamMemberForm(Form):
+    name = StringField("Name")
+    function = SelectField("Function", choices=choices(_values(Function), ""))
+
+
+class PilotForm(Form):
+    key = StringField("Key", render_kw={"placeholder": "e.g. x-care-1h"})
+    title = StringField("Title")
+    channel = StringField("Channel", render_kw={"placeholder": "one channel, e.g. x"})
+    segment = StringField("Segment", render_kw={"placeholder": "and/or one segment"})
+    design = SelectField("Design", choices=choices(_values(Design), ""))
+    analysis = SelectField("Analysis", choices=choices(_values(Analysis)),
+                           default="sequential")
+    allocation = StringField("Allocation to the pilot arm", default="0.5", render_kw=NUMBER)
+    alpha = StringField("Alpha", default="0.05", render_kw=NUMBER)
+    power = StringField("Power", default="0.8", render_kw=NUMBER)
+    planned_sample = StringField("Planned sample per arm", render_kw=NUMBER)
+    planned_periods = StringField("Planned periods", render_kw=NUMBER)
+    start = StringField("Start", render_kw=DATE)
+    end = StringField("Planned end", render_kw=DATE)
+    budget = StringField("Budget", default="0", render_kw=NUMBER)
+    currency = StringField("Currency", default="EUR")
+    parent = HiddenField()
+    team = FieldList(FormField(TeamMemberForm), min_entries=TEAM_ROWS)
+
+
+class MetricForm(Form):
+    key = StringField("Key")
+    label = StringField("Label")
+    kind = SelectField("Kind", choices=choices(_values(Kind), ""))
+    role = SelectField("Role", choices=choices(_values(Role), ""))
+    direction = SelectField("Better when it", choices=choices(_values(Direction), ""))
+    minimum_effect = StringField("Minimum effect", render_kw=NUMBER)
+    margin = StringField("Margin", render_kw=NUMBER)
+    baseline = StringField("Baseline", render_kw=NUMBER)
+
+
+class RegistrationForm(FlaskForm):
+    editing = HiddenField()  # the key of the draft being edited, if any
+    hypothesis = FormField(HypothesisForm)
+    pilot = FormField(PilotForm)
+    metrics = FieldList(FormField(MetricForm), min_entries=METRIC_ROWS)
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    """Drop blank answers, so the plan's defaults and 'missing' messages apply."""
+    cleaned = {}
+    for name, value in values.items():
+        value = value.strip() if isinstance(value, str) else value
+        if value not in ("", None, []):
+            cleaned[name] = value
+    return cleaned
+
+
+def to_plan(form: RegistrationForm) -> tuple[dict[str, Any], dict[str, dict[int, int]]]:
+    """Build the plan dict a TOML file would give; also map list positions back to rows."""
+    hypothesis = _clean(_plan_names(form.hypothesis.data))
+    pilot = _clean({k: v for k, v in form.pilot.data.items() if k != "team"})
+    team_rows = [(i, _clean(row)) for i, row in enumerate(form.pilot.team.data)]
+    team = [(i, row) for i, row in team_rows if row]
+    metric_rows = [(i, _clean(row)) for i, row in enumerate(form.metrics.data)]
+    metrics = [(i, row) for i, row in metric_rows if any(k in row for k in METRIC_VALUES)]
+    if team:
+        pilot["team"] = [row for _, row in team]
+    plan = {"hypothesis": hypothesis, "pilot": pilot, "metrics": [row for _, row in metrics]}
+    positions = {"metrics": {n: i for n, (i, _) in enumerate(metrics)},
+                 "pilot.team": {n: i for n, (i, _) in enumerate(team)}}
+    return plan, positions
+
+
+def _plan_names(values: dict[str, Any]) -> dict[str, Any]:
+    return {name.rstrip("_"): value for name, value in values.items()}
+
+
+def _form_names(values: dict[str, Any]) -> dict[str, Any]:
+    return {("process_" if name == "process" else name): value
+            for name, value in values.items()}
+
+
+TOKEN = re.compile(r"\[([^\]]*)\]|([^.\[\]]+)")
+
+
+def to_rows(problems: list[dict[str, str]], plan: dict[str, Any],
+            positions: dict[str, dict[int, int]]) -> list[dict[str, str]]:
+    """Point each problem, labelled as the plan reads it, at the form field it concerns."""
+    return [{**problem, "label": problem["field"],
+             "field": form_path(problem["field"], plan, positions)} for problem in problems]
+
+
+def form_path(label: str, plan: dict[str, Any], positions: dict[str, dict[int, int]]) -> str:
+    """Turn 'metrics[churn-90d].margin' or 'pilot.team[#2]' into 'metrics.0.margin'."""
+    parts: list[str] = []
+    node: Any = plan
+    for bracket, name in TOKEN.findall(label):
+        if name:
+            parts.append(name)
+            node = node.get(name) if isinstance(node, dict) else None
+            continue
+        index = _index(node, bracket)
+        if index is None:
+            return label  # cannot be placed: it is shown at the top
+        parts.append(str(positions.get(".".join(parts), {}).get(index, index)))
+        node = node[index]
+    return ".".join(parts)
+
+
+def _index(node: Any, bracket: str) -> int | None:
+    """Find the list position a label's [key], [name] or [#n] stands for."""
+    if not isinstance(node, list):
+        return None
+    if bracket.startswith("#") and bracket[1:].isdigit():
+        index = int(bracket[1:]) - 1
+        return index if 0 <= index < len(node) else None
+    return next((i for i, item in enumerate(node) if isinstance(item, dict)
+                 and bracket in (item.get("key"), item.get("name"))), None)
+
+
+def form_data(plan: dict[str, Any]) -> dict[str, Any]:
+    """Turn a stored plan into the form's data, for editing a draft."""
+    pilot = {name: "" if value is None else str(value)
+             for name, value in plan.get("pilot", {}).items() if name != "team"}
+    pilot["team"] = list(plan.get("pilot", {}).get("team", []))
+    metrics = [{name: "" if value is None else str(value) for name, value in metric.items()}
+               for metric in plan.get("metrics", [])]
+    return {"editing": plan.get("pilot", {}).get("key", ""),
+            "hypothesis": _form_names(plan.get("hypothesis", {})), "pilot": pilot,
+            "metrics": metrics}
+
+
+def hypothesis_data(hypothesis: Any) -> dict[str, Any]:
+    """Turn a stored hypothesis into the form's data, for a new pilot testing it."""
+    return {"hypothesis": {"key": hypothesis.key, "statement": hypothesis.statement,
+                           "process_": hypothesis.process,
+                           "expected_benefit": hypothesis.expected_benefit,
+                           "sponsors": list(hypothesis.sponsors), "owner": hypothesis.owner}}
+
+
+def new_form(data: dict[str, Any] | None = None) -> RegistrationForm:
+    """Make the form, padded to its blank rows after any prefilled ones."""
+    form = RegistrationForm(data=data) if data else RegistrationForm()
+    wanted = max(METRIC_ROWS, len((data or {}).get("metrics", [])) + 1)
+    while len(form.metrics.entries) < wanted:
+        form.metrics.append_entry()
+    while len(form.pilot.team.entries) < TEAM_ROWS:
+        form.pilot.team.append_entry()
+    return form

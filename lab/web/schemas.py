@@ -1,0 +1,272 @@
+"""The API's request and response models; the OpenAPI document is generated from them.
+
+Requests forbid unknown fields, like the pre-registration: a misspelt field is refused,
+never silently dropped. The web forms validate through the same request models.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from lab.models.base import NOTE_KINDS, OUTCOMES, STATUSES
+
+NoteKind = Literal[tuple(NOTE_KINDS)]  # type: ignore[valid-type]
+Status = Literal[tuple(STATUSES)]  # type: ignore[valid-type]
+Outcome = Literal[tuple(OUTCOMES)]  # type: ignore[valid-type]
+Line = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=20_000, pattern=r"\S")]
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # SQLite hands timestamps back without their zone; they were written in UTC.
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+Amount = Annotated[float, Field(ge=0, le=1e12), AfterValidator(_finite)]
+Count = Annotated[int, Field(ge=0, le=10**15)]
+Timestamp = Annotated[datetime, AfterValidator(_utc)]
+
+
+class Request(BaseModel):
+    """A request body: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Reply(BaseModel):
+    """A response body."""
+
+
+class NoteIn(Request):
+    kind: NoteKind
+    noted_on: date
+    source: Line = Field(description="who said or saw it")
+    text: LongText
+
+
+class SpendIn(Request):
+    spent_on: date
+    amount: Amount
+    description: Annotated[str, StringConstraints(min_length=1, max_length=500,
+                                                  pattern=r"\S")]
+
+
+class DecisionIn(Request):
+    outcome: Literal["scale_up", "revise", "withdraw"]
+    rationale: Annotated[str, StringConstraints(max_length=20_000)] = Field(
+        default="", description="required when the outcome differs from the recommendation")
+
+
+class ObservationIn(Request):
+    """One aggregate row, with the CSV's columns; fill only the metric kind's values."""
+
+    metric: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    arm: Literal["pilot", "control"]
+    phase: Literal["before", "during"] = "during"
+    period: date
+    successes: Count | None = None
+    trials: Count | None = None
+    n: Count | None = None
+    mean: Annotated[float, AfterValidator(_finite)] | None = None
+    sd: Amount | None = None
+    events: Count | None = None
+    exposure: Amount | None = None
+
+
+class ObservationBatch(Request):
+    rows: list[ObservationIn] = Field(min_length=1, max_length=10_000)
+    correct: bool = Field(default=False, description="replace values that differ (audited)")
+
+
+class TokenIn(Request):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=r"\S")]
+
+
+class PilotQuery(Request):
+    status: Status | None = None
+    hypothesis: str | None = None
+
+
+class Problem(Reply):
+    field: str = Field(description="where: a dotted path such as pilot.start, or rows.3.trials")
+    reason: str
+
+
+class ErrorOut(Reply):
+    error: str
+    status: int
+    message: str
+    problems: list[Problem]
+
+
+class HypothesisOut(Reply):
+    key: str
+    statement: str
+    process: str
+    expected_benefit: str
+    sponsors: list[str]
+    owner: str
+    state: Literal["open", "supported", "refuted", "mixed"]
+    pilots: list[str]
+
+
+class HypothesisList(Reply):
+    hypotheses: list[HypothesisOut]
+
+
+class PilotOut(Reply):
+    key: str
+    title: str
+    hypothesis: str
+    iteration: int
+    parent: str | None
+    next: str | None
+    channel: str | None
+    segment: str | None
+    design: str
+    analysis: str
+    status: Status
+    start: date
+    end: date
+    budget: float
+    spend: float
+    currency: str
+    owner: str
+    started_at: Timestamp | None
+    plan: dict[str, Any]
+
+
+class PilotList(Reply):
+    pilots: list[PilotOut]
+
+
+class RegistrationOut(Reply):
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    new_channels: list[str]
+    new_segments: list[str]
+    warnings: list[str]
+
+
+class ObservationOut(Reply):
+    metric: str
+    arm: str
+    phase: str
+    period: date
+    successes: int | None
+    trials: int | None
+    n: int | None
+    mean: float | None
+    sd: float | None
+    events: int | None
+    exposure: float | None
+
+
+class ObservationList(Reply):
+    pilot: str
+    observations: list[ObservationOut]
+
+
+class ImportOut(Reply):
+    rows: int
+    inserted: int
+    unchanged: int
+    corrected: int
+
+
+class MetricResult(Reply):
+    model_config = ConfigDict(extra="allow")
+    key: str
+    role: str
+    estimate: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+
+
+class Look(Reply):
+    model_config = ConfigDict(extra="allow")
+    estimate: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+
+class CheckOut(Reply):
+    """The recommendation, exactly as `lab check --json` prints it (NaN as null)."""
+
+    model_config = ConfigDict(extra="allow")
+    pilot: str
+    outcome: Outcome
+    reasons: list[str]
+    metrics: list[MetricResult]
+    looks: list[Look]
+
+
+class DecisionOut(Reply):
+    pilot: str
+    outcome: str
+    recommended: str
+    rationale: str
+    decided_by: str
+    decided_at: Timestamp
+    next: str | None = Field(default=None, description="the draft a revise decision created")
+
+
+class DecisionList(Reply):
+    decisions: list[DecisionOut]
+
+
+class NoteOut(Reply):
+    id: int
+    kind: str
+    noted_on: date
+    source: str
+    text: str
+    recorded_by: str
+    created_at: Timestamp
+
+
+class NoteList(Reply):
+    notes: list[NoteOut]
+
+
+class SpendOut(Reply):
+    id: int
+    spent_on: date
+    amount: float
+    description: str
+    recorded_by: str
+    created_at: Timestamp
+
+
+class SpendList(Reply):
+    total: float
+    budget: float
+    currency: str
+    spend: list[SpendOut]
+
+
+class TokenOut(Reply):
+    id: int
+    name: str
+    created_at: Timestamp
+    last_used_at: Timestamp | None
+
+
+class TokenCreated(TokenOut):
+    secret: str = Field(description="shown once; store it now, it cannot be read again")
+
+
+class TokenList(Reply):
+    tokens: list[TokenOut]

@@ -1,0 +1,77 @@
+"""Sign-off: a manager's decision on a running pilot, after a fresh sign-in."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from pydantic import ValidationError
+
+from lab import db, decisions
+from lab.analysis.service import recommend_pilots
+from lab.web import queries, replies
+from lab.web.errors import problems_of
+from lab.web.forms import SignOffForm, place_problems, values
+from lab.web.queries import writing
+from lab.web.schemas import DecisionIn, DecisionOut
+from lab.web.security import is_fresh, role_required
+
+bp = Blueprint("signoff", __name__)
+
+
+def _page(row: queries.PilotRow, form: SignOffForm, status: int = 200, **shown):
+    found = recommend_pilots(db.session(), [row.pilot.key]).get(row.pilot.key)
+    return render_template("signoff.html", row=row, pilot=row.pilot, form=form,
+                           recommendation=found.to_dict() if found else None,
+                           **shown), status
+
+
+def sign_off_now(key: str, outcome: str, rationale: str) -> DecisionOut:
+    """Sign off with the recommendation as it stands inside the same transaction."""
+    with writing() as write:
+        found = recommend_pilots(write, [key]).get(key)
+        if found is None:
+            raise decisions.DecisionError(f"pilot '{key}' has no recommendation: only a "
+                                          "running pilot can be signed off")
+        decision = decisions.sign_off(write, pilot_key=key, outcome=outcome,
+                                      rationale=rationale, decided_by=current_user.email,
+                                      recommendation=found.to_dict())
+        return replies.decision_out(write, queries.pilot_row(write, key).pilot, decision)
+
+
+def refuse_owner(row: queries.PilotRow) -> None:
+    """Answer 403 when the signed-in manager owns the pilot."""
+    if current_user.email == row.pilot.owner.lower():
+        abort(403, f"You own pilot '{row.pilot.key}': another manager must sign off "
+                   "its decision.")
+
+
+@bp.route("/pilots/<key>/sign-off", methods=["GET", "POST"])
+@role_required("manager")
+def sign_off(key: str):
+    """Show the sign-off form, or record the decision."""
+    row = queries.pilot_row(db.session(), key)
+    refuse_owner(row)
+    if not is_fresh():
+        return redirect(url_for("auth.login", next=request.path, fresh=1))
+    form = SignOffForm()
+    if request.method != "POST":
+        return _page(row, form)
+    try:
+        entry = DecisionIn.model_validate(values(form, "outcome", "rationale"))
+        decided = sign_off_now(key, entry.outcome, entry.rationale)
+    except decisions.DecisionConflict as error:
+        db.session().rollback()  # show the pilot as it is now, after the other sign-off
+        return _page(queries.pilot_row(db.session(), key), form, 409, conflict=str(error))
+    except (ValidationError, decisions.DecisionError) as error:
+        problems = problems_of(error) or [{"field": _field_of(str(error)),
+                                          "reason": str(error)}]
+        return _page(row, form, 422, problems=place_problems(form, problems))
+    flash(f"Signed off: {entry.outcome.replace('_', ' ')} for pilot {key}.", "success")
+    if decided.next:
+        flash(f"The next iteration, {decided.next}, is drafted: edit its plan and start it.",
+              "info")
+    return redirect(url_for("pages.pilot", key=key))
+
+
+def _field_of(message: str) -> str:
+    return "rationale" if "rationale" in message else ""

@@ -1,0 +1,246 @@
+"""Benchmark: checking a whole portfolio, against GrowthBook's gbstats.
+
+Run on demand (pytest never collects it):
+
+    .venv/bin/python tests/bench/portfolio.py [--pilots 1000] [--database FILE]
+
+A SQLite database with running pilots (one primary and two guardrails each, two arms,
+26 weekly periods) is built (or reused with --database), then it times:
+
+- `lab check --json` over the whole portfolio, end to end (a subprocess);
+- the aggregation query (lab.analysis.aggregate) with and without a covering index;
+- lab.analysis.recommend per pilot, on summaries already aggregated (stats alone);
+- the same comparisons through gbstats (frequentist sequential two-sided t-test, one
+  per pilot and metric on the pooled summaries), in its own virtualenv under /tmp,
+  because gbstats pins numpy<2 and pandas<2 and is never a dependency of lab.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+from sqlmodel import select  # noqa: E402
+
+from lab import db, lifecycle, migrations, registry  # noqa: E402
+from lab.analysis.aggregate import period_summaries, summary_query  # noqa: E402
+from lab.analysis.recommend import recommend, recommend_portfolio  # noqa: E402
+from lab.models import Pilot  # noqa: E402
+from lab.observations import import_csv  # noqa: E402
+from tests.factories import make_spec  # noqa: E402
+
+GBSTATS_VENV = Path("/tmp/lab-gbstats-venv")
+WEEKS = 26
+METRICS = [
+    {"key": "conversion", "kind": "proportion", "role": "primary", "direction": "increase",
+     "minimum_effect": 0.02},
+    {"key": "handling-cost", "kind": "mean", "role": "guardrail", "direction": "decrease",
+     "margin": 1.5},
+    {"key": "complaints", "kind": "rate", "role": "guardrail", "direction": "decrease",
+     "margin": 0.005},
+]
+COLUMNS = ["pilot", "metric", "arm", "phase", "period", "successes", "trials", "n", "mean",
+           "sd", "events", "exposure"]
+COVERING = ("CREATE INDEX bench_covering ON observation (pilot_id, metric_id, arm, phase, "
+            "period, successes, trials, n, mean, sd, events, exposure)")
+
+
+def build(url: str, pilots: int, folder: Path) -> None:
+    """Migrate, register and start the pilots, and import their generated rows."""
+    migrations.upgrade(url)
+    start = date(2026, 1, 5)
+    with db.writing(db.engine_for(url)) as session:
+        for i in range(pilots):
+            spec = make_spec(key=f"p{i:04d}", metrics=METRICS, pilot={
+                "channel": f"c{i:04d}", "planned_sample": 5200, "start": start.isoformat(),
+                "end": (start + timedelta(weeks=WEEKS)).isoformat()})
+            registry.register(session, spec=spec, actor="bench")
+            lifecycle.start(session, pilot_key=f"p{i:04d}", actor="bench")
+    path = folder / "portfolio.csv"
+    write_rows(path, pilots, start)
+    import_csv(db.engine_for(url), source=path, actor="bench")
+
+
+def write_rows(path: Path, pilots: int, start: date) -> None:
+    """Write 26 weekly periods of both arms for every metric, with varied true effects."""
+    rng = np.random.default_rng(7)
+    with open(path, "w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(COLUMNS)
+        for i in range(pilots):
+            lift = rng.choice([-0.03, 0.0, 0.02, 0.05])
+            for week in range(WEEKS):
+                period = (start + timedelta(weeks=week)).isoformat()
+                for arm in ("pilot", "control"):
+                    p = 0.20 + (lift if arm == "pilot" else 0)
+                    trials = int(rng.poisson(200))
+                    out.writerow([f"p{i:04d}", "conversion", arm, "during", period,
+                                  int(rng.binomial(trials, p)), trials, "", "", "", "", ""])
+                    n = int(rng.poisson(200))
+                    out.writerow([f"p{i:04d}", "handling-cost", arm, "during", period, "", "",
+                                  n, round(float(rng.normal(12, 4 / np.sqrt(n))), 4), 4.0,
+                                  "", ""])
+                    exposure = round(float(rng.uniform(900, 1100)), 2)
+                    out.writerow([f"p{i:04d}", "complaints", arm, "during", period, "", "", "",
+                                  "", "", int(rng.poisson(0.03 * exposure)), exposure])
+
+
+def time_check_command(url: str) -> tuple[float, int]:
+    """Run `lab check --json` end to end; return seconds and recommendations printed."""
+    started = time.perf_counter()
+    done = subprocess.run([str(Path(sys.executable).with_name("lab")), "check", "--json"],
+                          check=True, capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "LAB_DATABASE_URL": url})
+    return time.perf_counter() - started, len(json.loads(done.stdout))
+
+
+def time_aggregation(url: str) -> tuple[float, float]:
+    """Time the aggregation query without, then with, a covering index (best of 3)."""
+    engine = db.engine_for(url)
+    timings = []
+    for statement in (None, COVERING):
+        if statement:
+            with engine.begin() as connection:
+                connection.execute(text(statement))
+        best = float("inf")
+        for _ in range(3):
+            with engine.connect() as connection:
+                started = time.perf_counter()
+                connection.execute(summary_query()).all()
+                best = min(best, time.perf_counter() - started)
+        timings.append(best)
+    with engine.begin() as connection:
+        connection.execute(text("DROP INDEX bench_covering"))
+    return timings[0], timings[1]
+
+
+def time_stats(url: str) -> tuple[float, float, float, dict]:
+    """Time the statistics on pre-aggregated summaries: pilot by pilot, and in one pass."""
+    with db.reading(db.engine_for(url)) as session:
+        started = time.perf_counter()
+        summaries = period_summaries(session)
+        aggregate = time.perf_counter() - started
+        plans = {pilot.key: pilot.plan for pilot in session.exec(select(Pilot))}
+    frames = dict(tuple(summaries.groupby("pilot", sort=False)))
+    started = time.perf_counter()
+    for key, plan in plans.items():
+        recommend(plan, frames[key])
+    one_by_one = time.perf_counter() - started
+    started = time.perf_counter()
+    found = recommend_portfolio(list(plans.values()), summaries)
+    one_pass = time.perf_counter() - started
+    outcomes: dict[str, int] = {}
+    for recommendation in found.values():
+        outcomes[recommendation.outcome] = outcomes.get(recommendation.outcome, 0) + 1
+    return aggregate, one_by_one, one_pass, outcomes
+
+
+GBSTATS_DRIVER = """
+import json, sys, time
+from gbstats.frequentist.tests import SequentialConfig, SequentialTwoSidedTTest
+from gbstats.models.statistics import ProportionStatistic, SampleMeanStatistic
+
+pairs = json.load(open(sys.argv[1]))
+config = SequentialConfig(difference_type="absolute", alpha=0.05)
+
+def stat(kind, n, total, total_sq):
+    if kind == "proportion":
+        return ProportionStatistic(n=round(n), sum=total)
+    if kind == "rate":  # no Poisson statistic in gbstats: events per whole unit of
+        # exposure, with variance = mean
+        return SampleMeanStatistic(n=round(n), sum=total, sum_squares=total)
+    return SampleMeanStatistic(n=n, sum=total, sum_squares=total_sq)
+
+started = time.perf_counter()
+for kind, a, b in pairs:
+    SequentialTwoSidedTTest(stat(kind, *a), stat(kind, *b), config).compute_result()
+print(time.perf_counter() - started, len(pairs))
+"""
+
+
+def time_gbstats(url: str, folder: Path) -> tuple[float, int] | None:
+    """Time gbstats on the same pooled summaries, in its own virtualenv."""
+    python = GBSTATS_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run(["python3", "-m", "venv", str(GBSTATS_VENV)], check=True)
+        installed = subprocess.run([str(python), "-m", "pip", "install", "-q", "gbstats"],
+                                   capture_output=True, text=True)
+        if installed.returncode:
+            print("gbstats could not be installed:", installed.stderr.strip()[-300:])
+            return None
+    pairs_file = folder / "pairs.json"
+    pairs_file.write_text(json.dumps(pooled_pairs(url)))
+    done = subprocess.run([str(python), "-c", GBSTATS_DRIVER, str(pairs_file)],
+                          capture_output=True, text=True)
+    if done.returncode:
+        print("gbstats failed:", done.stderr.strip()[-500:])
+        return None
+    seconds, count = done.stdout.split()
+    return float(seconds), int(count)
+
+
+def pooled_pairs(url: str) -> list:
+    """Return (kind, control (n, sum, sum_sq), pilot (...)) per pilot and metric."""
+    kinds = {metric["key"]: metric["kind"] for metric in METRICS}
+    with db.reading(db.engine_for(url)) as session:
+        frame = period_summaries(session)
+    pooled = frame.groupby(["pilot", "metric", "arm"])[["n", "total", "total_sq"]].sum()
+    pairs = []
+    for (_, metric), arms in pooled.groupby(level=[0, 1]):
+        control = arms.xs("control", level=2).iloc[0].tolist()
+        treated = arms.xs("pilot", level=2).iloc[0].tolist()
+        pairs.append((kinds[metric], control, treated))
+    return pairs
+
+
+def main() -> None:
+    """Build or reuse the portfolio database, run every timing and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pilots", type=int, default=1000)
+    parser.add_argument("--database", type=Path, help="reuse (or build once into) this file")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        file = options.database or folder / "portfolio.sqlite"
+        url = f"sqlite:///{file.resolve()}"
+        if not file.exists():
+            started = time.perf_counter()
+            build(url, options.pilots, folder)
+            print(f"built {options.pilots} pilots in {time.perf_counter() - started:.1f} s")
+        with db.engine_for(url).connect() as connection:
+            rows = connection.execute(text("SELECT count(*) FROM observation")).scalar()
+        print(f"{options.pilots} running pilots, {rows:,} observation rows")
+        without, with_index = time_aggregation(url)
+        print(f"aggregation query            {without:7.3f} s without covering index, "
+              f"{with_index:7.3f} s with")
+        aggregate, one_by_one, one_pass, outcomes = time_stats(url)
+        print(f"period_summaries (DataFrame) {aggregate:7.3f} s")
+        print(f"lab stats, pilot by pilot    {one_by_one:7.3f} s total, "
+              f"{1000 * one_by_one / options.pilots:.2f} ms per pilot")
+        print(f"lab stats, portfolio in one  {one_pass:7.3f} s   outcomes {outcomes}")
+        seconds, count = time_check_command(url)
+        print(f"`lab check --json`           {seconds:7.3f} s end to end ({count} pilots)")
+        found = time_gbstats(url, folder)
+        print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        if found:
+            print(f"gbstats sequential t-tests   {found[0]:7.3f} s for {found[1]} comparisons "
+                  f"({1000 * found[0] / found[1]:.3f} ms each; one final look per metric, "
+                  "no decision rule)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""lab.decisions: sign-off by someone other than the owner, final, audited."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from lab import audit, db, decisions, registry
+from lab.decisions import DecisionConflict, DecisionError, sign_off
+from lab.models import Decision
+from lab.models.governance import AppendOnlyError
+from tests.factories import MANAGER, OWNER, register_pilot, start_pilot
+
+RECOMMENDATION = {"pilot": "x-care-1h", "outcome": "scale_up", "reasons": ["it works"]}
+
+
+def decide(session, outcome="scale_up", rationale="", by=MANAGER, recommendation=None):
+    return sign_off(session, pilot_key="x-care-1h", outcome=outcome, rationale=rationale,
+                    decided_by=by, recommendation=recommendation or RECOMMENDATION)
+
+
+def test_sign_off_records_the_decision_and_closes_the_pilot(session):
+    start_pilot(session)
+    decision = decide(session)
+    assert (decision.outcome, decision.recommended, decision.decided_by) == (
+        "scaled_up", "scale_up", MANAGER)
+    assert decision.recommendation == RECOMMENDATION
+    assert registry.get_pilot(session, "x-care-1h").status == "scaled_up"
+    [event] = audit.events(session, object_key="x-care-1h", action="sign_off")
+    assert event.after["outcome"] == "scale_up"
+
+
+def test_the_owner_cannot_sign_off(session):
+    start_pilot(session)
+    with pytest.raises(DecisionError, match="owns pilot 'x-care-1h' and cannot sign off"):
+        decide(session, by=OWNER.upper())
+
+
+def test_a_rationale_is_required_to_depart_from_the_recommendation(session):
+    start_pilot(session)
+    with pytest.raises(DecisionError, match="the recommendation is scale_up: a rationale is "
+                                            "required to decide withdraw instead"):
+        decide(session, outcome="withdraw", rationale="  ")
+    decision = decide(session, outcome="withdraw", rationale="Compliance said no")
+    assert decision.rationale == "Compliance said no"
+
+
+def test_revise_creates_the_next_iteration(session):
+    pilot = start_pilot(session)
+    decide(session, outcome="revise", rationale="Too slow to reply",
+           recommendation={"outcome": "continue"})
+    assert registry.get_pilot(session, "x-care-1h").status == "revised"
+    assert registry.get_pilot(session, "x-care-1h-i2").parent_id == pilot.id
+
+
+def test_only_a_running_pilot_can_be_signed_off(session):
+    register_pilot(session)
+    with pytest.raises(DecisionError, match="is draft: only a running pilot can be signed off"):
+        decide(session)
+
+
+def test_a_second_sign_off_is_a_conflict(session):
+    start_pilot(session)
+    decide(session)
+    with pytest.raises(DecisionConflict, match="already signed off"):
+        decide(session, outcome="withdraw", rationale="changed my mind")
+
+
+def test_unknown_outcome_and_bad_recommendation_are_refused(session):
+    start_pilot(session)
+    with pytest.raises(DecisionError, match="unknown outcome 'maybe'"):
+        decide(session, outcome="maybe")
+    with pytest.raises(DecisionError, match="no valid outcome"):
+        decide(session, recommendation={"outcome": "perhaps"})
+
+
+def test_a_concurrent_second_sign_off_fails_on_the_unique_constraint(session, engine,
+                                                                     monkeypatch):
+    """When another sign-off commits between our check and our insert, the unique
+    pilot_id refuses ours and sign_off reports a DecisionConflict."""
+    pilot = start_pilot(session)
+    with db.writing(engine) as other:
+        other.add(Decision(pilot_id=pilot.id, outcome="withdrawn", recommended="scale_up",
+                           decided_by="other@bank.example"))
+    session.commit()
+    monkeypatch.setattr(decisions, "decision_of", lambda *_: None)  # checked just before
+    with pytest.raises(DecisionConflict, match="signed off by someone else a moment ago"):
+        decide(session)
+    session.rollback()
+    assert registry.get_pilot(session, "x-care-1h").status == "running"
+
+
+def test_decisions_are_never_edited(session):
+    start_pilot(session)
+    decide(session)
+    session.commit()
+    decision = session.exec(select(Decision)).one()
+    decision.rationale = "rewritten"
+    with pytest.raises(AppendOnlyError):
+        session.flush()
+    session.rollback()
+    assert decisions.decision_of(session, decision.pilot_id).rationale == ""

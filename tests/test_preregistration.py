@@ -1,0 +1,108 @@
+"""lab.preregistration: every refusal names the key and the reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from lab.preregistration import PreregistrationError, load, parse
+from tests.factories import make_spec, write_spec
+
+PRIMARY = {"key": "churn-90d", "kind": "proportion", "role": "primary",
+           "direction": "decrease", "minimum_effect": 0.02}
+
+
+def problems(spec: dict) -> list[tuple[str, str]]:
+    with pytest.raises(PreregistrationError) as caught:
+        parse(spec, "plan.toml")
+    return caught.value.problems
+
+
+def test_the_example_plan_is_valid():
+    spec = parse(make_spec())
+    assert spec.primary.key == "churn-90d"
+    assert [m.key for m in spec.guardrails] == ["cost-per-contact"]
+    assert spec.pilot.scope == "x"
+
+
+@pytest.mark.parametrize(("change", "where", "reason"), [
+    ({"pilot": {"colour": "red"}}, "pilot.colour", "unknown key"),
+    ({"pilot": {"design": None}}, "pilot.design", "missing"),
+    ({"pilot": {"design": "ab-test"}}, "pilot.design", "'holdout', 'diff-in-diff' or"),
+    ({"pilot": {"analysis": "bayesian"}}, "pilot.analysis", "'sequential'"),
+    ({"pilot": {"allocation": "half"}}, "pilot.allocation", "valid number"),
+    ({"pilot": {"allocation": 1.5}}, "pilot.allocation", "less than 1"),
+    ({"pilot": {"start": "2026-13-01"}}, "pilot.start", "date"),
+    ({"pilot": {"end": "2025-01-01"}}, "pilot", "is before start"),
+    ({"pilot": {"channel": ["x", "facebook"]}}, "pilot.channel", "never a list"),
+    ({"pilot": {"channel": None}}, "pilot", "needs a channel, a segment"),
+    ({"pilot": {"budget": float("nan")}}, "pilot.budget", "finite"),
+    ({"pilot": {"team": [{"name": "Ana", "function": "legal"}]}}, "pilot.team[Ana].function",
+     "'marketing'"),
+    ({"hypothesis": {"process": "sales"}}, "hypothesis.process", "'acquisition'"),
+    ({"hypothesis": {"owner": "ana"}}, "hypothesis.owner", "pattern"),
+])
+def test_refusals_name_the_key_and_the_reason(change, where, reason):
+    found = problems(make_spec(**change))
+    assert any(w == where and reason in r for w, r in found), found
+
+
+@pytest.mark.parametrize(("metric", "reason"), [
+    ({"kind": "share"}, "'proportion', 'mean' or 'rate'"),
+    ({"direction": "up"}, "'increase' or 'decrease'"),
+    ({"margin": 1.0}, "only a guardrail metric takes a margin"),
+    ({"minimum_effect": -1}, "greater than 0"),
+])
+def test_metric_problems_name_the_metric_by_key(metric, reason):
+    found = problems(make_spec(metrics=[{**PRIMARY, **metric}]))
+    assert any(w.startswith("metrics[churn-90d]") and reason in r for w, r in found), found
+
+
+def test_primary_needs_a_minimum_effect():
+    primary = {k: v for k, v in PRIMARY.items() if k != "minimum_effect"}
+    found = problems(make_spec(metrics=[primary]))
+    assert ("metrics[churn-90d]", "a primary metric needs a minimum_effect "
+            "(the smallest effect worth scaling up)") in found
+
+
+def test_guardrail_needs_a_margin():
+    guardrail = {"key": "cost", "kind": "mean", "role": "guardrail", "direction": "decrease"}
+    found = problems(make_spec(metrics=[PRIMARY, guardrail]))
+    assert ("metrics[cost]", "a guardrail metric needs a margin (the harm tolerated)") in found
+
+
+def test_guardrail_margin_must_be_positive():
+    guardrail = {"key": "cost", "kind": "mean", "role": "guardrail", "direction": "decrease",
+                 "margin": 0}
+    found = problems(make_spec(metrics=[PRIMARY, guardrail]))
+    assert any(w == "metrics[cost].margin" and "greater than 0" in r for w, r in found)
+
+
+@pytest.mark.parametrize("primaries", [0, 2])
+def test_exactly_one_primary(primaries):
+    metrics = [{**PRIMARY, "key": f"m{i}"} for i in range(primaries)]
+    metrics.append({"key": "other", "kind": "rate", "role": "secondary",
+                    "direction": "increase"})
+    found = problems(make_spec(metrics=metrics))
+    expected = "none" if primaries == 0 else "m0, m1"
+    assert ("metrics", f"a pilot needs exactly one primary metric (found {expected})") in found
+
+
+def test_a_metric_without_a_key_is_named_by_position():
+    found = problems(make_spec(metrics=[PRIMARY, {"kind": "rate", "role": "secondary",
+                                                  "direction": "increase"}]))
+    assert ("metrics[#2].key", "missing (this key is required)") in found
+
+
+def test_message_names_the_file(tmp_path):
+    path = write_spec(tmp_path, make_spec(pilot={"colour": "red"}))
+    with pytest.raises(PreregistrationError) as caught:
+        load(path)
+    assert str(caught.value) == (f"{path}: pilot.colour: unknown key "
+                                 "(not part of the pre-registration schema)")
+
+
+def test_invalid_toml_is_refused(tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text("[pilot\nkey = 1")
+    with pytest.raises(PreregistrationError, match="not valid TOML"):
+        load(path)

@@ -1,0 +1,42 @@
+"""Serving: `lab serve` and wsgi.py run the same app factory."""
+
+from __future__ import annotations
+
+import importlib
+import urllib.request
+
+from lab.cli.serve import serve_command
+from lab.web.serve import in_thread, stop
+
+
+def test_the_threaded_server_answers_real_http(app):
+    server, base = in_thread(app)
+    try:
+        with urllib.request.urlopen(f"{base}/login", timeout=10) as response:
+            assert response.status == 200
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+    finally:
+        stop(server)
+
+
+def test_lab_serve_passes_host_and_port_to_the_server(app, runner, monkeypatch):
+    served = []
+    monkeypatch.setattr("lab.cli.serve.run", lambda *args: served.append(args))
+    result = runner.invoke(serve_command, ["--host", "0.0.0.0", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert served == [(app, "0.0.0.0", 8123)]
+
+
+def test_lab_serve_refuses_a_bad_port(runner):
+    result = runner.invoke(serve_command, ["--port", "70000"])
+    assert result.exit_code == 2 and "70000" in result.output
+
+
+def test_wsgi_py_serves_the_app_configured_from_the_environment(database_url, tmp_path,
+                                                                monkeypatch):
+    monkeypatch.setenv("LAB_DATABASE_URL", database_url)
+    monkeypatch.setenv("LAB_INSTANCE_PATH", str(tmp_path / "instance"))
+    wsgi = importlib.import_module("wsgi")
+    wsgi = importlib.reload(wsgi)
+    assert wsgi.app.config["DATABASE_URL"] == database_url
+    assert wsgi.app.test_client().get("/login").status_code == 200

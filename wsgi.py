@@ -1,0 +1,2 @@
+from lab.app import create_app
+app = create_app()
