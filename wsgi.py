@@ -1,2 +1,3 @@
 from lab.app import create_app
+
 app = create_app()
