@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from lab.analysis.render import format_table
 from sqlmodel import select
 
 from lab import db
 from lab.accounts import add_user
+from lab.analysis.render import format_table
 from lab.analysis.service import recommend_pilots
 from lab.audit import jsonable
 from lab.cli.check import check_command
