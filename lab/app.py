@@ -10,8 +10,12 @@ from flask import Flask
 from lab import config, db, web
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Create the app: defaults, then LAB_* variables, then the test config."""
+def create_app(test_config: dict[str, Any] | None = None, *, with_web: bool = True) -> Flask:
+    """Create the app: defaults, then LAB_* variables, then the test config.
+
+    ``with_web=False`` leaves out the pages and the API: the command line makes its app so,
+    to start quickly, and `lab serve` adds them (`lab.web.init_app`) before serving.
+    """
     instance_path = os.environ.get("LAB_INSTANCE_PATH") or None
     app = Flask("lab", instance_path=instance_path, instance_relative_config=True)
     app.config.update(config.DEFAULTS)
@@ -24,5 +28,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.secret_key(app.instance_path)
     db.init_app(app)
-    web.init_app(app)
+    if with_web:
+        web.init_app(app)
     return app

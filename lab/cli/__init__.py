@@ -1,29 +1,51 @@
-"""The `lab` command: a Flask CLI group, so every command runs with the app's config."""
+"""The `lab` command: a Flask CLI group, so every command runs with the app's config.
+
+Commands are imported only when they run, and the app the CLI makes has no web
+layer (`lab serve` adds it), so `lab check` does not pay for matplotlib, the forms
+and the blueprints it never uses.
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
+
+import click
 from flask.cli import FlaskGroup
 
 from lab.app import create_app
-from lab.cli.check import check_command
-from lab.cli.database import init_command
-from lab.cli.decide import decide_command
-from lab.cli.demo import demo_command
-from lab.cli.observations import import_command
-from lab.cli.plan import plan_command
-from lab.cli.registry import start_command, sync_command
-from lab.cli.report import report_command
-from lab.cli.serve import serve_command
-from lab.cli.users import user_group
 
-main = FlaskGroup(
+# command name -> "module:attribute"
+COMMANDS = {
+    "init": "lab.cli.database:init_command",
+    "sync": "lab.cli.registry:sync_command",
+    "start": "lab.cli.registry:start_command",
+    "import": "lab.cli.observations:import_command",
+    "check": "lab.cli.check:check_command",
+    "plan": "lab.cli.plan:plan_command",
+    "decide": "lab.cli.decide:decide_command",
+    "demo": "lab.cli.demo:demo_command",
+    "user": "lab.cli.users:user_group",
+    "serve": "lab.cli.serve:serve_command",
+    "report": "lab.cli.report:report_command",
+}
+
+
+class LabGroup(FlaskGroup):
+    """A FlaskGroup that imports a command's module when the command is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name].split(":")
+        return getattr(import_module(module), attribute)
+
+
+main = LabGroup(
     name="lab",
-    create_app=lambda: create_app(),
+    create_app=lambda: create_app(with_web=False),
     add_default_commands=False,
     help="The social-CRM pilot laboratory. Every command honours LAB_DATABASE_URL.",
 )
-
-for command in (init_command, sync_command, start_command, import_command, check_command,
-                plan_command, decide_command, demo_command, user_group, serve_command,
-                report_command):
-    main.add_command(command)

@@ -11,14 +11,14 @@ from flask.cli import with_appcontext
 from lab import db
 from lab.analysis.render import format_table
 from lab.analysis.service import recommend_pilots
-from lab.audit import jsonable
 from lab.cli.common import fail
 
 
 @click.command("check")
 @click.argument("pilots", nargs=-1)
 @click.option("--json", "as_json", is_flag=True,
-              help="Print Recommendation.to_dict() (a list unless one pilot is named).")
+              help="Print Recommendation.to_dict() (a list, one pilot per line, unless one "
+                   "pilot is named).")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Check with the data logged for periods up to this date.")
 @with_appcontext
@@ -37,6 +37,11 @@ def check_command(pilots: tuple[str, ...], as_json: bool, as_of: datetime | None
     if not as_json:
         click.echo(format_table(recommendations))
         return
-    documents = [jsonable(recommendation.to_dict()) for recommendation in recommendations]
-    single = documents[0] if len(pilots) == 1 else documents
-    click.echo(json.dumps(single, indent=2, allow_nan=False))
+    documents = [recommendation.to_dict() for recommendation in recommendations]
+    if len(pilots) == 1:
+        click.echo(json.dumps(documents[0], indent=2, allow_nan=False))
+        return
+    # A list prints one pilot per line: readable, easy to grep, and written by json's C
+    # encoder (an indented dump of a large portfolio takes the pure-Python one, ~5x slower).
+    lines = ",\n".join(json.dumps(document, allow_nan=False) for document in documents)
+    click.echo(f"[\n{lines}\n]" if documents else "[]")

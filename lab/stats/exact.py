@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+
+# scipy.stats is imported where it is used: it takes a second to import, and the
+# exact tests run only for small counts.
 
 # scipy's binomtest treats pmf values within this relative error as ties.
 _TIE = 1 + 1e-7
@@ -16,6 +18,8 @@ def binomial_two_sided(k, n, p) -> np.ndarray:
     definition of ``scipy.stats.binomtest``, which the tests check this against.
     Found by a vectorised bisection for the first (or last) such j beyond the mode.
     """
+    from scipy import stats
+
     k, n, p = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (k, n, p)))
     dist = stats.binom(n, p)
     limit = dist.pmf(k) * _TIE
@@ -39,6 +43,8 @@ def binomial_two_sided(k, n, p) -> np.ndarray:
 
 def fisher_two_sided(successes_p, trials_p, successes_c, trials_c) -> np.ndarray:
     """Return Fisher's exact two-sided p-value for each 2×2 table (scipy, one by one)."""
+    from scipy import stats
+
     values = []
     for x1, n1, x2, n2 in zip(successes_p, trials_p, successes_c, trials_c, strict=True):
         table = [[x1, n1 - x1], [x2, n2 - x2]]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from statsmodels.stats.multitest import multipletests
 
 
 def _apply(p_values, method: str, alpha: float):
+    # Imported here: statsmodels takes seconds to import, which `lab check` should not pay.
+    from statsmodels.stats.multitest import multipletests
+
     p = np.asarray(p_values, dtype=float)
     rejected = np.zeros(p.shape, dtype=bool)
     adjusted = np.full(p.shape, np.nan)

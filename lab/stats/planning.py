@@ -5,14 +5,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import optimize
 from scipy.special import ndtri
-from statsmodels.stats.power import TTestIndPower
 
 # Sample needed relative to one final look for the same power: Lan–DeMets O'Brien–
 # Fleming costs about 3% (Jennison & Turnbull 2000, table 2.7); the normal-mixture
 # confidence sequence about 80% more (Johari et al. 2022).
 INFLATION = {"fixed": 1.0, "sequential": 1.03, "always-valid": 1.8}
+
+
+def _t_test_power():
+    """Return statsmodels' TTestIndPower, imported on first use (it takes seconds)."""
+    from statsmodels.stats.power import TTestIndPower
+
+    return TTestIndPower()
 
 
 def _z(p: float) -> float:
@@ -45,17 +50,17 @@ def proportion_sample_size(baseline: float, minimum_effect: float, alpha: float 
 
 def mean_sample_size(sd: float, minimum_effect: float, alpha: float = 0.05,
                      power: float = 0.8) -> float:
-    """Return n per arm from the noncentral t (``TTestIndPower().solve_power``), d = δ/σ."""
+    """Return n per arm from the noncentral t (``_t_test_power().solve_power``), d = δ/σ."""
     _check(alpha, power)
     if sd <= 0:
         raise ValueError(f"sd must be greater than 0, got {sd}")
-    return float(TTestIndPower().solve_power(effect_size=minimum_effect / sd, alpha=alpha,
+    return float(_t_test_power().solve_power(effect_size=minimum_effect / sd, alpha=alpha,
                                              power=power, ratio=1.0))
 
 
 def mean_power(sd: float, effect: float, sample: float, alpha: float = 0.05) -> float:
     """Return the power of the two-sided two-sample t test (noncentral t, equal n per arm)."""
-    return float(TTestIndPower().power(effect_size=effect / sd, nobs1=sample, alpha=alpha,
+    return float(_t_test_power().power(effect_size=effect / sd, nobs1=sample, alpha=alpha,
                                        ratio=1.0))
 
 
@@ -128,14 +133,14 @@ def minimum_detectable_effect(kind: str, sample: float, *, baseline: float | Non
                               power: float = 0.8, direction: str = "increase") -> float:
     """Return the δ whose fixed-horizon n per arm equals ``sample``.
 
-    Means: d·σ with d from ``TTestIndPower().solve_power(nobs1=sample)``; proportions and
+    Means: d·σ with d from ``_t_test_power().solve_power(nobs1=sample)``; proportions and
     rates: the root in δ of the sample-size formula (brentq).
     """
     if sample < 2:
         raise ValueError(f"sample must be at least 2 per arm, got {sample}")
     if kind == "mean":
         variance = unit_variance(kind, baseline, sd)
-        effect = TTestIndPower().solve_power(nobs1=sample, alpha=alpha, power=power,
+        effect = _t_test_power().solve_power(nobs1=sample, alpha=alpha, power=power,
                                              ratio=1.0)
         return float(effect) * math.sqrt(variance)
     unit_variance(kind, baseline, sd)
@@ -152,6 +157,8 @@ def minimum_detectable_effect(kind: str, sample: float, *, baseline: float | Non
 
     if excess(high) > 0:
         raise ValueError(f"a sample of {sample} per arm cannot detect any possible effect")
+    from scipy import optimize
+
     return float(optimize.brentq(excess, high * 1e-9, high, xtol=1e-14, rtol=1e-12))
 
 

@@ -13,6 +13,11 @@ class RowId(IntegerConverter):
         super().__init__(url_map, min=1, max=2**31 - 1)
 
 
+def installed(app: Flask) -> bool:
+    """Tell whether init_app has run on this app."""
+    return "lab.web" in app.extensions
+
+
 def init_app(app: Flask) -> None:
     """Install security, error handling and every blueprint on the app."""
     from lab.web import admin, api, auth, errors, inputs, pages, security, signoff, team, templating
@@ -27,3 +32,4 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     # The API checks CSRF itself, for cookie sessions only (see lab.web.api).
     security.csrf.exempt(api.bp)
+    app.extensions["lab.web"] = True

@@ -7,9 +7,17 @@ import threading
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from lab import web
+
 
 def server(app: Flask, host: str = "127.0.0.1", port: int = 5000) -> BaseWSGIServer:
-    """Make a threaded WSGI server for the app (port 0 picks a free port)."""
+    """Make a threaded WSGI server for the app (port 0 picks a free port).
+
+    The command line's app is made without its pages (to start quickly): they are
+    added here, before the first request.
+    """
+    if not web.installed(app):
+        web.init_app(app)
     return make_server(host, port, app, threaded=True)
 
 

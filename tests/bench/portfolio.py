@@ -7,7 +7,10 @@ Run on demand (pytest never collects it):
 A SQLite database with running pilots (one primary and two guardrails each, two arms,
 26 weekly periods) is built (or reused with --database), then it times:
 
-- `lab check --json` over the whole portfolio, end to end (a subprocess);
+- `lab check --json` over the whole portfolio, end to end (a subprocess), beside the
+  floor under it: a process that only imports what the command needs and makes its app;
+- the same check inside a running process (what the web's portfolio page pays), with the
+  boundary cache cold and warm;
 - the aggregation query (lab.analysis.aggregate) with and without a covering index;
 - lab.analysis.recommend per pilot, on summaries already aggregated (stats alone);
 - the same comparisons through gbstats (frequentist sequential two-sided t-test, one
@@ -39,8 +42,10 @@ from sqlmodel import select  # noqa: E402
 from lab import db, lifecycle, migrations, registry  # noqa: E402
 from lab.analysis.aggregate import period_summaries, summary_query  # noqa: E402
 from lab.analysis.recommend import recommend, recommend_portfolio  # noqa: E402
+from lab.analysis.service import recommend_pilots  # noqa: E402
 from lab.models import Pilot  # noqa: E402
 from lab.observations import import_csv  # noqa: E402
+from lab.stats import sequential  # noqa: E402
 from tests.factories import make_spec  # noqa: E402
 
 GBSTATS_VENV = Path("/tmp/lab-gbstats-venv")
@@ -108,6 +113,35 @@ def time_check_command(url: str) -> tuple[float, int]:
     return time.perf_counter() - started, len(json.loads(done.stdout))
 
 
+def time_process(code: str) -> float:
+    """Return the best of three wall times of `python -c code` (start-up included)."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+STACK = "import numpy, pandas, scipy.special, sqlalchemy, sqlmodel, flask"
+COMMAND_FLOOR = ("import lab.cli, lab.cli.check; from lab.app import create_app; "
+                 "create_app(with_web=False)")
+
+
+def time_in_process(url: str) -> tuple[float, float]:
+    """Time recommend_pilots plus the JSON text, with the boundary cache cold, then warm."""
+    timings = []
+    for cold in (True, False):
+        if cold:
+            sequential.clear_cache()
+        with db.reading(db.engine_for(url)) as session:
+            started = time.perf_counter()
+            found = recommend_pilots(session)
+            json.dumps([recommendation.to_dict() for recommendation in found.values()])
+            timings.append(time.perf_counter() - started)
+    return timings[0], timings[1]
+
+
 def time_aggregation(url: str) -> tuple[float, float]:
     """Time the aggregation query without, then with, a covering index (best of 3)."""
     engine = db.engine_for(url)
@@ -128,25 +162,35 @@ def time_aggregation(url: str) -> tuple[float, float]:
     return timings[0], timings[1]
 
 
-def time_stats(url: str) -> tuple[float, float, float, dict]:
-    """Time the statistics on pre-aggregated summaries: pilot by pilot, and in one pass."""
+ONE_BY_ONE = 100  # pilots timed one call each (a call costs ~0.1 s of pandas set-up)
+
+
+def time_stats(url: str) -> tuple[float, float, float, float, dict]:
+    """Time the statistics on pre-aggregated summaries: per pilot (seconds per call, on
+    the first ONE_BY_ONE pilots), and the whole portfolio in one pass (the boundary
+    cache cold, then warm)."""
     with db.reading(db.engine_for(url)) as session:
         started = time.perf_counter()
         summaries = period_summaries(session)
         aggregate = time.perf_counter() - started
         plans = {pilot.key: pilot.plan for pilot in session.exec(select(Pilot))}
     frames = dict(tuple(summaries.groupby("pilot", sort=False)))
+    chosen = list(plans.items())[:ONE_BY_ONE]
     started = time.perf_counter()
-    for key, plan in plans.items():
+    for key, plan in chosen:
         recommend(plan, frames[key])
-    one_by_one = time.perf_counter() - started
+    per_pilot = (time.perf_counter() - started) / len(chosen)
+    sequential.clear_cache()
+    started = time.perf_counter()
+    recommend_portfolio(list(plans.values()), summaries)
+    cold = time.perf_counter() - started
     started = time.perf_counter()
     found = recommend_portfolio(list(plans.values()), summaries)
     one_pass = time.perf_counter() - started
     outcomes: dict[str, int] = {}
     for recommendation in found.values():
         outcomes[recommendation.outcome] = outcomes.get(recommendation.outcome, 0) + 1
-    return aggregate, one_by_one, one_pass, outcomes
+    return aggregate, per_pilot, cold, one_pass, outcomes
 
 
 GBSTATS_DRIVER = """
@@ -227,13 +271,20 @@ def main() -> None:
         without, with_index = time_aggregation(url)
         print(f"aggregation query            {without:7.3f} s without covering index, "
               f"{with_index:7.3f} s with")
-        aggregate, one_by_one, one_pass, outcomes = time_stats(url)
+        aggregate, per_pilot, cold, one_pass, outcomes = time_stats(url)
         print(f"period_summaries (DataFrame) {aggregate:7.3f} s")
-        print(f"lab stats, pilot by pilot    {one_by_one:7.3f} s total, "
-              f"{1000 * one_by_one / options.pilots:.2f} ms per pilot")
-        print(f"lab stats, portfolio in one  {one_pass:7.3f} s   outcomes {outcomes}")
+        print(f"lab stats, pilot by pilot    {1000 * per_pilot:7.1f} ms per call to "
+              f"recommend (one pilot; first {ONE_BY_ONE} pilots)")
+        print(f"lab stats, portfolio in one  {cold:7.3f} s cold, {one_pass:.3f} s warm   "
+              f"outcomes {outcomes}")
+        cold, warm = time_in_process(url)
+        print(f"check in a running process   {cold:7.3f} s cold, {warm:.3f} s warm "
+              "(query, statistics and JSON)")
+        stack, floor = time_process(STACK), time_process(COMMAND_FLOOR)
         seconds, count = time_check_command(url)
         print(f"`lab check --json`           {seconds:7.3f} s end to end ({count} pilots)")
+        print(f"  of which start-up          {floor:7.3f} s (a process importing what the "
+              f"command needs and making its app; the libraries alone: {stack:.3f} s)")
         found = time_gbstats(url, folder)
         print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         if found:

@@ -125,8 +125,24 @@ def test_check_json_without_pilots_prints_a_list(runner, session, engine, tmp_pa
     _logged(session, engine, tmp_path)
     _logged(session, engine, tmp_path, key="other", pilot={"channel": "facebook"})
     register_pilot(session, key="draft-one", pilot={"channel": "tiktok"})
-    printed = json.loads(runner.invoke(check_command, ["--json"]).stdout)
+    output = runner.invoke(check_command, ["--json"]).stdout
+    printed = json.loads(output)
     assert [item["pilot"] for item in printed] == ["other", "x-care-1h"]
+    # One pilot per line, so a large portfolio can be read line by line and grepped.
+    lines = output.splitlines()
+    assert lines[0] == "[" and lines[-1] == "]" and len(lines) == 4
+    assert [json.loads(line.rstrip(","))["pilot"] for line in lines[1:-1]] == printed_keys(
+        printed)
+
+
+def printed_keys(printed):
+    return [item["pilot"] for item in printed]
+
+
+def test_check_json_of_no_pilots_is_an_empty_list(runner):
+
+    result = runner.invoke(check_command, ["--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
 
 
 def test_check_prints_the_table(runner, session, engine, tmp_path):

@@ -5,11 +5,26 @@ from __future__ import annotations
 import importlib
 import urllib.request
 
+from lab.app import create_app
 from lab.cli.serve import serve_command
 from lab.web.serve import in_thread, stop
 
 
 def test_the_threaded_server_answers_real_http(app):
+    server, base = in_thread(app)
+    try:
+        with urllib.request.urlopen(f"{base}/login", timeout=10) as response:
+            assert response.status == 200
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+    finally:
+        stop(server)
+
+
+def test_the_command_lines_app_gets_its_pages_when_served(database_url):
+    # The CLI makes its app without the web layer so commands start fast; serving it
+    # must add the pages and the security headers all the same.
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "t"}, with_web=False)
+    assert "auth.login" not in app.view_functions
     server, base = in_thread(app)
     try:
         with urllib.request.urlopen(f"{base}/login", timeout=10) as response:
