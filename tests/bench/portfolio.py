@@ -277,6 +277,9 @@ def main() -> None:
               f"recommend (one pilot; first {ONE_BY_ONE} pilots)")
         print(f"lab stats, portfolio in one  {cold:7.3f} s cold, {one_pass:.3f} s warm   "
               f"outcomes {outcomes}")
+        comparisons = options.pilots * len(METRICS) * WEEKS
+        print(f"  per comparison             {1e6 * one_pass / comparisons:7.1f} µs warm "
+              f"({comparisons:,} pilot × metric × look comparisons, decision rule included)")
         cold, warm = time_in_process(url)
         print(f"check in a running process   {cold:7.3f} s cold, {warm:.3f} s warm "
               "(query, statistics and JSON)")
