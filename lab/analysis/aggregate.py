@@ -60,18 +60,17 @@ def summary_query(pilot_ids: list[int] | None = None):
 
 def period_summaries(session: Session, pilot_keys: list[str] | None = None) -> pd.DataFrame:
     """Return n, total and total_sq per pilot, metric, arm, phase and period."""
-    pilots = dict(session.execute(select(Pilot.id, Pilot.key)).all())
+    named = select(Pilot.id, Pilot.key)
     if pilot_keys is not None:
-        wanted = set(pilot_keys)
-        pilots = {id_: key for id_, key in pilots.items() if key in wanted}
+        named = named.where(col(Pilot.key).in_(list(pilot_keys)))
+    pilots = dict(session.execute(named).all())
     metrics = dict(session.execute(select(Metric.id, Metric.key)).all())
     result = session.connection().execute(
         summary_query(None if pilot_keys is None else list(pilots)))
     # The DB-API cursor's plain tuples: SQLAlchemy's Row objects would double the time.
-    rows = result.cursor.fetchall() if result.cursor is not None else []
+    rows = result.cursor.fetchall()
     result.close()
-    frame = pd.DataFrame.from_records(rows, columns=["pilot_id", "metric_id", *COLUMNS[2:]],
-                                      nrows=len(rows))
+    frame = pd.DataFrame.from_records(rows, columns=["pilot_id", "metric_id", *COLUMNS[2:]])
     frame.insert(0, "pilot", _names(pilots, frame.pop("pilot_id")))
     frame.insert(1, "metric", _names(metrics, frame.pop("metric_id")))
     frame["period"] = pd.to_datetime(frame["period"], format="%Y-%m-%d")

@@ -131,12 +131,8 @@ def test_check_json_without_pilots_prints_a_list(runner, session, engine, tmp_pa
     # One pilot per line, so a large portfolio can be read line by line and grepped.
     lines = output.splitlines()
     assert lines[0] == "[" and lines[-1] == "]" and len(lines) == 4
-    assert [json.loads(line.rstrip(","))["pilot"] for line in lines[1:-1]] == printed_keys(
-        printed)
-
-
-def printed_keys(printed):
-    return [item["pilot"] for item in printed]
+    assert [json.loads(line.rstrip(","))["pilot"] for line in lines[1:-1]] == [
+        item["pilot"] for item in printed]
 
 
 def test_check_json_of_no_pilots_is_an_empty_list(runner):

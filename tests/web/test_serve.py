@@ -10,7 +10,8 @@ from lab.cli.serve import serve_command
 from lab.web.serve import in_thread, stop
 
 
-def test_the_threaded_server_answers_real_http(app):
+def assert_serves_the_login_page(app):
+    """Serve the app over real HTTP and check /login comes back with security headers."""
     server, base = in_thread(app)
     try:
         with urllib.request.urlopen(f"{base}/login", timeout=10) as response:
@@ -18,6 +19,10 @@ def test_the_threaded_server_answers_real_http(app):
             assert response.headers["X-Content-Type-Options"] == "nosniff"
     finally:
         stop(server)
+
+
+def test_the_threaded_server_answers_real_http(app):
+    assert_serves_the_login_page(app)
 
 
 def test_the_command_lines_app_gets_its_pages_when_served(database_url):
@@ -25,13 +30,7 @@ def test_the_command_lines_app_gets_its_pages_when_served(database_url):
     # must add the pages and the security headers all the same.
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "t"}, with_web=False)
     assert "auth.login" not in app.view_functions
-    server, base = in_thread(app)
-    try:
-        with urllib.request.urlopen(f"{base}/login", timeout=10) as response:
-            assert response.status == 200
-            assert response.headers["X-Content-Type-Options"] == "nosniff"
-    finally:
-        stop(server)
+    assert_serves_the_login_page(app)
 
 
 def test_lab_serve_passes_host_and_port_to_the_server(app, runner, monkeypatch):
