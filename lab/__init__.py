@@ -16,8 +16,9 @@ from __future__ import annotations
 from importlib import import_module
 
 _EXPORTS = {
-    "check": ("lab.analysis.check", "check"),
-    "Recommendation": ("lab.analysis.recommendation", "Recommendation"),
+    "check": ("lab.analysis.pipeline", "check"),
+    "check_portfolio": ("lab.analysis.pipeline", "check_portfolio"),
+    "Recommendation": ("lab.analysis.result", "Recommendation"),
     "connect": ("lab.notebook", "connect"),
 }
 

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, col, delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lab import audit
 from lab.models import ApiToken, LoginAttempt, User
 from lab.models.base import USER_ROLES, utcnow
+from lab.pilots import audit
 
 ROLES = tuple(USER_ROLES)  # lowest to highest: each role can do what those below can
 MIN_PASSWORD_LENGTH = 10
@@ -26,7 +26,6 @@ TOKEN_PREFIX = "lab_"
 # A hash of a random password: unknown emails are checked against it so that they take
 # as long to refuse as a wrong password does.
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
-DEMO_ROLES = ("viewer", "member", "analyst", "manager", "admin")
 
 
 class AccountError(ValueError):
@@ -259,15 +258,3 @@ def note_use(session: Session, *, token_id: int) -> None:
     if token is not None:
         token.last_used_at = utcnow()
         session.add(token)
-
-
-def create_demo_users(session: Session) -> list[tuple[str, str, str]]:
-    """Create one demo user per role (if missing); return (email, password, role)."""
-    credentials = []
-    for role in DEMO_ROLES:
-        email, password = f"{role}@lab.example", f"demo-{role}"
-        if find_user(session, email) is None:
-            add_user(session, email=email, password=password, role=role, actor="demo",
-                     name=f"Demo {role}")
-        credentials.append((email, password, role))
-    return credentials

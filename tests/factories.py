@@ -15,9 +15,11 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from lab import db, lifecycle, registry
+from lab import db
 from lab.models import Pilot
-from lab.observations import ImportResult, record_observations
+from lab.pilots import lifecycle, registry
+from lab.pilots.find import get_pilot
+from lab.pilots.observations import ImportResult, record_observations
 
 ACTOR = "tester@lab.example"
 OWNER = "ana@bank.example"
@@ -123,7 +125,7 @@ def register_pilot(session: Session, **overrides) -> Pilot:
     spec = make_spec(**overrides)
     registry.register(session, spec=spec, actor=ACTOR)
     session.commit()
-    return registry.get_pilot(session, spec["pilot"]["key"])
+    return get_pilot(session, spec["pilot"]["key"])
 
 
 def start_pilot(session: Session, **overrides) -> Pilot:

@@ -32,7 +32,7 @@ def recommendation(outcomes=("continue", "continue", "scale_up"), **primary) -> 
 
 
 def summaries(periods: int = 4, **values) -> pd.DataFrame:
-    """Return period summaries like lab.analysis.aggregate.period_summaries gives."""
+    """Return period summaries like lab.pilots.observations.summaries.period_summaries gives."""
     rows = [{"pilot": "x-care-1h", "metric": "churn-90d", "arm": arm, "phase": phase,
              "period": pd.Timestamp("2026-01-05") + pd.Timedelta(weeks=i + offset),
              "n": 400.0, "total": 40.0 + i + (8 if arm == "control" else 0), "total_sq": 0.0}

@@ -10,9 +10,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 import lab
-from lab import lifecycle, notebook
-from lab.analysis.service import recommend_pilots
+from lab import notebook
+from lab.analysis.pipeline import recommend_pilots
 from lab.app import create_app
+from lab.pilots import lifecycle
 from lab.stats import planning
 from lab.stats.multiplicity import bh_q_values
 from tests.factories import ACTOR, make_spec, observation_rows, write_csv, write_spec

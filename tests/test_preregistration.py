@@ -1,10 +1,10 @@
-"""lab.preregistration: every refusal names the key and the reason."""
+"""lab.pilots.plans: every refusal names the key and the reason."""
 
 from __future__ import annotations
 
 import pytest
 
-from lab.preregistration import PreregistrationError, load, parse
+from lab.pilots.plans import PreregistrationError, load, parse
 from tests.factories import make_spec, write_spec
 
 PRIMARY = {"key": "churn-90d", "kind": "proportion", "role": "primary",

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from lab.analysis import intervals, wording
-from lab.analysis.recommendation import LookResult, MetricResult, Recommendation
+from lab.analysis.result import LookResult, MetricResult, Recommendation
 from lab.stats import did
 from lab.stats.decision import decide
 from lab.stats.sequential import nominal_p_value

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from lab.preregistration import Preregistration, parse
+from lab.pilots.plans import Preregistration, parse
 
 
 def parse_specs(specs) -> list[Preregistration]:

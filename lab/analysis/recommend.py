@@ -11,10 +11,10 @@ from scipy.special import ndtri
 from lab.analysis import intervals, looks, nonrandomized
 from lab.analysis.assemble import assemble
 from lab.analysis.plans import metric_table, parse_specs, plan_table
-from lab.analysis.recommendation import Recommendation
-from lab.analysis.summaries import COLUMNS
+from lab.analysis.result import Recommendation
 from lab.analysis.verdicts import look_verdicts
-from lab.preregistration import parse
+from lab.pilots.observations.summaries import COLUMNS
+from lab.pilots.plans import parse
 from lab.stats import always_valid
 from lab.stats.sequential import obf_boundaries_many
 
@@ -33,7 +33,7 @@ def recommend_portfolio(specs, summaries: pd.DataFrame,
                         as_of: dt.date | None = None) -> dict[str, Recommendation]:
     """Return {pilot key: Recommendation} for many pilots, computed together.
 
-    ``summaries`` is the period-summaries frame (see `lab.analysis.summaries`); rows of
+    ``summaries`` is the period-summaries frame (see `lab.pilots.observations.summaries`); rows of
     pilots without a spec are ignored.
     """
     parsed = parse_specs(specs)

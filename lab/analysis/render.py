@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
-from lab.analysis.recommendation import Recommendation
+from lab.analysis.result import Recommendation
 from lab.stats.wording import Effect, change
 
 HEADERS = ("pilot", "outcome", "primary effect", "reason")

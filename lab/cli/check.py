@@ -9,8 +9,8 @@ import click
 from flask.cli import with_appcontext
 
 from lab import db
+from lab.analysis.pipeline import recommend_pilots
 from lab.analysis.render import format_table
-from lab.analysis.service import recommend_pilots
 from lab.cli.common import fail
 
 

@@ -8,11 +8,11 @@ from sqlmodel import Session, select
 
 from lab import db
 from lab.accounts import find_user, role_at_least
-from lab.analysis.service import recommend_pilots
+from lab.analysis.pipeline import recommend_pilots
 from lab.cli.common import fail
-from lab.decisions import DecisionError, sign_off
-from lab.lifecycle import TransitionError
 from lab.models import Pilot
+from lab.pilots.decisions import DecisionError, sign_off
+from lab.pilots.lifecycle import TransitionError
 
 
 @click.command("decide")

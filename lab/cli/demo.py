@@ -8,10 +8,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from lab import db, demo, demodata
+from lab import db, demo
+from lab.analysis.pipeline import recommend_pilots
 from lab.analysis.render import format_table
-from lab.analysis.service import recommend_pilots
 from lab.cli.common import fail, shown_url, warn
+from lab.demo import data as demo_data
 from lab.web.serve import run
 
 
@@ -34,14 +35,14 @@ def demo_command(no_serve: bool, host: str, port: int, experiments: Path) -> Non
     click.echo(f"demo database: {shown_url(url)}")
     for key, design, status in summary.pilots:
         click.echo(f"  {key:<22} {design:<13} {status}")
-    click.echo(f"{summary.observations} observations logged up to {demodata.DATA_UNTIL}")
+    click.echo(f"{summary.observations} observations logged up to {demo_data.DATA_UNTIL}")
     for message in summary.warnings:
         warn(message)
     click.echo("demo users (email / password / role):")
     for email, password, role in summary.users:
         click.echo(f"  {email} / {password} / {role}")
     with db.reading(db.engine_for(url)) as session:
-        recommendations = recommend_pilots(session, as_of=demodata.DATA_UNTIL)
+        recommendations = recommend_pilots(session, as_of=demo_data.DATA_UNTIL)
     click.echo(format_table(list(recommendations.values())))
     if not no_serve:
         run(current_app._get_current_object(), host, port)

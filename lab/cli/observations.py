@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 
 from lab import db
 from lab.cli.common import actor, fail
-from lab.observations import ObservationError, import_files
+from lab.pilots.observations import ObservationError, import_files
 
 # Files past this size get a progress bar even when stderr is not a terminal.
 LONG_FILE_BYTES = 50 * 1024 * 1024

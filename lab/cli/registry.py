@@ -7,8 +7,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from lab import db, lifecycle, registry
+from lab import db
 from lab.cli.common import actor, fail, warn
+from lab.pilots import lifecycle, registry
+from lab.pilots.overlap import overlaps
 
 
 @click.command("sync")
@@ -41,7 +43,7 @@ def start_command(pilot: str) -> None:
     try:
         with db.writing(db.engine()) as session:
             lifecycle.start(session, pilot_key=pilot, actor=actor())
-            warnings = [overlap.message for overlap in registry.overlaps(session)
+            warnings = [overlap.message for overlap in overlaps(session)
                         if pilot in (overlap.pilot_a, overlap.pilot_b)]
     except (LookupError, lifecycle.TransitionError) as error:
         fail(str(error))

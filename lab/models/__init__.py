@@ -1,10 +1,10 @@
 """The tables of lab. Importing this package registers them all on SQLModel.metadata."""
 
 from lab.models.catalogue import Channel, Segment
-from lab.models.evidence import VALUE_COLUMNS, Note, Observation, Spend
 from lab.models.governance import AuditEvent, Decision
+from lab.models.logged import VALUE_COLUMNS, Note, Observation, Spend
 from lab.models.people import ApiToken, LoginAttempt, User
-from lab.models.registry import Hypothesis, Metric, Pilot, TeamMember
+from lab.models.pilots import Hypothesis, Metric, Pilot, TeamMember
 
 __all__ = [
     "ApiToken", "AuditEvent", "Channel", "Decision", "Hypothesis", "LoginAttempt",

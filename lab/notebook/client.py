@@ -12,10 +12,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from lab import db
-from lab.analysis.aggregate import period_summaries
 from lab.notebook.planning import plan
-from lab.observations import import_csv
-from lab.registry import SyncResult, get_pilot, spec_of, sync_paths
+from lab.pilots.find import get_pilot
+from lab.pilots.lock import spec_of
+from lab.pilots.observations import import_csv
+from lab.pilots.observations.summaries import period_summaries
+from lab.pilots.registry import SyncResult, sync_paths
 from lab.reports import frames, results
 
 
@@ -117,7 +119,7 @@ class Lab:
         -------
         pandas.DataFrame
             pilot, metric, arm, phase, period, n, total, total_sq, as computed in SQL by
-            `lab.analysis.aggregate.period_summaries`.
+            `lab.pilots.observations.summaries.period_summaries`.
         """
         keys = None if pilot is None else [pilot] if isinstance(pilot, str) else list(pilot)
         with self.session() as session:
@@ -164,7 +166,7 @@ class Lab:
     def recommendations(self, pilots: str | Iterable[str] | None = None) -> pd.DataFrame:
         """Return one row per started pilot: its recommendation and primary effect.
 
-        The numbers come from `lab.analysis.service.recommend_pilots`, as on the web.
+        The numbers come from `lab.analysis.pipeline.recommend_pilots`, as on the web.
         q-values are Benjamini–Hochberg over the primaries of every started pilot (as
         on the portfolio page), whichever pilots are asked for.
 
@@ -251,7 +253,7 @@ class Lab:
         ------
         PermissionError
             The connection is read-only.
-        lab.registry.RegistryError
+        lab.pilots.registry.RegistryError
             A plan is refused; nothing was written.
         """
         self._require_writable("sync")
@@ -268,7 +270,7 @@ class Lab:
         ------
         PermissionError
             The connection is read-only.
-        lab.observations.ObservationError
+        lab.pilots.observations.ObservationError
             A row is refused; its message names the line, the column and the problem.
         """
         self._require_writable("import")

@@ -9,11 +9,12 @@ from datetime import date
 import pandas as pd
 from sqlmodel import Session
 
-from lab.analysis.aggregate import period_summaries
 from lab.charts import looks_chart, metric_name, periods_chart
 from lab.models import Pilot
-from lab.preregistration import Preregistration
-from lab.registry import get_pilot, spec_of
+from lab.pilots.find import get_pilot
+from lab.pilots.lock import spec_of
+from lab.pilots.observations.summaries import period_summaries
+from lab.pilots.plans import Preregistration
 from lab.reports import frames, results
 from lab.reports.document import (
     Block,

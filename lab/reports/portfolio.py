@@ -8,7 +8,7 @@ from datetime import date
 from sqlmodel import Session
 
 from lab.charts import portfolio_chart
-from lab.registry import overlaps
+from lab.pilots.overlap import overlaps
 from lab.reports import frames, results
 from lab.reports.document import (
     Block,

@@ -1,6 +1,6 @@
 """Recommendations as tidy tables: the service's answers, flattened for pandas.
 
-Every number here comes from `lab.analysis.service.recommend_pilots`, the one place
+Every number here comes from `lab.analysis.pipeline.recommend_pilots`, the one place
 the web, the CLI, the notebooks and the reports get answers from; this module only
 reshapes them and adds the portfolio's q-values and cost per incremental outcome.
 """
@@ -13,10 +13,11 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 from sqlmodel import Session
 
-from lab.analysis.service import recommend_pilots
+from lab.analysis.pipeline import recommend_pilots
 from lab.models.base import ANALYSES, DESIGNS, DIRECTIONS, KINDS, OUTCOMES, ROLES, STATUSES
-from lab.preregistration import Preregistration
-from lab.registry import get_pilot, spec_of
+from lab.pilots.find import get_pilot
+from lab.pilots.lock import spec_of
+from lab.pilots.plans import Preregistration
 from lab.reports.frames import DATE, FLOAT, INT, TEXT, category, metrics, pilots, typed
 from lab.stats.multiplicity import bh_q_values
 

@@ -8,8 +8,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlmodel import Session, col, select
 
-from lab import accounts, audit, db
+from lab import accounts, db
 from lab.models import AuditEvent, Channel, Segment, User
+from lab.pilots import audit
 from lab.web.forms import ActionForm, CatalogueForm, RoleForm, UserForm
 from lab.web.queries import writing
 from lab.web.security import role_required

@@ -10,11 +10,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 
-from lab import accounts, db, evidence, lifecycle, registry
-from lab.analysis.service import recommend_pilots
+from lab import accounts, db
+from lab.analysis.pipeline import recommend_pilots
 from lab.models import User
-from lab.observations import ObservationError, record_observations
-from lab.preregistration import Preregistration
+from lab.pilots import evidence, lifecycle, registry
+from lab.pilots.observations import ObservationError, record_observations
+from lab.pilots.plans import Preregistration
 from lab.web import queries, replies
 from lab.web import schemas as s
 from lab.web.openapi import Api

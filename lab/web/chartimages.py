@@ -18,9 +18,9 @@ from matplotlib.axes import Axes
 from sqlmodel import Session
 
 from lab import charts
-from lab.analysis.aggregate import period_summaries
-from lab.analysis.service import recommend_pilots
+from lab.analysis.pipeline import recommend_pilots
 from lab.models import Pilot
+from lab.pilots.observations.summaries import period_summaries
 from lab.web.queries import data_version
 
 MIMETYPES = {"svg": "image/svg+xml", "png": "image/png"}

@@ -11,8 +11,9 @@ from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from lab import audit, db
-from lab.preregistration import describe_errors
+from lab import db
+from lab.pilots import audit
+from lab.pilots.plans import describe_errors
 
 # Domain errors, by class name so this module needs none of their modules: the status
 # each stands for when a view lets it through.

@@ -19,8 +19,8 @@ from flask import Blueprint, Response, abort, jsonify, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
-from lab.audit import jsonable
-from lab.preregistration import describe_errors
+from lab.pilots.audit import jsonable
+from lab.pilots.plans import describe_errors
 from lab.web.inputs import text_problems
 from lab.web.schemas import ErrorOut
 from lab.web.security import role_required

@@ -8,8 +8,8 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
 from lab import db
-from lab.analysis.service import recommend_pilots
-from lab.registry import overlaps
+from lab.analysis.pipeline import recommend_pilots
+from lab.pilots.overlap import overlaps
 from lab.web import chartimages, portfolio, queries
 from lab.web.export import portfolio_csv
 from lab.web.forms import ActionForm, NoteForm, ObservationForm, SpendForm, UploadForm, choices

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from lab.analysis.service import recommend_pilots
-from lab.registry import overlaps
+from lab.analysis.pipeline import recommend_pilots
+from lab.pilots.overlap import overlaps
 from lab.stats.multiplicity import bh_q_values
 from lab.web.queries import PilotRow, data_version, pilot_rows, spend_totals
 

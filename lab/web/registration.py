@@ -2,7 +2,7 @@
 
 The form's structure mirrors the plan (hypothesis.*, pilot.*, pilot.team.N.*,
 metrics.N.*), so the dict it builds is the one a TOML file would give, and each
-problem `lab.preregistration.parse` or `lab.registry.register` names comes back to the
+problem `lab.pilots.plans.parse` or `lab.pilots.registry.register` names comes back to the
 field at the same dotted path.
 """
 
@@ -24,7 +24,7 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lab.preregistration import Analysis, Design, Direction, Function, Kind, Process, Role
+from lab.pilots.plans import Analysis, Design, Direction, Function, Kind, Process, Role
 from lab.web.forms import DATE, NUMBER, choices
 
 METRIC_ROWS, TEAM_ROWS = 5, 6

@@ -185,7 +185,7 @@ class ImportOut(Reply):
     corrected: int
 
 
-class MetricResult(Reply):
+class MetricOut(Reply):
     model_config = ConfigDict(extra="allow")
     key: str
     role: str
@@ -209,7 +209,7 @@ class CheckOut(Reply):
     pilot: str
     outcome: Outcome
     reasons: list[str]
-    metrics: list[MetricResult]
+    metrics: list[MetricOut]
     looks: list[Look]
 
 

@@ -6,8 +6,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from pydantic import ValidationError
 
-from lab import db, decisions
-from lab.analysis.service import recommend_pilots
+from lab import db
+from lab.analysis.pipeline import recommend_pilots
+from lab.pilots import decisions
 from lab.web import queries, replies
 from lab.web.errors import problems_of
 from lab.web.forms import SignOffForm, place_problems, values

@@ -9,10 +9,11 @@ from flask_login import current_user
 from pydantic import ValidationError
 from sqlmodel import select
 
-from lab import db, evidence, lifecycle, registry
+from lab import db
 from lab.models import Pilot
-from lab.observations import ObservationError, import_csv, record_observations
-from lab.preregistration import PreregistrationError, parse
+from lab.pilots import evidence, lifecycle, registry
+from lab.pilots.observations import ObservationError, import_csv, record_observations
+from lab.pilots.plans import PreregistrationError, parse
 from lab.web import queries, registration
 from lab.web.errors import problems_of
 from lab.web.forms import (

@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from lab.analysis.check import check
-from lab.analysis.recommendation import METRIC_KEYS, RECOMMENDATION_KEYS
-from lab.preregistration import PreregistrationError
+from lab.analysis.pipeline import check
+from lab.analysis.result import METRIC_KEYS, RECOMMENDATION_KEYS
+from lab.pilots.plans import PreregistrationError
 from tests.analysis.builders import mean_rows, plan, proportion_rows, rate_rows
 
 KEY = "x-care-1h"
@@ -196,9 +196,9 @@ def test_results_are_deterministic():
 @pytest.mark.parametrize(("spec", "observations", "message"), [
     (plan(metrics=[]), [], "metrics"),
     (plan(), [{"pilot": "other", "metric": "churn-90d", "arm": "pilot", "period": "2026-01-05",
-               "successes": 1, "trials": 2}], "name pilot"),
+               "successes": 1, "trials": 2}], "not one of the pilots checked"),
     (plan(), [{"pilot": KEY, "metric": "nps", "arm": "pilot", "period": "2026-01-05",
-               "successes": 1, "trials": 2}], "not a metric of this pilot"),
+               "successes": 1, "trials": 2}], "not a metric of pilot"),
     (plan(), [{"pilot": KEY, "metric": "churn-90d", "arm": "pilot", "period": "2026-01-05",
                "n": 3, "mean": 1, "sd": 1}], "needs successes, trials"),
     (plan(), [{"pilot": KEY, "metric": "churn-90d", "arm": "both", "period": "2026-01-05",

@@ -1,6 +1,6 @@
 """The text table of `lab check`."""
 
-from lab.analysis.check import check
+from lab.analysis.pipeline import check
 from lab.analysis.render import format_table
 from tests.analysis.builders import mean_rows, plan, proportion_rows
 

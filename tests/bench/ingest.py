@@ -7,7 +7,7 @@ Run on demand (pytest never collects it):
 It registers and starts enough pilots for the rows to be valid, writes the CSV, then
 times, each in a fresh database with the migrated schema:
 
-- lab's import (lab.observations.import_csv, the code path of `lab import`), in a
+- lab's import (lab.pilots.observations.import_csv, the code path of `lab import`), in a
   subprocess whose peak memory (ru_maxrss) is measured;
 - the `lab import` command end to end (interpreter start-up included);
 - sqlite3 executemany of the same rows, already as tuples, into the same table
@@ -34,10 +34,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine, text
 
-from lab import db, migrations  # noqa: E402
-from tests.factories import make_spec  # noqa: E402
+from lab import db, migrations
+from tests.factories import make_spec
 
 METRICS = [("churn-90d", "proportion"), ("cost-per-contact", "mean"), ("complaints", "rate")]
 COLUMNS = ["pilot", "metric", "arm", "phase", "period", "successes", "trials", "n", "mean",
@@ -52,7 +52,7 @@ def pilot_count(rows: int) -> int:
 
 def prepare(url: str, pilots: int) -> None:
     """Migrate a fresh database and register and start the pilots."""
-    from lab import lifecycle, registry
+    from lab.pilots import lifecycle, registry
 
     migrations.upgrade(url)
     with db.writing(db.engine_for(url)) as session:
@@ -93,7 +93,7 @@ def values(kind: str, w: int) -> list:
 
 DRIVER = """
 import sys, time
-from lab.observations import import_csv
+from lab.pilots.observations import import_csv
 from lab import db
 started = time.perf_counter()
 result = import_csv(db.engine_for(sys.argv[1]), source=sys.argv[2], actor="bench")

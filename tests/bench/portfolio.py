@@ -11,7 +11,7 @@ A SQLite database with running pilots (one primary and two guardrails each, two 
   floor under it: a process that only imports what the command needs and makes its app;
 - the same check inside a running process (what the web's portfolio page pays), with the
   boundary cache cold and warm;
-- the aggregation query (lab.analysis.aggregate) with and without a covering index;
+- the aggregation query (lab.pilots.observations.summaries) with and without a covering index;
 - lab.analysis.recommend per pilot, on summaries already aggregated (stats alone);
 - the same comparisons through gbstats (frequentist sequential two-sided t-test, one
   per pilot and metric on the pooled summaries), in its own virtualenv under /tmp,
@@ -36,17 +36,21 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
-from sqlmodel import select  # noqa: E402
+from sqlalchemy import text
+from sqlmodel import select
 
-from lab import db, lifecycle, migrations, registry  # noqa: E402
-from lab.analysis.aggregate import period_summaries, summary_query  # noqa: E402
-from lab.analysis.recommend import recommend, recommend_portfolio  # noqa: E402
-from lab.analysis.service import recommend_pilots  # noqa: E402
-from lab.models import Pilot  # noqa: E402
-from lab.observations import import_csv  # noqa: E402
-from lab.stats import sequential  # noqa: E402
-from tests.factories import make_spec  # noqa: E402
+from lab import db, migrations
+from lab.analysis.pipeline import recommend_pilots
+from lab.analysis.recommend import recommend, recommend_portfolio
+from lab.models import Pilot
+from lab.pilots import (
+    lifecycle,
+    registry,
+)
+from lab.pilots.observations import import_csv
+from lab.pilots.observations.summaries import period_summaries, summary_query
+from lab.stats import sequential
+from tests.factories import make_spec
 
 GBSTATS_VENV = Path("/tmp/lab-gbstats-venv")
 WEEKS = 26

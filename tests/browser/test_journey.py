@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.observations import record_observations
+from lab.pilots.observations import record_observations
 from lab.web.serve import in_thread, stop
 from tests.factories import make_spec, observation_rows, register_pilot, start_pilot, write_csv
 from tests.web.conftest import PASSWORD, write

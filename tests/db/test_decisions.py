@@ -1,14 +1,16 @@
-"""lab.decisions: sign-off by someone other than the owner, final, audited."""
+"""lab.pilots.decisions: sign-off by someone other than the owner, final, audited."""
 
 from __future__ import annotations
 
 import pytest
 from sqlmodel import select
 
-from lab import audit, db, decisions, registry
-from lab.decisions import DecisionConflict, DecisionError, sign_off
+from lab import db
 from lab.models import Decision
 from lab.models.governance import AppendOnlyError
+from lab.pilots import audit, decisions
+from lab.pilots.decisions import DecisionConflict, DecisionError, sign_off
+from lab.pilots.find import get_pilot
 from tests.factories import MANAGER, OWNER, register_pilot, start_pilot
 
 RECOMMENDATION = {"pilot": "x-care-1h", "outcome": "scale_up", "reasons": ["it works"]}
@@ -25,7 +27,7 @@ def test_sign_off_records_the_decision_and_closes_the_pilot(session):
     assert (decision.outcome, decision.recommended, decision.decided_by) == (
         "scaled_up", "scale_up", MANAGER)
     assert decision.recommendation == RECOMMENDATION
-    assert registry.get_pilot(session, "x-care-1h").status == "scaled_up"
+    assert get_pilot(session, "x-care-1h").status == "scaled_up"
     [event] = audit.events(session, object_key="x-care-1h", action="sign_off")
     assert event.after["outcome"] == "scale_up"
 
@@ -49,8 +51,8 @@ def test_revise_creates_the_next_iteration(session):
     pilot = start_pilot(session)
     decide(session, outcome="revise", rationale="Too slow to reply",
            recommendation={"outcome": "continue"})
-    assert registry.get_pilot(session, "x-care-1h").status == "revised"
-    assert registry.get_pilot(session, "x-care-1h-i2").parent_id == pilot.id
+    assert get_pilot(session, "x-care-1h").status == "revised"
+    assert get_pilot(session, "x-care-1h-i2").parent_id == pilot.id
 
 
 def test_only_a_running_pilot_can_be_signed_off(session):
@@ -87,7 +89,7 @@ def test_a_concurrent_second_sign_off_fails_on_the_unique_constraint(session, en
     with pytest.raises(DecisionConflict, match="signed off by someone else a moment ago"):
         decide(session)
     session.rollback()
-    assert registry.get_pilot(session, "x-care-1h").status == "running"
+    assert get_pilot(session, "x-care-1h").status == "running"
 
 
 def test_decisions_are_never_edited(session):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from lab import db, demo, demodata, registry
-from lab.analysis.service import recommend_pilots
+from lab import db, demo
+from lab.analysis.pipeline import recommend_pilots
+from lab.demo import data as demo_data
 from lab.models import Note, Observation, Spend
-from lab.preregistration import load
+from lab.pilots.overlap import overlaps
+from lab.pilots.plans import load
 from tests.conftest import POSTGRES_URL
 
 
@@ -44,15 +46,15 @@ def test_the_demo_starts_every_example_and_logs_data(demo_url):
 
 def test_the_generated_data_is_deterministic():
     spec = load(demo.EXPERIMENTS / "x-care-1h.toml")
-    assert demodata.observation_rows(spec) == demodata.observation_rows(spec)
-    first = demodata.observation_rows(spec)[0]
+    assert demo_data.observation_rows(spec) == demo_data.observation_rows(spec)
+    first = demo_data.observation_rows(spec)[0]
     assert first["period"] == "2026-06-01" and first["trials"] > 0
 
 
 def test_the_demo_shows_every_recommendation(demo_url):
     url, _ = demo_url
     with db.reading(db.engine_for(url)) as session:
-        found = recommend_pilots(session, as_of=demodata.DATA_UNTIL)
+        found = recommend_pilots(session, as_of=demo_data.DATA_UNTIL)
     outcomes = {key: recommendation.outcome for key, recommendation in found.items()}
     assert set(outcomes.values()) == {"scale_up", "revise", "withdraw", "continue"}, outcomes
     assert outcomes["x-care-1h"] == "scale_up"
@@ -67,7 +69,7 @@ def test_rebuilding_starts_from_scratch(tmp_path):
     second = demo.build(url)
     assert first.observations == second.observations
     with db.reading(db.engine_for(url)) as session:
-        assert len(registry.overlaps(session)) == 1
+        assert len(overlaps(session)) == 1
     db.engine_for(url).dispose()
 
 

@@ -1,4 +1,4 @@
-"""lab.evidence: spend and notes against a pilot, checked and audited."""
+"""lab.pilots.evidence: spend and notes against a pilot, checked and audited."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 import pytest
 
-from lab import audit, evidence
-from lab.evidence import EvidenceError
+from lab.pilots import audit, evidence
+from lab.pilots.evidence import EvidenceError
 from tests.factories import ACTOR, register_pilot
 
 DAY = date(2026, 2, 2)

@@ -1,11 +1,13 @@
-"""lab.lifecycle: draft -> running -> one final state, every move audited."""
+"""lab.pilots.lifecycle: draft -> running -> one final state, every move audited."""
 
 from __future__ import annotations
 
 import pytest
 
-from lab import audit, lifecycle, registry
-from lab.lifecycle import TransitionError
+from lab.pilots import audit, lifecycle
+from lab.pilots.find import get_pilot
+from lab.pilots.lifecycle import TransitionError
+from lab.pilots.lock import spec_of
 from tests.factories import ACTOR, register_pilot, start_pilot
 
 
@@ -22,7 +24,7 @@ def test_start_locks_the_plan_and_is_audited(session):
 def test_a_running_pilot_moves_to_a_final_state(session, final):
     pilot = start_pilot(session)
     lifecycle.transition(session, pilot=pilot, to=final, actor=ACTOR)
-    assert registry.get_pilot(session, "x-care-1h").status == final
+    assert get_pilot(session, "x-care-1h").status == final
 
 
 @pytest.mark.parametrize(("start", "to", "reason"), [
@@ -57,14 +59,14 @@ def test_start_refuses_an_unknown_pilot(session):
 def test_revising_creates_the_next_iteration_as_a_linked_draft(session):
     pilot = start_pilot(session)
     lifecycle.transition(session, pilot=pilot, to="revised", actor=ACTOR)
-    child = registry.get_pilot(session, "x-care-1h-i2")
+    child = get_pilot(session, "x-care-1h-i2")
     assert (child.status, child.iteration, child.parent_id) == ("draft", 2, pilot.id)
-    spec = registry.spec_of(child)
+    spec = spec_of(child)
     assert spec.pilot.parent == "x-care-1h"
-    assert spec.metrics == registry.spec_of(pilot).metrics
+    assert spec.metrics == spec_of(pilot).metrics
     lifecycle.start(session, pilot_key=child.key, actor=ACTOR)
     lifecycle.transition(session, pilot=child, to="revised", actor=ACTOR)
-    assert registry.get_pilot(session, "x-care-1h-i3").iteration == 3
+    assert get_pilot(session, "x-care-1h-i3").iteration == 3
 
 
 def test_next_iteration_only_once_and_only_after_revision(session):

@@ -9,10 +9,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import select
 
-from lab import audit, db, preregistration
+from lab import db
 from lab.models import AuditEvent, Decision, Metric, Observation
 from lab.models import base as model_lists
 from lab.models.governance import AppendOnlyError
+from lab.pilots import audit
+from lab.pilots import plans as preregistration
 from tests.factories import ACTOR, start_pilot
 
 

@@ -1,4 +1,4 @@
-"""lab.observations: the CSV import checks every row, streams, and is all or nothing."""
+"""lab.pilots.observations: the CSV import checks every row, streams, and is all or nothing."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import io
 import pytest
 from sqlmodel import select
 
-from lab import audit, db, lifecycle
+from lab import db
 from lab.models import Observation
-from lab.observations import (
+from lab.pilots import audit, lifecycle
+from lab.pilots.observations import (
     ObservationError,
     import_csv,
     import_files,

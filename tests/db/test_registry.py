@@ -1,13 +1,16 @@
-"""lab.registry: sync creates and updates drafts, locks running plans, all or nothing."""
+"""lab.pilots.registry: sync creates and updates drafts, locks running plans, all or nothing."""
 
 from __future__ import annotations
 
 import pytest
 from sqlmodel import select
 
-from lab import audit, lifecycle, registry
 from lab.models import Channel, Hypothesis, Metric, Pilot, Segment, TeamMember
-from lab.registry import RegistryError, sync_paths
+from lab.pilots import audit, lifecycle, registry
+from lab.pilots.find import get_pilot
+from lab.pilots.lock import spec_of
+from lab.pilots.overlap import overlaps
+from lab.pilots.registry import RegistryError, sync_paths
 from tests.factories import ACTOR, make_spec, register_pilot, start_pilot, write_spec
 
 
@@ -32,7 +35,7 @@ def test_sync_creates_a_draft_with_its_hypothesis_metrics_and_team(session, tmp_
     result = sync(session, write_spec(tmp_path))
     assert result.created == ["x-care-1h"]
     assert result.new_channels == ["x"] and result.new_segments == []
-    pilot = registry.get_pilot(session, "x-care-1h")
+    pilot = get_pilot(session, "x-care-1h")
     assert (pilot.status, pilot.design, pilot.iteration, pilot.owner) == (
         "draft", "holdout", 1, "ana@bank.example")
     metrics = session.exec(select(Metric).where(Metric.pilot_id == pilot.id)).all()
@@ -40,7 +43,7 @@ def test_sync_creates_a_draft_with_its_hypothesis_metrics_and_team(session, tmp_
         "churn-90d": "primary", "cost-per-contact": "guardrail", "complaints": "secondary"}
     team = session.exec(select(TeamMember).where(TeamMember.pilot_id == pilot.id)).all()
     assert {(m.name, m.function) for m in team} == {("Ana", "service"), ("Raj", "it")}
-    assert registry.spec_of(pilot).pilot.key == "x-care-1h"
+    assert spec_of(pilot).pilot.key == "x-care-1h"
     assert [e.action for e in audit.events(session, object_key="x-care-1h")] == ["create"]
 
 
@@ -57,7 +60,7 @@ def test_a_draft_is_updated_in_place(session, tmp_path):
                                "direction": "decrease", "minimum_effect": 5}])
     result = sync(session, write_spec(tmp_path, spec))
     assert result.updated == ["x-care-1h"]
-    pilot = registry.get_pilot(session, "x-care-1h")
+    pilot = get_pilot(session, "x-care-1h")
     assert (pilot.design, pilot.title) == ("baseline", "Renamed")
     keys = session.exec(select(Metric.key).where(Metric.pilot_id == pilot.id)).all()
     assert keys == ["reply-time"]
@@ -139,7 +142,7 @@ def test_a_running_pilot_takes_unlocked_changes(session, tmp_path):
                             "team": [{"name": "Li", "function": "compliance"}]})
     spec["metrics"][0]["label"] = "Churn within 90 days"
     assert sync(session, write_spec(tmp_path, spec)).updated == ["x-care-1h"]
-    pilot = registry.get_pilot(session, "x-care-1h")
+    pilot = get_pilot(session, "x-care-1h")
     assert (pilot.title, pilot.budget, pilot.status) == ("New title", 30000, "running")
     label = session.exec(select(Metric.label).where(Metric.key == "churn-90d")).one()
     assert label == "Churn within 90 days"
@@ -194,7 +197,7 @@ def test_overlapping_pilots_are_warned_about_naming_both(session, tmp_path):
         "pilots x-care-1h and x-tone (draft) overlap on channel 'x' from 2026-03-01 to "
         "2026-03-29: each may contaminate the other's results"]
     lifecycle.start(session, pilot_key="x-tone", actor=ACTOR)
-    [overlap] = registry.overlaps(session)
+    [overlap] = overlaps(session)
     assert (overlap.pilot_a, overlap.pilot_b, overlap.scope) == (
         "x-care-1h", "x-tone", "channel 'x'")
 
@@ -203,7 +206,7 @@ def test_pilots_on_other_scopes_or_dates_do_not_overlap(session):
     start_pilot(session)
     start_pilot(session, key="later", pilot={"start": "2026-04-01", "end": "2026-05-01"})
     start_pilot(session, key="elsewhere", pilot={"channel": "facebook"})
-    assert registry.overlaps(session) == []
+    assert overlaps(session) == []
 
 
 def test_an_iteration_names_its_revised_parent(session, tmp_path):
@@ -228,7 +231,7 @@ def test_parent_must_exist_and_be_revised(session, tmp_path):
 
 def test_get_pilot_refuses_an_unknown_key(session):
     with pytest.raises(LookupError, match="no pilot 'nope'"):
-        registry.get_pilot(session, "nope")
+        get_pilot(session, "nope")
 
 
 def test_register_accepts_a_dict_and_refuses_bad_plans(session):

@@ -6,9 +6,9 @@ from datetime import date
 
 from sqlmodel import Session
 
-from lab import decisions, evidence
-from lab.analysis.service import recommend_pilots
-from lab.observations import record_observations
+from lab.analysis.pipeline import recommend_pilots
+from lab.pilots import decisions, evidence
+from lab.pilots.observations import record_observations
 from tests.factories import ACTOR, MANAGER, observation_rows, register_pilot, start_pilot
 
 RUNNING, DECIDED, DRAFT = "x-care-1h", "x-care-fb", "x-care-draft"

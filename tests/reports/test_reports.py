@@ -8,7 +8,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from lab.analysis.service import recommend_pilots
+from lab.analysis.pipeline import recommend_pilots
 from lab.charts import format_effect, format_interval
 from lab.reports import ReportError, pilot_report, portfolio_report
 from lab.reports.words import OUTCOME_HEADLINES

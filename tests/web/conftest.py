@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lab import accounts, db
-from lab.observations import record_observations
+from lab.pilots.observations import record_observations
 from tests.factories import observation_rows, start_pilot
 
 ROLES = ("viewer", "member", "analyst", "manager", "admin")

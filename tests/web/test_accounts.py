@@ -7,9 +7,11 @@ import hashlib
 import pytest
 from sqlmodel import select
 
-from lab import accounts, audit
+from lab import accounts
 from lab.cli.users import user_group
+from lab.demo.users import create_demo_users
 from lab.models import ApiToken, LoginAttempt, User
+from lab.pilots import audit
 from tests.web.conftest import PASSWORD
 
 
@@ -141,12 +143,12 @@ def test_a_revoked_token_or_a_disabled_owner_stops_the_token(session):
 
 
 def test_demo_users_have_one_account_per_role(session):
-    credentials = accounts.create_demo_users(session)
+    credentials = create_demo_users(session)
     session.commit()
     assert [role for _, _, role in credentials] == list(accounts.ROLES)
     for email, password, role in credentials:
         assert login(session, email, password).user.role == role
-    assert accounts.create_demo_users(session) == credentials  # idempotent
+    assert create_demo_users(session) == credentials  # idempotent
 
 
 def test_cli_adds_a_user_with_the_password_from_the_environment(app, runner, session,

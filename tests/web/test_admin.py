@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from lab import accounts, audit, db
+from lab import accounts, db
 from lab.models import Channel, Segment
+from lab.pilots import audit
 from tests.web.conftest import post_form, sign_in, write
 
 

@@ -7,10 +7,11 @@ import math
 import pytest
 from sqlmodel import select
 
-from lab import accounts, audit, db
-from lab.analysis.service import recommend_pilots
+from lab import accounts, db
+from lab.analysis.pipeline import recommend_pilots
 from lab.models import ApiToken, Observation
-from lab.preregistration import PreregistrationError, parse
+from lab.pilots import audit
+from lab.pilots.plans import PreregistrationError, parse
 from tests.factories import make_spec
 from tests.web.conftest import csrf_token, post_form, write
 

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from lab import accounts, audit, db
+from lab import accounts, db
+from lab.pilots import audit
 from tests.web.conftest import PASSWORD, csrf_token, post_form, sign_in, write
 
 

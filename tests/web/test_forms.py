@@ -8,9 +8,11 @@ from datetime import date
 import pytest
 from sqlmodel import func, select
 
-from lab import db, registry
+from lab import db
 from lab.models import Note, Observation, Pilot, Spend
-from lab.preregistration import parse
+from lab.pilots.find import get_pilot
+from lab.pilots.lock import spec_of
+from lab.pilots.plans import parse
 from tests.factories import CSV_COLUMNS, make_spec, observation_rows
 from tests.web.conftest import post_form
 
@@ -39,8 +41,8 @@ def count(app, model, **where) -> int:
 
 def stored_plan(app, key):
     with app.app_context(), db.reading(db.engine()) as session:
-        pilot = registry.get_pilot(session, key)
-        return pilot.status, registry.spec_of(pilot)
+        pilot = get_pilot(session, key)
+        return pilot.status, spec_of(pilot)
 
 
 def test_a_member_registers_a_pilot_with_the_same_result_as_a_toml_file(app, signed_in):

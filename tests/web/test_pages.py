@@ -9,9 +9,10 @@ from datetime import date
 
 import pytest
 
-from lab import db, evidence
-from lab.analysis.service import recommend_pilots
-from lab.observations import record_observations
+from lab import db
+from lab.analysis.pipeline import recommend_pilots
+from lab.pilots import evidence
+from lab.pilots.observations import record_observations
 from lab.web.templating import outcome_word
 from tests.factories import observation_rows, register_pilot
 from tests.web.conftest import write

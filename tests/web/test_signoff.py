@@ -9,8 +9,9 @@ import urllib.request
 
 import pytest
 
-from lab import accounts, db, registry
-from lab.analysis.service import recommend_pilots
+from lab import accounts, db
+from lab.analysis.pipeline import recommend_pilots
+from lab.pilots.find import get_pilot
 from lab.web.serve import in_thread, stop
 from tests.factories import OWNER
 from tests.web.conftest import PASSWORD, csrf_token, post_form, sign_in, write
@@ -27,7 +28,7 @@ def other_than(outcome: str) -> str:
 
 def status_of(app, key="x-care-1h") -> str:
     with app.app_context(), db.reading(db.engine()) as session:
-        return registry.get_pilot(session, key).status
+        return get_pilot(session, key).status
 
 
 def test_a_manager_signs_off_the_recommended_outcome(app, signed_in, running):

@@ -12,17 +12,12 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from lab import audit
-from lab.lock import LOCKED_FIELDS, hypothesis_values, refusals, row_values, spec_of
 from lab.models import Channel, Hypothesis, Metric, Pilot, Segment, TeamMember
 from lab.models.base import utcnow
-from lab.overlap import Overlap, overlaps
-from lab.preregistration import Preregistration, PreregistrationError, load, parse
-
-__all__ = [
-    "LOCKED_FIELDS", "Overlap", "RegistryError", "SyncResult", "get_pilot", "overlaps",
-    "refusals", "register", "spec_of", "sync_paths",
-]
+from lab.pilots import audit
+from lab.pilots.lock import hypothesis_values, refusals, row_values, spec_of
+from lab.pilots.overlap import overlaps
+from lab.pilots.plans import Preregistration, PreregistrationError, load, parse
 
 
 class RegistryError(ValueError):
@@ -53,14 +48,6 @@ class SyncResult:
     new_channels: list[str] = field(default_factory=list)
     new_segments: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def get_pilot(session: Session, key: str) -> Pilot:
-    """Return the pilot with this key, or raise LookupError."""
-    pilot = session.exec(select(Pilot).where(Pilot.key == key)).first()
-    if pilot is None:
-        raise LookupError(f"no pilot '{key}'")
-    return pilot
 
 
 def register(session: Session, *, spec: Preregistration | dict, actor: str,

@@ -12,10 +12,11 @@ import re
 
 from sqlmodel import Session, select
 
-from lab import audit
 from lab.models import Pilot
 from lab.models.base import STATUSES, TERMINAL, utcnow
-from lab.registry import get_pilot, register
+from lab.pilots import audit
+from lab.pilots.find import get_pilot
+from lab.pilots.registry import register
 
 # Which states each state may move to; everything else is refused with a reason.
 ALLOWED = {"draft": ("running",), "running": tuple(TERMINAL)}

@@ -1,9 +1,17 @@
-"""Turn CSV-shaped observations into the period-summaries frame the analysis reads.
+"""The period-summaries frame: what the analysis reads, from the database or from rows.
 
-The frame (also produced by the database layer, `lab.analysis.aggregate`) has one row
-per (pilot, metric, arm, phase, period) and the columns of `COLUMNS`: ``n`` is trials,
-units or exposure; ``total`` is successes, n·mean or events; ``total_sq`` is
-Σ[(n−1)sd² + n·mean²] for means and NaN otherwise.
+One row per (pilot, metric, arm, phase, period) with `COLUMNS`: ``n`` is trials, units
+or exposure; ``total`` is successes, n·mean or events; ``total_sq`` is
+Σ[(n−1)sd² + n·mean²] for means and NaN otherwise (their variance follows from n and
+total). It comes from two places:
+
+- `period_summaries` computes it in the database (never raw rows in Python). The
+  observation's natural key is unique, so each row already is its period's total: the
+  query converts each row to its sufficient statistics and nothing needs summing.
+  Pilots and metrics travel as ids and are named afterwards from two small lookups,
+  which keeps the rows that cross into Python as small as they can be.
+- `from_observations` validates CSV-shaped rows (a DataFrame or dicts, as notebooks and
+  `lab.check` pass them) and converts them the same way.
 """
 
 from __future__ import annotations
@@ -13,6 +21,11 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Float, String, case, cast, null, select
+from sqlmodel import Session, col
+
+from lab.models import Metric, Observation, Pilot
+from lab.pilots.observations.problems import ObservationError, Problem
 
 COLUMNS = ["pilot", "metric", "arm", "phase", "period", "n", "total", "total_sq"]
 KEY = ["pilot", "metric", "arm", "phase", "period"]
@@ -22,17 +35,15 @@ ARMS = ("pilot", "control")
 PHASES = ("before", "during")
 
 
-class ObservationError(ValueError):
-    """Observations that cannot be used; the message names the row and the column."""
-
-
-def from_observations(observations, kinds: Mapping[str, str] | None = None) -> pd.DataFrame:
+def from_observations(observations,
+                      kinds: Mapping[tuple[str, str], str] | None = None) -> pd.DataFrame:
     """Validate observations and return the period-summaries frame.
 
     ``observations`` is a DataFrame or a list of dicts with columns ``pilot, metric,
     arm, phase, period`` and by kind ``successes, trials`` / ``n, mean, sd`` /
     ``events, exposure`` (blank columns allowed; ``phase`` defaults to ``during``).
-    ``kinds`` (metric → kind), when given, fixes each metric's kind and refuses others.
+    ``kinds`` ((pilot, metric) → kind), when given, fixes each metric's kind from its
+    plan and refuses rows of other pilots or metrics.
     Rows are numbered from 1 as in the data (a CSV's header line is not counted).
     """
     frame = observations.copy() if isinstance(observations, pd.DataFrame) \
@@ -66,7 +77,10 @@ def empty_summaries() -> pd.DataFrame:
 
 
 def _fail(row: int, column: str, problem: str) -> None:
-    raise ObservationError(f"row {row + 1}, column '{column}': {problem}")
+    error = ObservationError("observations", [Problem(row + 1, column, problem)])
+    # Rows of a frame count from 1, with no header line: say "row", not "line".
+    error.args = (f"row {row + 1}, column '{column}': {problem}",)
+    raise error
 
 
 def _filled(series: pd.Series) -> pd.Series:
@@ -76,7 +90,8 @@ def _filled(series: pd.Series) -> pd.Series:
 def _require_columns(frame: pd.DataFrame) -> None:
     missing = [c for c in ("pilot", "metric", "arm", "period") if c not in frame]
     if missing:
-        raise ObservationError(f"missing column(s): {', '.join(missing)}")
+        raise ObservationError("observations", [Problem(0, name, "column missing")
+                                                for name in missing])
     for column in ("pilot", "metric", "arm", "period"):
         blank = ~_filled(frame[column])
         if blank.any():
@@ -105,18 +120,17 @@ def _periods(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(values, index=frame.index, dtype=object)
 
 
-def _row_kinds(frame: pd.DataFrame, kinds: Mapping[str, str] | None) -> np.ndarray:
+def _row_kinds(frame: pd.DataFrame,
+               kinds: Mapping[tuple[str, str], str] | None) -> np.ndarray:
     """Return each row's kind: from ``kinds`` if given, else from its filled columns."""
     present = {k: np.column_stack([_filled(frame[c]) if c in frame else
                                    np.zeros(len(frame), bool) for c in cols]).all(1)
                for k, cols in KIND_COLUMNS.items()}
     if kinds is not None:
-        unknown = ~frame["metric"].isin(list(kinds))
-        if unknown.any():
-            row = int(np.flatnonzero(unknown)[0])
-            _fail(row, "metric", f"{frame['metric'].iloc[row]!r} is not a metric of this "
-                                 f"pilot (expected one of {', '.join(kinds)})")
-        kind = frame["metric"].map(dict(kinds)).to_numpy()
+        pairs = pd.MultiIndex.from_frame(frame[["pilot", "metric"]].astype(object))
+        kind = np.array([kinds.get(pair) for pair in pairs], dtype=object)
+        if (kind == None).any():  # noqa: E711 (elementwise)
+            _unknown_metric(frame, int(np.flatnonzero(kind == None)[0]), kinds)  # noqa: E711
         for name, cols in KIND_COLUMNS.items():
             lacking = (kind == name) & ~present[name]
             if lacking.any():
@@ -131,6 +145,18 @@ def _row_kinds(frame: pd.DataFrame, kinds: Mapping[str, str] | None) -> np.ndarr
         _fail(row, "successes/trials, n/mean/sd, events/exposure",
               "fill exactly one group of columns for the metric's kind")
     return np.select(list(present.values()), list(present), default="")
+
+
+def _unknown_metric(frame: pd.DataFrame, row: int,
+                    kinds: Mapping[tuple[str, str], str]) -> None:
+    """Refuse a row whose pilot has no plan here, or whose metric is not in its plan."""
+    pilot, metric = frame["pilot"].iloc[row], frame["metric"].iloc[row]
+    known = [m for p, m in kinds if p == pilot]
+    if not known:
+        _fail(row, "pilot", f"{pilot!r} is not one of the pilots checked "
+                            f"({', '.join(sorted({p for p, _ in kinds}))})")
+    _fail(row, "metric", f"{metric!r} is not a metric of pilot {pilot!r} "
+                         f"(expected one of {', '.join(known)})")
 
 
 def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -175,3 +201,61 @@ def _refuse_duplicates(summaries: pd.DataFrame) -> None:
     if repeated.any():
         row = int(summaries.index[repeated.to_numpy().argmax()])
         _fail(row, "period", "repeats an earlier row's pilot, metric, arm, phase and period")
+
+
+def _by_kind(proportion, mean, rate):
+    """Pick an SQL expression by the metric's kind."""
+    return case((Metric.kind == "proportion", proportion), (Metric.kind == "mean", mean),
+                else_=rate)
+
+
+def summary_query(pilot_ids: list[int] | None = None):
+    """Return the query behind period_summaries (the benchmark times it).
+
+    Rows come in the order of the natural key's unique index, so SQLite reads them
+    straight off it without sorting.
+    """
+    o = Observation
+    n, mean, sd = cast(o.n, Float), col(o.mean), col(o.sd)
+    keys = (col(o.pilot_id), col(o.metric_id), col(o.arm), col(o.phase))
+    query = (select(*keys,
+                    # ISO text: pandas parses a column of text far faster than it
+                    # converts date objects one by one.
+                    cast(o.period, String),
+                    _by_kind(cast(o.trials, Float), n, col(o.exposure)),
+                    _by_kind(cast(o.successes, Float), n * mean, cast(o.events, Float)),
+                    _by_kind(null(), (n - 1) * sd * sd + n * mean * mean, null()))
+             .join(Metric, col(Metric.id) == o.metric_id)
+             .order_by(*keys, col(o.period)))
+    if pilot_ids is not None:
+        query = query.where(col(o.pilot_id).in_(list(pilot_ids)))
+    return query
+
+
+def period_summaries(session: Session, pilot_keys: list[str] | None = None) -> pd.DataFrame:
+    """Return n, total and total_sq per pilot, metric, arm, phase and period."""
+    named = select(Pilot.id, Pilot.key)
+    if pilot_keys is not None:
+        named = named.where(col(Pilot.key).in_(list(pilot_keys)))
+    pilots = dict(session.execute(named).all())
+    metrics = dict(session.execute(select(Metric.id, Metric.key)).all())
+    result = session.connection().execute(
+        summary_query(None if pilot_keys is None else list(pilots)))
+    # The DB-API cursor's plain tuples: SQLAlchemy's Row objects would double the time.
+    rows = result.cursor.fetchall()
+    result.close()
+    frame = pd.DataFrame.from_records(rows, columns=["pilot_id", "metric_id", *COLUMNS[2:]])
+    frame.insert(0, "pilot", _names(pilots, frame.pop("pilot_id")))
+    frame.insert(1, "metric", _names(metrics, frame.pop("metric_id")))
+    frame["period"] = pd.to_datetime(frame["period"], format="%Y-%m-%d")
+    for name in ("n", "total", "total_sq"):
+        frame[name] = frame[name].astype("float64")
+    return frame
+
+
+def _names(names: dict[int, str], ids: pd.Series) -> np.ndarray:
+    """Return the name of each id, by array lookup (ids are small positive integers)."""
+    table = np.empty(max(names, default=0) + 1, dtype=object)
+    for id_, name in names.items():
+        table[id_] = name
+    return table[ids.to_numpy(dtype=np.int64)] if len(ids) else np.empty(0, dtype=object)

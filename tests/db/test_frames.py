@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lab.analysis.summaries import COLUMNS, ObservationError, from_observations
+from lab.pilots.observations.problems import ObservationError
+from lab.pilots.observations.summaries import COLUMNS, from_observations
 
 ROW = {"pilot": "p", "metric": "churn", "arm": "pilot", "period": "2026-01-05",
        "successes": 3, "trials": 10}
@@ -48,7 +49,7 @@ def test_bad_rows_are_refused_naming_row_and_column(change, message):
 def test_duplicates_and_missing_columns_are_refused():
     with pytest.raises(ObservationError, match="row 2, column 'period': repeats"):
         from_observations([ROW, ROW])
-    with pytest.raises(ObservationError, match="missing column"):
+    with pytest.raises(ObservationError, match="column missing"):
         from_observations([{"pilot": "p"}])
 
 

@@ -17,10 +17,12 @@ from typing import IO, Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from lab import audit, db
-from lab.observations.problems import ImportResult, ObservationError, Problems
-from lab.observations.rows import KEY_COLUMNS, VALUE_NAMES, RowChecker, Targets
-from lab.observations.store import ObservationStore
+from lab import db
+from lab.pilots import audit
+from lab.pilots.observations.problems import ImportResult, ObservationError, Problems
+from lab.pilots.observations.rows import KEY_COLUMNS, VALUE_NAMES, RowChecker
+from lab.pilots.observations.store import ObservationStore
+from lab.pilots.observations.targets import Targets
 
 CHUNK_ROWS = 20_000
 Source = str | Path | IO[str]

@@ -18,11 +18,11 @@ from datetime import date
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
-from lab.audit import jsonable
 from lab.models import AuditEvent
 from lab.models.base import utcnow
-from lab.observations.problems import Problems
-from lab.observations.rows import VALUE_NAMES
+from lab.pilots.audit import jsonable
+from lab.pilots.observations.problems import Problems
+from lab.pilots.observations.rows import VALUE_NAMES
 
 COLUMNS = ("pilot_id", "metric_id", "arm", "phase", "period") + VALUE_NAMES
 KEY = ("pilot_id", "metric_id", "arm", "phase", "period")

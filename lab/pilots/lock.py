@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from lab.models import Hypothesis, Pilot
-from lab.preregistration import Preregistration, parse
+from lab.pilots.plans import Preregistration, parse
 
 # The pilot fields a running pilot can no longer change (besides its metrics).
 LOCKED_FIELDS = ("channel", "segment", "design", "analysis", "allocation", "alpha", "power",

@@ -11,15 +11,20 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 from sqlmodel import select
 
-from lab import accounts, db, demodata, evidence, lifecycle, migrations, registry
+from lab import db, migrations
+from lab.demo import data as demo_data
+from lab.demo.users import create_demo_users
 from lab.models import Pilot
-from lab.observations import import_csv
-from lab.observations.rows import KEY_COLUMNS, VALUE_NAMES
-from lab.preregistration import Preregistration
+from lab.pilots import evidence, lifecycle, registry
+from lab.pilots.lock import spec_of
+from lab.pilots.observations import import_csv
+from lab.pilots.observations.rows import KEY_COLUMNS, VALUE_NAMES
+from lab.pilots.overlap import overlaps
+from lab.pilots.plans import Preregistration
 
 ACTOR = "demo"
 # The example pilots live beside the package in a source checkout.
-EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
+EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
 
 
 class DemoError(RuntimeError):
@@ -47,9 +52,9 @@ def build(url: str, experiments: Path = EXPERIMENTS) -> DemoSummary:
         synced = registry.sync_paths(session, paths=[experiments], actor=ACTOR)
         for key in synced.created:
             lifecycle.start(session, pilot_key=key, actor=ACTOR)
-        summary.warnings = [overlap.message for overlap in registry.overlaps(session)]
-        summary.users = accounts.create_demo_users(session)
-        specs = [registry.spec_of(pilot) for pilot in session.exec(select(Pilot))]
+        summary.warnings = [overlap.message for overlap in overlaps(session)]
+        summary.users = create_demo_users(session)
+        specs = [spec_of(pilot) for pilot in session.exec(select(Pilot))]
     summary.observations = import_csv(engine, source=_csv(specs), actor=ACTOR).inserted
     with db.writing(engine) as session:
         for spec in specs:
@@ -80,7 +85,7 @@ def _csv(specs: list[Preregistration]) -> io.StringIO:
     writer = csv.DictWriter(stream, fieldnames=KEY_COLUMNS + VALUE_NAMES)
     writer.writeheader()
     for spec in specs:
-        writer.writerows(demodata.observation_rows(spec))
+        writer.writerows(demo_data.observation_rows(spec))
     stream.seek(0)
     stream.name = "demo observations"
     return stream
@@ -88,7 +93,7 @@ def _csv(specs: list[Preregistration]) -> io.StringIO:
 
 def _add_evidence(session, spec) -> None:
     """Add the demo's spend and notes for one pilot."""
-    for entry in demodata.spend_entries(spec):
+    for entry in demo_data.spend_entries(spec):
         evidence.add_spend(session, pilot_key=spec.pilot.key, actor=ACTOR, **entry)
-    for entry in demodata.note_entries(spec):
+    for entry in demo_data.note_entries(spec):
         evidence.add_note(session, pilot_key=spec.pilot.key, actor=ACTOR, **entry)

@@ -8,10 +8,10 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from lab import audit
 from lab.models import Note, Spend
 from lab.models.base import NOTE_KINDS
-from lab.registry import get_pilot
+from lab.pilots import audit
+from lab.pilots.find import get_pilot
 
 
 class EvidenceError(ValueError):

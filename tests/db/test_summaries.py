@@ -1,4 +1,4 @@
-"""lab.analysis.aggregate: sufficient statistics per period, computed in SQL."""
+"""lab.pilots.observations.summaries: sufficient statistics per period, computed in SQL."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import math
 import pytest
 
 from lab import db
-from lab.analysis.aggregate import COLUMNS, period_summaries
-from lab.observations import import_csv
+from lab.pilots.observations import import_csv
+from lab.pilots.observations.summaries import COLUMNS, period_summaries
 from tests.factories import ACTOR, observation_rows, start_pilot, write_csv
 
 

@@ -7,11 +7,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from lab import audit
-from lab.lifecycle import transition
 from lab.models import Decision
 from lab.models.base import OUTCOMES
-from lab.registry import get_pilot
+from lab.pilots import audit
+from lab.pilots.find import get_pilot
+from lab.pilots.lifecycle import transition
 
 # A decision's outcome, in the recommendation's words, and the state it moves to.
 FINAL_STATE = {"scale_up": "scaled_up", "revise": "revised", "withdraw": "withdrawn"}

@@ -1,7 +1,7 @@
 """Observations: the metric aggregates a running pilot logs, checked and stored in bulk."""
 
-from lab.observations.importer import import_csv, import_files, record_observations
-from lab.observations.problems import (
+from lab.pilots.observations.importer import import_csv, import_files, record_observations
+from lab.pilots.observations.problems import (
     PROBLEM_LIMIT,
     ImportResult,
     ObservationError,

@@ -12,12 +12,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import TYPE_CHECKING
 
 from lab.models import VALUE_COLUMNS
-
-if TYPE_CHECKING:
-    from lab.observations.rows import Target
+from lab.pilots.observations.targets import Target
 
 # Counts beyond this are typos, and would overflow a 64-bit integer column anyway.
 LARGEST_COUNT = 10**15

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from lab.preregistration import Preregistration
+from lab.pilots.plans import Preregistration
 
 SEED = 20260107  # see the module docstring
 DATA_UNTIL = date(2026, 11, 16)  # the last weekly period the demo logs

@@ -1,0 +1,78 @@
+"""Targets: the running pilots' metrics that observation rows can be logged against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from lab.models import Metric, Pilot
+
+ARMS = {"holdout": ("pilot", "control"), "diff-in-diff": ("pilot", "control"),
+        "baseline": ("pilot",)}
+PHASES = {"holdout": ("during",), "diff-in-diff": ("before", "during"),
+          "baseline": ("before", "during")}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A pilot's metric that rows can be logged against."""
+
+    pilot_key: str
+    metric_key: str
+    pilot_id: int
+    metric_id: int
+    kind: str
+    design: str
+
+    def __post_init__(self) -> None:
+        # The (arm, phase) pairs the design has, computed once: checked on every row.
+        object.__setattr__(self, "slots", frozenset(
+            (arm, phase) for arm in ARMS[self.design] for phase in PHASES[self.design]))
+
+
+class Targets:
+    """Find the pilots and metrics rows name, each looked up once."""
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+        self.pilots: dict[str, tuple | str] = {}
+
+    def find(self, pilot_key: str, metric_key: str) -> Target | str:
+        """Return the target, or the reason rows cannot be logged against it."""
+        pilot = self.pilots.get(pilot_key)
+        if pilot is None:
+            pilot = self.pilots[pilot_key] = self._load(pilot_key)
+        if isinstance(pilot, str):
+            return pilot
+        pilot_id, design, metrics = pilot
+        if metric_key not in metrics:
+            known = ", ".join(sorted(metrics))
+            return f"pilot '{pilot_key}' has no metric '{metric_key}' (it has {known})"
+        metric_id, kind = metrics[metric_key]
+        return Target(pilot_key, metric_key, pilot_id, metric_id, kind, design)
+
+    def name_of(self, pilot_id: int, metric_id: int) -> tuple[str, str]:
+        """Return the keys of a pilot and metric met earlier in this import."""
+        for pilot_key, pilot in self.pilots.items():
+            if not isinstance(pilot, str) and pilot[0] == pilot_id:
+                metric = next(key for key, (id_, _) in pilot[2].items() if id_ == metric_id)
+                return pilot_key, metric
+        raise LookupError(f"pilot {pilot_id} was not read by this import")
+
+    def _load(self, key: str) -> tuple | str:
+        """Read one pilot and its metrics, or say why it takes no rows."""
+        # FOR SHARE on PostgreSQL: the pilot cannot be closed while its rows go in.
+        found = self.connection.execute(
+            select(Pilot.id, Pilot.design, Pilot.status).where(Pilot.key == key)
+            .with_for_update(read=True)).first()
+        if found is None:
+            return f"no pilot '{key}'"
+        pilot_id, design, status = found
+        if status != "running":
+            hint = "start it first" if status == "draft" else "it is closed"
+            return f"pilot '{key}' is {status}: metrics are logged only while it runs ({hint})"
+        metrics = self.connection.execute(
+            select(Metric.key, Metric.id, Metric.kind).where(Metric.pilot_id == pilot_id))
+        return pilot_id, design, {key: (id_, kind) for key, id_, kind in metrics}

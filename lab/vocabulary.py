@@ -1,0 +1,150 @@
+"""The lab's vocabulary: every fixed list of values, declared once.
+
+The database's CHECK constraints, the pre-registration schema, the API's schemas, the
+web forms' choices, the command line's choices and the charts' colours all derive from
+these enums, so a value cannot be allowed in one place and refused in another. Members
+are `StrEnum`s: each compares equal to its text, so stored rows and JSON need no
+conversion.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Process(StrEnum):
+    """The customer-lifecycle process a hypothesis targets."""
+
+    acquisition = "acquisition"
+    onboarding = "onboarding"
+    development = "development"
+    retention = "retention"
+    win_back = "win-back"
+    service = "service"
+    product_co_creation = "product-co-creation"
+    voice_of_the_customer = "voice-of-the-customer"
+
+
+class Function(StrEnum):
+    """The functions a cross-functional lab team draws from."""
+
+    marketing = "marketing"
+    sales = "sales"
+    service = "service"
+    it = "it"
+    compliance = "compliance"
+    product = "product"
+    analytics = "analytics"
+    management = "management"
+
+
+class Design(StrEnum):
+    """How a pilot is compared: a random split, a comparable scope, or its own past."""
+
+    holdout = "holdout"
+    diff_in_diff = "diff-in-diff"
+    baseline = "baseline"
+
+
+class Analysis(StrEnum):
+    """How often a pilot may be read and which intervals keep that honest."""
+
+    sequential = "sequential"
+    always_valid = "always-valid"
+    fixed = "fixed"
+
+
+class Kind(StrEnum):
+    """What a metric counts: successes of trials, a mean, or events per exposure."""
+
+    proportion = "proportion"
+    mean = "mean"
+    rate = "rate"
+
+
+class Role(StrEnum):
+    """What a metric is for in the decision."""
+
+    primary = "primary"
+    guardrail = "guardrail"
+    secondary = "secondary"
+
+
+class Direction(StrEnum):
+    """Which way a metric is better."""
+
+    increase = "increase"
+    decrease = "decrease"
+
+
+class Arm(StrEnum):
+    """The two sides of a comparison."""
+
+    pilot = "pilot"
+    control = "control"
+
+
+class Phase(StrEnum):
+    """Before the pilot started, or during it."""
+
+    before = "before"
+    during = "during"
+
+
+class Status(StrEnum):
+    """Where a pilot is in its lifecycle."""
+
+    draft = "draft"
+    running = "running"
+    scaled_up = "scaled_up"
+    revised = "revised"
+    withdrawn = "withdrawn"
+
+
+class Outcome(StrEnum):
+    """What the recommendation says (and, but for continue, what a decision can be)."""
+
+    scale_up = "scale_up"
+    revise = "revise"
+    withdraw = "withdraw"
+    continue_ = "continue"
+
+
+class NoteKind(StrEnum):
+    """The kinds of qualitative evidence."""
+
+    customer_voice = "customer-voice"
+    frontline_voice = "frontline-voice"
+    focus_group = "focus-group"
+    observation = "observation"
+    risk = "risk"
+
+
+class UserRole(StrEnum):
+    """Account roles, lowest to highest: each can do what those below it can."""
+
+    viewer = "viewer"
+    member = "member"
+    analyst = "analyst"
+    manager = "manager"
+    admin = "admin"
+
+
+# The final state each decided outcome moves a pilot to.
+FINAL_STATE = {Outcome.scale_up: Status.scaled_up, Outcome.revise: Status.revised,
+               Outcome.withdraw: Status.withdrawn}
+TERMINAL = tuple(FINAL_STATE.values())
+DECIDED = tuple(FINAL_STATE)  # the outcomes a manager can sign off
+
+# Which arms and phases each design has.
+DESIGN_ARMS = {Design.holdout: (Arm.pilot, Arm.control),
+               Design.diff_in_diff: (Arm.pilot, Arm.control),
+               Design.baseline: (Arm.pilot,)}
+DESIGN_PHASES = {Design.holdout: (Phase.during,),
+                 Design.diff_in_diff: (Phase.before, Phase.during),
+                 Design.baseline: (Phase.before, Phase.during)}
+
+
+def values(enum: type[StrEnum]) -> list[str]:
+    """Return an enum's values as plain text, in declaration order."""
+    return [member.value for member in enum]
