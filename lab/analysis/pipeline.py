@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
+import pandas as pd
 from sqlmodel import Session, col, select
 
-from lab.analysis.recommend import recommend_portfolio
-from lab.analysis.result import Recommendation
+from lab.analysis import holdout, looks, nonrandomized
+from lab.analysis.looks import Looks
+from lab.analysis.result import Recommendation, assemble
+from lab.analysis.verdicts import verdicts
 from lab.models import Pilot
-from lab.pilots.observations.summaries import from_observations, period_summaries
-from lab.pilots.plans import parse
+from lab.pilots.observations.summaries import COLUMNS, from_observations, period_summaries
+from lab.pilots.plans import Preregistration, parse
+from lab.stats.sequential import nominal_p_value
 
 
 def check(spec, observations, as_of: dt.date | None = None) -> Recommendation:
@@ -60,19 +66,78 @@ def recommend_pilots(session: Session, keys: list[str] | None = None,
         return {}
     with _cyclic_gc_paused():
         summaries = period_summaries(session, [pilot.key for pilot in pilots])
-        found = recommend_portfolio([pilot.plan for pilot in pilots], summaries, as_of)
+        plans = [parse(pilot.plan, f"pilot {pilot.key}") for pilot in pilots]
+        found = recommend_portfolio(plans, summaries, as_of)
     return {pilot.key: found[pilot.key] for pilot in pilots}
 
 
-def _parse_all(specs) -> list:
+def recommend_portfolio(specs, summaries: pd.DataFrame,
+                        as_of: dt.date | None = None) -> dict[str, Recommendation]:
+    """Return {pilot key: Recommendation} for plans and their period summaries.
+
+    The engine behind every entry point: the holdout and the non-randomized looks of
+    all pilots are built, every gate and the rule read once per look, and each pilot's
+    recommendation is its last look explained. ``summaries`` is the period-summaries
+    frame (`lab.pilots.observations.summaries`); rows of pilots without a plan are ignored.
+    """
+    specs = _parse_all(specs)
+    plans, metrics = looks.plan_table(specs), looks.metric_table(specs)
+    frame = _usable(summaries, plans, as_of)
+    trials = holdout.looks(frame, plans, metrics)
+    compared, pretrends = nonrandomized.looks(frame, plans, metrics)
+    table = Looks.concat([trials, compared])
+    found = verdicts(table, pretrends)
+    p_value, lift = _current_figures(table, found)
+    return assemble(specs, table, found, pretrends, p_value, lift)
+
+
+def _usable(summaries: pd.DataFrame, plans: pd.DataFrame, as_of) -> pd.DataFrame:
+    """Keep the planned pilots' rows (up to as_of), periods as datetimes, numbers as floats."""
+    missing = [c for c in COLUMNS if c not in summaries]
+    if missing:
+        raise ValueError(f"period summaries lack column(s): {', '.join(missing)}")
+    frame = summaries[summaries["pilot"].isin(plans["pilot"])].copy()
+    frame["period"] = pd.to_datetime(frame["period"])
+    for column in ("n", "total", "total_sq"):
+        frame[column] = frame[column].astype(float)
+    if as_of is not None:
+        frame = frame[frame["period"] <= pd.Timestamp(as_of)]
+    return frame
+
+
+def _current_figures(table: Looks, found) -> tuple[np.ndarray, tuple]:
+    """Return the p-value and the lift (with its interval) at each pilot's last look.
+
+    Nominal Wald p-values at the look, except the §2 tests for fixed holdouts and the
+    always-valid p for always-valid pilots; lifts for holdouts only (NaN elsewhere).
+    """
+    p_value = np.full(len(table), np.nan)
+    lift = tuple(np.full(len(table), np.nan) for _ in range(3))
+    if not len(table):
+        return p_value, lift
+    last = dict(zip(table.pilot[found.row], table.look[found.row], strict=True))
+    current = np.flatnonzero(table.look == np.array([last[p] for p in table.pilot]))
+    p_value[current] = nominal_p_value(table.estimate[current], table.se[current])
+    randomized = current[table.design[current] == "holdout"]
+    read_once = randomized[table.analysis[randomized] == "fixed"]
+    p_value[read_once] = holdout.fixed_p_values(table, read_once)
+    valid = current[table.analysis[current] == "always-valid"]
+    if valid.size:
+        p_value[valid] = looks.mixture_p_values(table)[valid]
+    for target, values in zip(lift, holdout.lifts(table, randomized), strict=True):
+        target[randomized] = values
+    return p_value, lift
+
+
+def _parse_all(specs) -> list[Preregistration]:
     """Accept a list of plans or a mapping of key to plan; refuse repeated keys."""
     if isinstance(specs, dict) and "pilot" not in specs:
         specs = list(specs.values())
     elif isinstance(specs, dict):
         specs = [specs]
-    plans = [parse(spec) for spec in specs]
+    plans = [spec if isinstance(spec, Preregistration) else parse(spec) for spec in specs]
     keys = [plan.pilot.key for plan in plans]
-    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    repeated = sorted(key for key, count in Counter(keys).items() if count > 1)
     if repeated:
         raise ValueError(f"pilot keys must be unique: {', '.join(repeated)} repeated")
     return plans

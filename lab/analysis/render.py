@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable, Mapping
 
 from lab.analysis.result import Recommendation
-from lab.stats.wording import Effect, change
+from lab.words import Effect, change
 
 HEADERS = ("pilot", "outcome", "primary effect", "reason")
 

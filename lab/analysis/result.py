@@ -1,11 +1,28 @@
-"""The Recommendation: what `lab check`, the web, the API and notebooks all show."""
+"""The Recommendation, and how it is assembled from the looks and their verdicts.
+
+What `lab check`, the web, the API, the reports and the notebooks all show: the
+outcome at the pilot's last look with its reasons, every metric at that look, and the
+primary's look history.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
+import numpy as np
+import pandas as pd
+
+from lab.analysis import reasons
+from lab.analysis.looks import Looks
+from lab.analysis.nonrandomized import Pretrends
+from lab.analysis.verdicts import GATES, Verdicts
+from lab.stats import planning
+from lab.stats.fixed import small_expected_cell
+from lab.stats.moments import sample_variance
 from lab.stats.results import finite_or_none
+from lab.words import Effect, capitalised
 
 
 @dataclass(frozen=True)
@@ -106,6 +123,175 @@ class Recommendation:
         }
 
 
-RECOMMENDATION_KEYS = ("pilot", "outcome", "reasons", "design", "analysis", "final",
-                       "information_fraction", "srm_p_value", "needed_sample",
-                       "projected_date", "metrics", "looks", "notes")
+def assemble(specs, table: Looks, verdicts: Verdicts, pretrends: Pretrends,
+             p_value: np.ndarray, lift: tuple) -> dict[str, Recommendation]:
+    """Return {pilot: Recommendation}, one per spec, in spec order.
+
+    ``p_value`` and ``lift`` (lift, low, high) are given at every row of the table whose
+    look is its pilot's last; elsewhere they are NaN.
+    """
+    rows_of = _slices(table.pilot)
+    looks_of = _slices(table.pilot[verdicts.row])
+    out = {}
+    for spec in specs:
+        key = spec.pilot.key
+        if key not in looks_of:
+            out[key] = _no_data(spec)
+            continue
+        entries = range(*looks_of[key])
+        rows = [r for r in range(*rows_of[key]) if table.look[r] == table.look[verdicts.row[
+            entries[-1]]]]
+        out[key] = _recommendation(spec, table, verdicts, entries, rows, pretrends,
+                                   p_value, lift)
+    return out
+
+
+def _slices(pilots: np.ndarray) -> dict[str, tuple[int, int]]:
+    """Return each pilot's (start, stop) in an array where its rows are contiguous."""
+    if not len(pilots):
+        return {}
+    starts = np.flatnonzero(np.r_[True, pilots[1:] != pilots[:-1]])
+    stops = np.r_[starts[1:], len(pilots)]
+    return {pilots[s]: (int(s), int(e)) for s, e in zip(starts, stops, strict=True)}
+
+
+def _recommendation(spec, table, verdicts, entries, rows, pretrends, p_value,
+                    lift) -> Recommendation:
+    last, design = entries[-1], spec.pilot.design.value
+    names = {m.key: m.name for m in spec.metrics}
+    primary = next(r for r in rows if table.role[r] == "primary")
+    effect = _effect(table, primary, names)
+    guards = [_effect(table, r, names) for r in rows if table.role[r] == "guardrail"]
+    code, outcome = verdicts.code[last], verdicts.outcome[last]
+    srm = float(verdicts.srm_p_value[last])
+    trend = pretrends.of(spec.pilot.key)
+    if code in GATES:
+        short = [reasons.short_of_data(names[table.metric[r]], table.kind[r], design)
+                 for r in rows if table.role[r] != "secondary" and not table.enough[r]]
+        said = reasons.gate(code, effect, short, srm, _trend_sentence(spec, pretrends, trend))
+    else:
+        said = [capitalised(reasons.explain(code, effect, guards))]
+    needed, projected = (None, None)
+    if outcome == "continue":
+        needed, projected = _still_needed(spec, table, primary, entries, verdicts)
+        said.append(reasons.still_needed(table.kind[primary], needed, projected))
+    if design == "baseline":
+        said.append(capitalised(reasons.BASELINE_NOTE))
+    return Recommendation(
+        pilot=spec.pilot.key, outcome=outcome, reasons=said, design=design,
+        analysis=spec.pilot.analysis.value, final=bool(table.final[primary]),
+        information_fraction=float(table.information_fraction[primary]),
+        srm_p_value=None if math.isnan(srm) else srm, needed_sample=needed,
+        projected_date=projected,
+        metrics=[_metric_result(table, r, p_value, lift) for r in rows],
+        looks=_look_results(table, verdicts, entries),
+        notes=_notes(spec, table, rows, names, trend, pretrends))
+
+
+def _effect(table: Looks, row: int, names: dict) -> Effect:
+    return Effect(names[table.metric[row]], table.kind[row], table.direction[row],
+                  float(table.estimate[row]), float(table.ci_low[row]),
+                  float(table.ci_high[row]), _number(table.threshold[row]))
+
+
+def _number(value) -> float | None:
+    return None if value is None or math.isnan(value) else float(value)
+
+
+def _metric_result(table: Looks, row: int, p_value, lift) -> MetricResult:
+    small = bool(small_expected_cell(*(np.array([x], dtype=float) for x in (
+        table.t_p[row], table.n_p[row], table.t_c[row], table.n_c[row])))[0]) \
+        if table.kind[row] == "proportion" else False
+    return MetricResult(
+        key=table.metric[row], role=table.role[row], kind=table.kind[row],
+        direction=table.direction[row], estimate=float(table.estimate[row]),
+        ci_low=float(table.ci_low[row]), ci_high=float(table.ci_high[row]),
+        p_value=float(p_value[row]), lift=float(lift[0][row]),
+        lift_ci_low=float(lift[1][row]), lift_ci_high=float(lift[2][row]),
+        method=reasons.method(table.design[row], table.analysis[row], table.kind[row],
+                              bool(table.fallback[row]), float(table.critical[row]), small),
+        n_pilot=float(table.n_pilot[row]), n_control=float(table.n_control[row]))
+
+
+def _look_results(table: Looks, verdicts: Verdicts, entries: range) -> list[LookResult]:
+    """Return the primary's interval and verdict at each of these looks."""
+    rows = verdicts.row[entries.start:entries.stop]
+    periods = pd.DatetimeIndex(table.period[rows]).date
+    columns = (table.information_fraction[rows].tolist(), table.critical[rows].tolist(),
+               table.estimate[rows].tolist(), table.ci_low[rows].tolist(),
+               table.ci_high[rows].tolist(),
+               verdicts.outcome[entries.start:entries.stop].tolist())
+    return [LookResult(period, *values)
+            for period, *values in zip(periods, *columns, strict=True)]
+
+
+def _trend_sentence(spec, pretrends: Pretrends, trend: int | None) -> str | None:
+    if trend is None:
+        return None
+    return reasons.pretrend(spec.primary.name, spec.primary.kind.value,
+                            spec.pilot.design.value, float(pretrends.slope[trend]),
+                            float(pretrends.se[trend]), float(pretrends.critical[trend]))
+
+
+def _notes(spec, table: Looks, rows: list[int], names: dict, trend: int | None,
+           pretrends: Pretrends) -> list[str]:
+    notes = [reasons.no_interval(names[table.metric[r]], table.n_pilot[r], table.n_control[r],
+                                 table.se[r])
+             for r in rows if not (math.isfinite(table.estimate[r])
+                                   and math.isfinite(table.ci_low[r]))]
+    checked = trend is not None and math.isfinite(pretrends.slope[trend])
+    rate_primary = any(table.role[r] == "primary" and table.kind[r] == "rate" for r in rows)
+    return notes + reasons.design_notes(
+        spec.pilot.design.value, spec.pilot.analysis.value, spec.pilot.planned_sample,
+        any(bool(table.fallback[r]) for r in rows), checked, rate_primary)
+
+
+def _still_needed(spec, table: Looks, primary: int, entries: range,
+                  verdicts: Verdicts) -> tuple[int | None, dt.date | None]:
+    """Return (more units per arm needed, projected date at the current pace)."""
+    length = dt.timedelta(days=int(table.period_days[primary]))
+    first = pd.Timestamp(table.period[verdicts.row[entries[0]]]).date()
+    current = pd.Timestamp(table.period[primary]).date()
+    if spec.pilot.design.value != "holdout":
+        logged = int(table.look[primary]) + 1
+        remaining = max(int(spec.pilot.planned_periods or spec.pilot.weeks) - logged, 0)
+        pace = table.n_p[primary] / logged
+        return (math.ceil(remaining * pace) if math.isfinite(pace) else None,
+                current + length * (remaining + 1))
+    required = _required(spec, table, primary)
+    if required is None:
+        return None, None
+    needed = max(math.ceil(required - table.n_pilot[primary]), 0)
+    elapsed = (current + length - first).days
+    pace = table.n_pilot[primary] / elapsed if elapsed > 0 else 0.0
+    if needed == 0:
+        return 0, spec.pilot.end
+    if pace <= 0:
+        return needed, None
+    return needed, current + length + dt.timedelta(days=math.ceil(needed / pace))
+
+
+def _required(spec, table: Looks, row: int) -> float | None:
+    """Return the planned sample per arm, or the §7 sample at the control's current level."""
+    if spec.pilot.planned_sample:
+        return float(spec.pilot.planned_sample)
+    n, total = table.n_c[row], table.t_c[row]
+    level = total / n if n > 0 else math.nan
+    sd = float(np.sqrt(sample_variance(n, total, table.q_c[row])))
+    try:
+        fixed = planning.sample_size(table.kind[row], float(table.threshold[row]),
+                                     baseline=level, sd=sd, alpha=spec.pilot.alpha,
+                                     power=spec.pilot.power, direction=table.direction[row])
+    except ValueError:
+        return None
+    return fixed * planning.INFLATION[spec.pilot.analysis.value]
+
+
+def _no_data(spec) -> Recommendation:
+    empty = [MetricResult(m.key, m.role.value, m.kind.value, m.direction.value,
+                          *([math.nan] * 7), "no data yet", 0.0, 0.0) for m in spec.metrics]
+    return Recommendation(
+        pilot=spec.pilot.key, outcome="continue", reasons=[reasons.no_data(spec.primary.name)],
+        design=spec.pilot.design.value, analysis=spec.pilot.analysis.value, final=False,
+        information_fraction=0.0, srm_p_value=None, needed_sample=spec.pilot.planned_sample,
+        projected_date=None, metrics=empty, looks=[], notes=[])

@@ -1,53 +1,88 @@
-"""What the rule says at every look of every pilot, in one numpy pass (STATISTICS §4)."""
+"""What the rule says at every look of every pilot, every gate applied once (STATISTICS §4).
+
+Gates first, in this order, then the rule: not enough data (continue), the split
+between arms not as planned (revise), a clear pre-trend (revise), a fixed-horizon pilot
+before its end (continue). Each look gets one code; the outcome follows from the code.
+The recommendation is the verdict at the last look, and its reasons explain that code.
+"""
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from dataclasses import dataclass
 
+import numpy as np
+
+from lab.analysis.looks import Looks
+from lab.analysis.nonrandomized import Pretrends
 from lab.stats import gates
 from lab.stats.decision import REASONS, rule
 
-
-def guardrail_matrix(rows: pd.DataFrame, primary: pd.DataFrame, column: str, fill: float):
-    """Return a (looks, G) matrix of a guardrail column aligned with ``primary`` rows."""
-    guard = rows[rows["role"] == "guardrail"]
-    if guard.empty:
-        return np.full((len(primary), 1), fill)
-    slot = guard.groupby(["pilot", "look"]).cumcount().to_numpy()
-    position = pd.MultiIndex.from_frame(primary[["pilot", "look"]])
-    where = position.get_indexer(pd.MultiIndex.from_frame(guard[["pilot", "look"]]))
-    matrix = np.full((len(primary), slot.max() + 1), fill)
-    keep = where >= 0
-    matrix[where[keep], slot[keep]] = guard[column].to_numpy(dtype=float)[keep]
-    return matrix
+# Gate code → outcome; the rule's own codes follow REASONS.
+GATES = {"not_enough_data": "continue", "sample_ratio_mismatch": "revise",
+         "pretrend": "revise", "waiting": "continue"}
+OUTCOME_OF = {**GATES, **REASONS}
 
 
-def look_verdicts(rows: pd.DataFrame, pretrend: pd.Series) -> pd.DataFrame:
-    """Return the primary rows with srm_p_value, enough_all, code and outcome per look."""
-    primary = rows[rows["role"] == "primary"].reset_index(drop=True)
-    # Missing guardrails behave as passed (+inf interval), an absent gate as passed.
-    low = guardrail_matrix(rows, primary, "ci_low", np.inf)
-    high = guardrail_matrix(rows, primary, "ci_high", np.inf)
-    margin = guardrail_matrix(rows, primary, "threshold", 0.0)
-    guard_enough = guardrail_matrix(rows, primary, "enough", 1.0).astype(bool)
-    primary["code"] = rule(primary["ci_low"], primary["ci_high"], primary["threshold"],
-                           low, high, margin, primary["final"].to_numpy(dtype=bool))
-    primary["enough_all"] = primary["enough"].to_numpy(dtype=bool) & guard_enough.all(1)
-    primary["srm_p_value"] = srm(primary)
-    flagged = pretrend.index[pretrend.to_numpy(dtype=bool)] if len(pretrend) else []
-    primary["pretrend"] = primary["pilot"].isin(flagged).to_numpy()
-    outcome = primary["code"].map(REASONS).to_numpy(dtype=object)
-    waiting = (primary["analysis"] == "fixed") & ~primary["final"].astype(bool)
-    outcome = np.where(waiting, "continue", outcome)
-    outcome = np.where(primary["pretrend"], "revise", outcome)
-    outcome = np.where(primary["srm_p_value"] < gates.SRM_THRESHOLD, "revise", outcome)
-    primary["outcome"] = np.where(primary["enough_all"], outcome, "continue")
-    return primary
+@dataclass(frozen=True)
+class Verdicts:
+    """One entry per look of each pilot: its primary row, code, outcome and split check."""
+
+    row: np.ndarray  # the primary's position in the look table
+    code: np.ndarray
+    outcome: np.ndarray
+    srm_p_value: np.ndarray  # NaN where the split is not checked
 
 
-def srm(primary: pd.DataFrame) -> np.ndarray:
-    """Return the split check for holdout primaries counted in units (not exposure)."""
-    holdout = (primary["design"] == "holdout") & (primary["kind"] != "rate")
-    p = gates.srm_p_value(primary["n_pilot"], primary["n_control"], primary["allocation"])
-    return np.where(holdout.to_numpy(), p, np.nan)
+def verdicts(table: Looks, pretrends: Pretrends) -> Verdicts:
+    """Return the verdict at every look of every pilot in the table."""
+    primary = np.flatnonzero(table.role == "primary")
+    low, high, margin, guard_enough = _guardrails(table, primary)
+    code = rule(table.ci_low[primary], table.ci_high[primary], table.threshold[primary],
+                low, high, margin, table.final[primary].astype(bool))
+    srm = _split_check(table, primary)
+    clear = set(pretrends.pilot[pretrends.clear.astype(bool)])
+    trend = np.isin(table.pilot[primary], list(clear))
+    waiting = (table.analysis[primary] == "fixed") & ~table.final[primary].astype(bool)
+    enough = table.enough[primary].astype(bool) & guard_enough.all(axis=1)
+    code = np.select([~enough, srm < gates.SRM_THRESHOLD, trend, waiting],
+                     ["not_enough_data", "sample_ratio_mismatch", "pretrend", "waiting"],
+                     default=code).astype(object)
+    outcome = np.array([OUTCOME_OF[c] for c in code], dtype=object)
+    return Verdicts(primary, code, outcome, srm)
+
+
+def _guardrails(table: Looks, primary: np.ndarray):
+    """Return (low, high, margin, enough) matrices of shape (looks, G) for each primary.
+
+    A pilot with fewer guardrails than the widest gets passed entries: an interval of
+    +inf, a margin of 0 and enough data.
+    """
+    guard = np.flatnonzero(table.role == "guardrail")
+    shape = (primary.size, 1)
+    if not guard.size:
+        return (np.full(shape, np.inf), np.full(shape, np.inf), np.zeros(shape),
+                np.ones(shape, dtype=bool))
+    # Rows are sorted by pilot and look: number each (pilot, look) group in that order.
+    starts = np.ones(len(table), dtype=bool)
+    starts[1:] = (table.pilot[1:] != table.pilot[:-1]) | (table.look[1:] != table.look[:-1])
+    group = np.cumsum(starts) - 1
+    owner = np.searchsorted(group[primary], group[guard])
+    slot = np.zeros(guard.size, dtype=int)
+    for i in range(1, guard.size):
+        slot[i] = slot[i - 1] + 1 if owner[i] == owner[i - 1] else 0
+    width = slot.max() + 1
+    out = []
+    for values, fill in ((table.ci_low, np.inf), (table.ci_high, np.inf),
+                         (table.threshold, 0.0), (table.enough, 1.0)):
+        matrix = np.full((primary.size, width), fill, dtype=float)
+        matrix[owner, slot] = values[guard].astype(float)
+        out.append(matrix)
+    return out[0], out[1], out[2], out[3].astype(bool)
+
+
+def _split_check(table: Looks, primary: np.ndarray) -> np.ndarray:
+    """Return the split check of holdout primaries counted in units (not exposure)."""
+    checked = (table.design[primary] == "holdout") & (table.kind[primary] != "rate")
+    p = gates.srm_p_value(table.n_pilot[primary], table.n_control[primary],
+                          table.allocation[primary].astype(float))
+    return np.where(checked, p, np.nan)

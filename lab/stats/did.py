@@ -16,9 +16,6 @@ from __future__ import annotations
 import numpy as np
 
 MINIMUM_PERIODS = 3
-FALLBACK_NOTE = ("fewer than 3 periods in a phase: serial correlation could not be "
-                 "checked; the standard error uses the sampling variances of the four cells")
-BASELINE_NOTE = "weak evidence: time effects cannot be separated from the pilot"
 
 
 def hac_slope(y, x, mask) -> tuple[np.ndarray, np.ndarray]:

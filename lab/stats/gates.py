@@ -26,14 +26,6 @@ def enough_data(kind: str, n, total) -> np.ndarray:
     raise ValueError(f"unknown metric kind {kind!r}")
 
 
-def requirement(kind: str) -> str:
-    """Say in words what each arm needs."""
-    return {"proportion": f"at least {MINIMUM_SUCCESSES} successes and "
-                          f"{MINIMUM_SUCCESSES} failures",
-            "mean": f"at least {MINIMUM_UNITS} units",
-            "rate": f"at least {MINIMUM_EVENTS} events"}[kind]
-
-
 def srm_p_value(units_pilot, units_control, allocation) -> np.ndarray:
     """Return the χ² goodness-of-fit p-value of the split against the planned allocation.
 

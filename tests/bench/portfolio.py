@@ -12,7 +12,8 @@ A SQLite database with running pilots (one primary and two guardrails each, two 
 - the same check inside a running process (what the web's portfolio page pays), with the
   boundary cache cold and warm;
 - the aggregation query (lab.pilots.observations.summaries) with and without a covering index;
-- lab.analysis.recommend per pilot, on summaries already aggregated (stats alone);
+- lab.analysis.pipeline.recommend_portfolio per pilot and for all at once, on summaries
+  already aggregated (statistics alone);
 - the same comparisons through gbstats (frequentist sequential two-sided t-test, one
   per pilot and metric on the pooled summaries), in its own virtualenv under /tmp,
   because gbstats pins numpy<2 and pandas<2 and is never a dependency of lab.
@@ -40,13 +41,9 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from lab import db, migrations
-from lab.analysis.pipeline import recommend_pilots
-from lab.analysis.recommend import recommend, recommend_portfolio
+from lab.analysis.pipeline import recommend_pilots, recommend_portfolio
 from lab.models import Pilot
-from lab.pilots import (
-    lifecycle,
-    registry,
-)
+from lab.pilots import lifecycle, registry
 from lab.pilots.observations import import_csv
 from lab.pilots.observations.summaries import period_summaries, summary_query
 from lab.stats import sequential
@@ -182,7 +179,7 @@ def time_stats(url: str) -> tuple[float, float, float, float, dict]:
     chosen = list(plans.items())[:ONE_BY_ONE]
     started = time.perf_counter()
     for key, plan in chosen:
-        recommend(plan, frames[key])
+        recommend_portfolio([plan], frames[key])
     per_pilot = (time.perf_counter() - started) / len(chosen)
     sequential.clear_cache()
     started = time.perf_counter()

@@ -1,0 +1,159 @@
+"""Randomized holdout pilots: every metric pooled up to each look of the primary (§2–§3).
+
+For a holdout the pilot and control arms run over the same periods, so each metric's
+estimate at a look is the Wald difference of the arms' sums over every period up to
+the look's period; the primary's units set the information fraction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtri
+
+from lab.analysis import looks as shared
+from lab.analysis.looks import Looks
+from lab.stats import gates, lift
+from lab.stats.fixed import fixed_tests
+from lab.stats.moments import wald_difference
+
+STATS = ["n", "total", "total_sq"]
+CELLS = ["n_p", "t_p", "q_p", "n_c", "t_c", "q_c"]
+
+
+def looks(summaries: pd.DataFrame, plans: pd.DataFrame, metrics: pd.DataFrame) -> Looks:
+    """Return the look table of the holdout pilots among ``plans``."""
+    chosen = plans[plans["design"] == "holdout"]
+    data = summaries[summaries["pilot"].isin(chosen["pilot"])
+                     & (summaries["phase"] == "during")]
+    if chosen.empty or data.empty:
+        return Looks.empty()
+    cumulative = _cumulative_by_arm(data)
+    rows = _rows_at_looks(cumulative, chosen, metrics[metrics["pilot"].isin(chosen["pilot"])])
+    table = Looks.from_frame(rows)
+    return shared.read_intervals(_estimates(table), _fixed_interval)
+
+
+def _cumulative_by_arm(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return per (pilot, metric, period) the arm sums pooled over all periods so far."""
+    wide = (frame.set_index(["pilot", "metric", "period", "arm"])[STATS]
+            .unstack("arm").fillna(0.0))
+    columns = {}
+    for arm, suffix in (("pilot", "p"), ("control", "c")):
+        for stat, short in zip(STATS, "ntq", strict=True):
+            columns[f"{short}_{suffix}"] = (wide[(stat, arm)] if (stat, arm) in wide
+                                            else pd.Series(0.0, index=wide.index))
+    wide = pd.DataFrame(columns).sort_index()
+    return wide.groupby(level=[0, 1]).cumsum().reset_index()
+
+
+def _rows_at_looks(cumulative: pd.DataFrame, plans: pd.DataFrame,
+                   metrics: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per (pilot, metric, look) with each metric pooled up to the look."""
+    primary = cumulative.merge(plans[["pilot", "primary"]], left_on=["pilot", "metric"],
+                               right_on=["pilot", "primary"])
+    periods = primary.sort_values(["pilot", "period"]).reset_index(drop=True)
+    periods["look"] = periods.groupby("pilot").cumcount()
+    periods = periods[["pilot", "look", "period", "n_p", "n_c"]].merge(plans, on="pilot")
+    planned_total = periods["planned_sample"] / periods["allocation"]
+    by_units = ((periods["n_p"] + periods["n_c"]) / planned_total).to_numpy()
+    # Without a planned sample, the share of the planned calendar time.
+    length = periods["pilot"].map(shared.period_length(periods))
+    span = (periods["end"] - periods["start"]).dt.days + 1
+    by_calendar = ((periods["period"] + length - periods["start"]).dt.days / span).to_numpy()
+    scheduled = shared.schedule(periods.drop(columns=["n_p", "n_c"]),
+                                np.where(np.isfinite(by_units), by_units, by_calendar))
+    scheduled["boundary"] = shared.boundaries(scheduled)
+    rows = scheduled.merge(metrics, on="pilot").sort_values("period", kind="stable")
+    rows = pd.merge_asof(rows, cumulative.sort_values("period", kind="stable"), on="period",
+                         by=["pilot", "metric"], direction="backward")
+    rows[CELLS] = rows[CELLS].fillna(0.0)
+    rows = rows.sort_values(["pilot", "look", "order"]).reset_index(drop=True)
+    return rows.assign(n_pilot=rows["n_p"], n_control=rows["n_c"], fallback=False,
+                       estimate=np.nan, se=np.nan, planned_variance=_powered_variance(rows),
+                       enough=False, critical=np.nan, ci_low=np.nan, ci_high=np.nan)
+
+
+def _estimates(table: Looks) -> Looks:
+    """Add the oriented Wald estimate, its se and the enough-data gate to every row."""
+    estimate, se = np.full(len(table), np.nan), np.full(len(table), np.nan)
+    enough = np.zeros(len(table), dtype=bool)
+    sign = np.where(table.direction == "increase", 1.0, -1.0)
+    for kind in np.unique(table.kind):
+        rows = np.flatnonzero(table.kind == kind)
+        pilot, control = _arms(table, rows)
+        raw, error = wald_difference(kind, pilot, control)
+        estimate[rows] = sign[rows] * raw
+        # No variation at all (sd 0, or every unit alike) leaves the error undefined.
+        se[rows] = np.where(error > 0, error, np.nan)
+        enough[rows] = (gates.enough_data(kind, pilot[0], pilot[1])
+                        & gates.enough_data(kind, control[0], control[1]))
+    return table.replace(estimate=estimate, se=se, enough=enough)
+
+
+def _arms(table: Looks, rows: np.ndarray):
+    """Return the (n, total, total_sq) triples of the pilot and control arms at rows."""
+    return ((table.n_p[rows], table.t_p[rows], table.q_p[rows]),
+            (table.n_c[rows], table.t_c[rows], table.q_c[rows]))
+
+
+def _powered_variance(rows: pd.DataFrame) -> np.ndarray:
+    """Return V_planned for pilots without a planned sample; NaN where V·t applies.
+
+    Without a planned sample the primary's planned variance is (δ/(z₁₋α/₂ + z₁₋β))² and
+    a guardrail's (m/(z₁₋α + z₁₋β/(G+1)))², the variance at which a fixed test has the
+    planned power (§7). With one, the mixture is tuned to V·t (see `Looks`).
+    """
+    alpha, power = rows["alpha"].to_numpy(), rows["power"].to_numpy()
+    guard_beta = (1 - power) / (rows["guardrails"].to_numpy() + 1)
+    role, threshold = rows["role"].to_numpy(), rows["threshold"].to_numpy()
+    primary = (threshold / (-ndtri(alpha / 2) + ndtri(power))) ** 2
+    guardrail = (threshold / (-ndtri(alpha) - ndtri(guard_beta))) ** 2
+    powered = np.where(role == "primary", primary, guardrail)
+    by_plan = np.isfinite(rows["planned_sample"].to_numpy()) | (role == "secondary")
+    return np.where(by_plan, np.nan, powered)
+
+
+def _fixed_interval(table: Looks, rows: np.ndarray):
+    """Return the §2 interval (Newcombe, Welch or Wald) at these rows, oriented."""
+    low, high = np.full(rows.size, np.nan), np.full(rows.size, np.nan)
+    sign = np.where(table.direction[rows] == "increase", 1.0, -1.0)
+    for kind in np.unique(table.kind[rows]):
+        for alpha in np.unique(table.alpha[rows]):
+            here = np.flatnonzero((table.kind[rows] == kind) & (table.alpha[rows] == alpha))
+            pilot, control = _arms(table, rows[here])
+            result = fixed_tests(kind, pilot, control, alpha, exact=False).oriented(sign[here])
+            low[here], high[here] = result.ci_low, result.ci_high
+    return low, high, -ndtri(table.alpha[rows].astype(float) / 2)
+
+
+def fixed_p_values(table: Looks, rows: np.ndarray) -> np.ndarray:
+    """Return the §2 test's p-value at these rows (exact where cells are small)."""
+    p = np.full(rows.size, np.nan)
+    for kind in np.unique(table.kind[rows]):
+        for alpha in np.unique(table.alpha[rows]):
+            here = np.flatnonzero((table.kind[rows] == kind) & (table.alpha[rows] == alpha))
+            pilot, control = _arms(table, rows[here])
+            p[here] = fixed_tests(kind, pilot, control, alpha).p_value
+    return p
+
+
+def lifts(table: Looks, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (lift, low, high) at these rows with the critical value each analysis used.
+
+    The lift pilot/control − 1 is not oriented; a rate read once at its end gets the
+    exact-conditional ratio interval.
+    """
+    out = [np.full(rows.size, np.nan) for _ in range(3)]
+    for kind in np.unique(table.kind[rows]):
+        here = np.flatnonzero(table.kind[rows] == kind)
+        pilot, control = _arms(table, rows[here])
+        values = lift.relative_lift(kind, pilot, control, table.critical[rows[here]])
+        if kind == "rate":
+            exact = lift.rate_ratio_exact(pilot[1], pilot[0], control[1], control[0],
+                                          table.alpha[rows[here]].astype(float))
+            use = table.analysis[rows[here]] == "fixed"
+            values = tuple(np.where(use, e, v) for e, v in zip(exact, values, strict=True))
+        for target, value in zip(out, values, strict=True):
+            target[here] = value
+    return tuple(out)

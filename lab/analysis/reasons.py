@@ -1,0 +1,168 @@
+"""The reasons a recommendation gives, in sentences a manager reads.
+
+Every sentence explains a verdict already reached (`lab.analysis.verdicts`): the rule
+and the gates decide, this module only says why, in the words of `lab.words`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+
+from lab.stats import gates
+from lab.words import Effect, allowed, amount, capitalised, change, harm_verb, number, worth
+
+BASELINE_NOTE = "weak evidence: time effects cannot be separated from the pilot"
+FALLBACK_NOTE = ("fewer than 3 periods in a phase: serial correlation could not be "
+                 "checked; the standard error uses the sampling variances of the four cells")
+_KIND_WALD = {"proportion": "difference in proportions", "mean": "difference in means",
+              "rate": "difference in rates"}
+
+
+def explain(code: str, primary: Effect, guardrails: Sequence[Effect]) -> str:
+    """Return the sentence for one of the rule's reason codes (STATISTICS §4)."""
+    moved = change(primary)
+    harmed = [g for g in guardrails if g.ci_high < -(g.threshold or 0)]
+    unproven = [g for g in guardrails if not g.ci_low > -(g.threshold or 0)]
+    if code == "worse":
+        return f"{moved}: the pilot is doing worse than the control"
+    if code == "futile":
+        return f"{moved}; {worth(primary)}, and an effect that large is now ruled out"
+    if code in ("harm_no_benefit", "harm"):
+        g = harmed[0]
+        harm = f"{g.name} {harm_verb(g.direction)}s by more than {allowed(g)} ({change(g)})"
+        if code == "harm":
+            return f"{moved}, but {harm}"
+        return f"{harm}, and {primary.name} shows no clear benefit ({moved})"
+    if code == "too_small":
+        size = amount(primary.kind, primary.threshold or math.nan, threshold=True)
+        return f"{moved}: real, but smaller than the {size} worth scaling"
+    if code == "guardrail_unproven":
+        g = unproven[0]
+        return (f"{moved}; but the pilot ended before {g.name} could be shown not to "
+                f"{harm_verb(g.direction)} by more than {allowed(g)} ({change(g)})")
+    if code == "inconclusive":
+        return f"the pilot ended without a clear answer: {moved}; {worth(primary)}"
+    if code == "effective":
+        kept = "".join(f"; {g.name} did not {harm_verb(g.direction)} by more than "
+                       f"{allowed(g)}" for g in guardrails)
+        return f"{moved}; {worth(primary)}{kept}"
+    return f"no clear answer yet: {moved}; {worth(primary)}"
+
+
+def gate(code: str, primary: Effect, short_of_data: Sequence[str], srm_p_value: float,
+         pretrend: str | None) -> list[str]:
+    """Return the reasons of a look stopped by a gate, or of the rule's code."""
+    if code == "not_enough_data":
+        return [capitalised(sentence) for sentence in short_of_data]
+    if code == "sample_ratio_mismatch":
+        return [capitalised("the split between arms is not what was planned: fix the "
+                            f"assignment (sample ratio check p = {srm_p_value:.2g})")]
+    if code == "pretrend":
+        return [capitalised(pretrend or "the comparison was already moving before the pilot")]
+    if code == "waiting":
+        return [capitalised(f"this pilot is analysed once, at its end; so far "
+                            f"{change(primary)}; {worth(primary)}")]
+    return []
+
+
+def short_of_data(name: str, kind: str, design: str) -> str:
+    """Say which metric lacks data for the enough-data gate."""
+    where = "each arm" if design == "holdout" else (
+        "each phase" if design == "baseline" else "each arm in each phase")
+    return f"not enough data yet for {name}: {where} needs {requirement(kind)}"
+
+
+def requirement(kind: str) -> str:
+    """Say in words what each arm needs before its normal approximation is trusted."""
+    return {"proportion": f"at least {gates.MINIMUM_SUCCESSES} successes and "
+                          f"{gates.MINIMUM_SUCCESSES} failures",
+            "mean": f"at least {gates.MINIMUM_UNITS} units",
+            "rate": f"at least {gates.MINIMUM_EVENTS} events"}[kind]
+
+
+def pretrend(name: str, kind: str, design: str, slope: float, se: float,
+             critical: float) -> str:
+    """Describe a clear pre-trend of the primary's gap."""
+    low, high = slope - critical * se, slope + critical * se
+    what = ("the pilot and control were already drifting apart" if design == "diff-in-diff"
+            else "the metric was already moving")
+    return (f"{what} before the pilot started ({name} gap changing by "
+            f"{amount(kind, slope)} per period, {_end(kind, low)} to {_end(kind, high)}): "
+            "the comparison is not fair; revise the design")
+
+
+def _end(kind: str, value: float) -> str:
+    return f"{100 * value:.1f}" if kind == "proportion" else number(value)
+
+
+def still_needed(kind: str, needed: int | None, projected: dt.date | None) -> str:
+    """Say how much more data is needed and by when, at the current pace."""
+    unit = "exposure" if kind == "rate" else "units"
+    if needed is None:
+        return "The sample still needed cannot be estimated yet."
+    if needed == 0:
+        return (f"The planned sample is reached; the answer stays open until the planned end "
+                f"({projected.isoformat() if projected else 'unknown'}).")
+    when = f"; at the current pace that is by {projected.isoformat()}" if projected else ""
+    return f"About {needed:,} more {unit} per arm are needed{when}."
+
+
+def method(design: str, analysis: str, kind: str, fallback: bool, critical: float,
+           small_cells: bool) -> str:
+    """Name how a metric's interval and p-value were obtained."""
+    if design != "holdout":
+        base = ("diff-in-diff of the per-period gaps" if design == "diff-in-diff"
+                else "before/during change of the pilot series alone")
+        base += (", standard error from the four cell variances" if fallback
+                 else ", HAC (1 lag) standard error")
+    else:
+        base = f"Wald {_KIND_WALD[kind]}"
+    if analysis == "sequential":
+        return (f"{base}; Lan–DeMets O'Brien–Fleming repeated confidence interval "
+                f"(boundary {critical:.3f}); p-value nominal at this look")
+    if analysis == "always-valid":
+        return f"{base}; normal-mixture confidence sequence (mSPRT); always-valid p-value"
+    if design != "holdout":
+        return f"{base}; normal interval and p-value"
+    if kind == "proportion":
+        p = "Fisher's exact p-value (an expected cell is below 5)" if small_cells \
+            else "score test"
+        return f"Newcombe hybrid score interval; {p}; log-ratio interval for the lift"
+    if kind == "mean":
+        return "Welch t interval and test; log-ratio interval for the lift"
+    return "Wald interval for the difference; exact-conditional Poisson test and ratio interval"
+
+
+def no_interval(name: str, n_pilot: float, n_control: float, se: float) -> str:
+    """Say why a metric has no interval."""
+    if n_pilot == 0 or n_control == 0:
+        why = "an arm has no data"
+    elif se == 0 or not math.isfinite(se):
+        why = "no variation in the data, so the standard error is undefined"
+    else:
+        why = "the data do not identify it"
+    return f"{name}: no interval ({why})"
+
+
+def design_notes(design: str, analysis: str, planned_sample: int | None, fallback: bool,
+                 trend_checked: bool, rate_primary: bool) -> list[str]:
+    """Return what could not be checked, or how the design reads, as notes."""
+    out = []
+    if design != "holdout":
+        if fallback:
+            out.append(FALLBACK_NOTE)
+        if not trend_checked:
+            out.append("parallel trends could not be checked: fewer than 3 before periods")
+        out.append("relative lift is not reported for a non-randomized design")
+    elif not planned_sample and analysis == "sequential":
+        out.append("no planned sample: the information fraction is calendar time")
+    if design == "holdout" and rate_primary:
+        out.append("sample ratio not checked: rate exposure is not a count of units")
+    return out
+
+
+def no_data(name: str) -> str:
+    """Say that a pilot has nothing logged yet."""
+    return f"No observations of {name} yet: log the first period to start."
