@@ -13,25 +13,46 @@ from scipy.special import ndtri
 
 from lab.analysis import looks as shared
 from lab.analysis.looks import Looks
-from lab.stats import gates, lift
-from lab.stats.fixed import fixed_tests
-from lab.stats.moments import wald_difference
+from lab.stats import gates, intervals, lift
+from lab.stats.moments import sample_variance, wald_difference
 
 STATS = ["n", "total", "total_sq"]
 CELLS = ["n_p", "t_p", "q_p", "n_c", "t_c", "q_c"]
 
 
-def looks(summaries: pd.DataFrame, plans: pd.DataFrame, metrics: pd.DataFrame) -> Looks:
-    """Return the look table of the holdout pilots among ``plans``."""
+def looks(summaries: pd.DataFrame, plans: pd.DataFrame,
+          metrics: pd.DataFrame) -> tuple[Looks, pd.DataFrame]:
+    """Return the look table of the holdout pilots among ``plans``, and the unmatched rows.
+
+    A period counts once both arms have logged it (a look compares like with like); the
+    rows still waiting for their other arm come back as (pilot, metric, arm, period)
+    naming the arm that is missing, for the notes.
+    """
     chosen = plans[plans["design"] == "holdout"]
     data = summaries[summaries["pilot"].isin(chosen["pilot"])
                      & (summaries["phase"] == "during")]
     if chosen.empty or data.empty:
-        return Looks.empty()
+        return Looks.empty(), _unmatched(data.iloc[:0])
+    paired = data.groupby(["pilot", "metric", "period"])["arm"].transform("nunique") == 2
+    unmatched, data = _unmatched(data[~paired]), data[paired]
     cumulative = _cumulative_by_arm(data)
-    rows = _rows_at_looks(cumulative, chosen, metrics[metrics["pilot"].isin(chosen["pilot"])])
-    table = Looks.from_frame(rows)
-    return shared.read_intervals(_estimates(table), _fixed_interval)
+    primary = cumulative.merge(chosen[["pilot", "primary"]], left_on=["pilot", "metric"],
+                               right_on=["pilot", "primary"])
+    if primary.empty:
+        return Looks.empty(), unmatched
+    rows = _rows_at_looks(cumulative, primary, chosen,
+                          metrics[metrics["pilot"].isin(chosen["pilot"])])
+    table = _estimates(Looks.from_frame(rows))
+    critical = shared.critical_values(table, _floored_variance(table))
+    low, high = _intervals(table, critical)
+    return table.replace(critical=critical, ci_low=low, ci_high=high), unmatched
+
+
+def _unmatched(rows: pd.DataFrame) -> pd.DataFrame:
+    """Return the periods logged by one arm only, naming the arm still missing."""
+    missing = np.where(rows["arm"].to_numpy() == "pilot", "control", "pilot")
+    return pd.DataFrame({"pilot": rows["pilot"].to_numpy(), "metric": rows["metric"].to_numpy(),
+                         "arm": missing, "period": rows["period"].to_numpy()})
 
 
 def _cumulative_by_arm(frame: pd.DataFrame) -> pd.DataFrame:
@@ -47,11 +68,12 @@ def _cumulative_by_arm(frame: pd.DataFrame) -> pd.DataFrame:
     return wide.groupby(level=[0, 1]).cumsum().reset_index()
 
 
-def _rows_at_looks(cumulative: pd.DataFrame, plans: pd.DataFrame,
+def _rows_at_looks(cumulative: pd.DataFrame, primary: pd.DataFrame, plans: pd.DataFrame,
                    metrics: pd.DataFrame) -> pd.DataFrame:
-    """Return one row per (pilot, metric, look) with each metric pooled up to the look."""
-    primary = cumulative.merge(plans[["pilot", "primary"]], left_on=["pilot", "metric"],
-                               right_on=["pilot", "primary"])
+    """Return one row per (pilot, metric, look) with each metric pooled up to the look.
+
+    The looks are the periods of each pilot's primary (``primary``: its cumulative rows).
+    """
     periods = primary.sort_values(["pilot", "period"]).reset_index(drop=True)
     periods["look"] = periods.groupby("pilot").cumcount()
     periods = periods[["pilot", "look", "period", "n_p", "n_c"]].merge(plans, on="pilot")
@@ -75,7 +97,13 @@ def _rows_at_looks(cumulative: pd.DataFrame, plans: pd.DataFrame,
 
 
 def _estimates(table: Looks) -> Looks:
-    """Add the oriented Wald estimate, its se and the enough-data gate to every row."""
+    """Add the oriented Wald estimate, its se and the data gate to every row.
+
+    The gate asks only what the intervals cannot do without: a mean needs 30 units per
+    arm before the final look (its interval leans on the central limit theorem);
+    proportions and rates need a trial or some exposure in each arm, because their score
+    intervals hold with few or no successes or events.
+    """
     estimate, se = np.full(len(table), np.nan), np.full(len(table), np.nan)
     enough = np.zeros(len(table), dtype=bool)
     sign = np.where(table.direction == "increase", 1.0, -1.0)
@@ -86,9 +114,55 @@ def _estimates(table: Looks) -> Looks:
         estimate[rows] = sign[rows] * raw
         # No variation at all (sd 0, or every unit alike) leaves the error undefined.
         se[rows] = np.where(error > 0, error, np.nan)
-        enough[rows] = (gates.enough_data(kind, pilot[0], pilot[1])
-                        & gates.enough_data(kind, control[0], control[1]))
+        if kind == "mean":
+            enough[rows] = (gates.enough_data(kind, pilot[0], pilot[1])
+                            & gates.enough_data(kind, control[0], control[1]))
+        else:
+            enough[rows] = (pilot[0] > 0) & (control[0] > 0)
     return table.replace(estimate=estimate, se=se, enough=enough)
+
+
+def _floored_variance(table: Looks) -> np.ndarray:
+    """Return the estimate's variance with half a unit added to each count.
+
+    The Wald variance of a proportion at 0% or 100% (or of a rate with no events) is 0,
+    which no interval can be scaled by; the always-valid sequence is scaled by this
+    variance instead, which differs from Wald's only where counts are tiny.
+    """
+    variance = table.se**2
+    for kind in ("proportion", "rate"):
+        rows = np.flatnonzero(table.kind == kind)
+        if not rows.size:
+            continue
+        (n1, x1, _), (n2, x2, _) = _arms(table, rows)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if kind == "proportion":
+                p1, p2 = (x1 + 0.5) / (n1 + 1), (x2 + 0.5) / (n2 + 1)
+                variance[rows] = p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
+            else:
+                variance[rows] = (x1 + 0.5) / n1**2 + (x2 + 0.5) / n2**2
+    return variance
+
+
+def _intervals(table: Looks, critical: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return each row's oriented small-sample interval at its critical value."""
+    low, high = np.full(len(table), np.nan), np.full(len(table), np.nan)
+    for kind in np.unique(table.kind):
+        rows = np.flatnonzero(table.kind == kind)
+        (n1, t1, q1), (n2, t2, q2) = _arms(table, rows)
+        z = critical[rows]
+        if kind == "proportion":
+            lower, upper = intervals.newcombe(t1, n1, t2, n2, z)
+        elif kind == "rate":
+            lower, upper = intervals.poisson_mover(t1, n1, t2, n2, z)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                lower, upper = intervals.welch(n1, t1 / n1, sample_variance(n1, t1, q1), n2,
+                                               t2 / n2, sample_variance(n2, t2, q2), z)
+        increase = table.direction[rows] == "increase"
+        low[rows] = np.where(increase, lower, -upper)
+        high[rows] = np.where(increase, upper, -lower)
+    return low, high
 
 
 def _arms(table: Looks, rows: np.ndarray):
@@ -101,40 +175,40 @@ def _powered_variance(rows: pd.DataFrame) -> np.ndarray:
     """Return V_planned for pilots without a planned sample; NaN where V·t applies.
 
     Without a planned sample the primary's planned variance is (δ/(z₁₋α/₂ + z₁₋β))² and
-    a guardrail's (m/(z₁₋α + z₁₋β/(G+1)))², the variance at which a fixed test has the
-    planned power (§7). With one, the mixture is tuned to V·t (see `Looks`).
+    a guardrail's (m/(z₁₋α/₂ + z₁₋β/(G+1)))², the variance at which a fixed test has
+    the planned power (§7). With one, the mixture is tuned to V·t (see `Looks`).
     """
     alpha, power = rows["alpha"].to_numpy(), rows["power"].to_numpy()
     guard_beta = (1 - power) / (rows["guardrails"].to_numpy() + 1)
     role, threshold = rows["role"].to_numpy(), rows["threshold"].to_numpy()
     primary = (threshold / (-ndtri(alpha / 2) + ndtri(power))) ** 2
-    guardrail = (threshold / (-ndtri(alpha) - ndtri(guard_beta))) ** 2
+    guardrail = (threshold / (-ndtri(alpha / 2) - ndtri(guard_beta))) ** 2
     powered = np.where(role == "primary", primary, guardrail)
     by_plan = np.isfinite(rows["planned_sample"].to_numpy()) | (role == "secondary")
     return np.where(by_plan, np.nan, powered)
 
 
-def _fixed_interval(table: Looks, rows: np.ndarray):
-    """Return the §2 interval (Newcombe, Welch or Wald) at these rows, oriented."""
-    low, high = np.full(rows.size, np.nan), np.full(rows.size, np.nan)
-    sign = np.where(table.direction[rows] == "increase", 1.0, -1.0)
-    for kind in np.unique(table.kind[rows]):
-        for alpha in np.unique(table.alpha[rows]):
-            here = np.flatnonzero((table.kind[rows] == kind) & (table.alpha[rows] == alpha))
-            pilot, control = _arms(table, rows[here])
-            result = fixed_tests(kind, pilot, control, alpha, exact=False).oriented(sign[here])
-            low[here], high[here] = result.ci_low, result.ci_high
-    return low, high, -ndtri(table.alpha[rows].astype(float) / 2)
-
-
 def fixed_p_values(table: Looks, rows: np.ndarray) -> np.ndarray:
-    """Return the §2 test's p-value at these rows (exact where cells are small)."""
+    """Return the p-value that inverts the interval read at these rows.
+
+    The p-value is the level at which the fixed analysis's interval (Newcombe, MOVER or
+    Welch) reaches 0, so a p below α comes with an interval that excludes 0 and never the
+    other way round (a Fisher p beside a Newcombe interval can disagree in small samples).
+    """
     p = np.full(rows.size, np.nan)
     for kind in np.unique(table.kind[rows]):
-        for alpha in np.unique(table.alpha[rows]):
-            here = np.flatnonzero((table.kind[rows] == kind) & (table.alpha[rows] == alpha))
-            pilot, control = _arms(table, rows[here])
-            p[here] = fixed_tests(kind, pilot, control, alpha).p_value
+        here = np.flatnonzero(table.kind[rows] == kind)
+        (n1, t1, q1), (n2, t2, q2) = _arms(table, rows[here])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            raw = t1 / n1 - t2 / n2
+            if kind == "proportion":
+                p[here] = intervals.p_value_at_zero(intervals.newcombe, raw, t1, n1, t2, n2)
+            elif kind == "rate":
+                p[here] = intervals.p_value_at_zero(intervals.poisson_mover, raw, t1, n1, t2,
+                                                    n2)
+            else:
+                p[here] = intervals.welch_p_value(n1, t1 / n1, sample_variance(n1, t1, q1),
+                                                  n2, t2 / n2, sample_variance(n2, t2, q2))
     return p
 
 

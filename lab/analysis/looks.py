@@ -165,6 +165,31 @@ def boundaries(looks: pd.DataFrame) -> np.ndarray:
     return out
 
 
+def critical_values(table: Looks, variance: np.ndarray) -> np.ndarray:
+    """Return the multiple of the se each look's interval spans, by its analysis.
+
+    sequential: the O'Brien–Fleming boundary c_k; always-valid: the half-width of the
+    normal-mixture confidence sequence over √V, with τ² tuned to the plan's variance
+    (else V·t); fixed: z₁₋α/₂. ``variance`` is V, the estimate's variance at the look.
+    """
+    out = np.full(len(table), np.nan)
+    alpha = table.alpha.astype(float)
+    sequential_rows = table.analysis == "sequential"
+    out[sequential_rows] = table.boundary[sequential_rows]
+    fixed_rows = table.analysis == "fixed"
+    out[fixed_rows] = -ndtri(alpha[fixed_rows] / 2)
+    rows = np.flatnonzero(table.analysis == "always-valid")
+    if rows.size:
+        planned = np.where(np.isfinite(table.planned_variance[rows]),
+                           table.planned_variance[rows],
+                           variance[rows] * table.information_fraction[rows])
+        tau2 = always_valid.mixing_variance(alpha[rows], planned)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[rows] = always_valid.half_width(variance[rows], tau2, alpha[rows]) / np.sqrt(
+                variance[rows])
+    return out
+
+
 def read_intervals(table: Looks, fixed) -> Looks:
     """Add the interval each analysis reads to every row, and the critical value it used.
 

@@ -83,12 +83,13 @@ def recommend_portfolio(specs, summaries: pd.DataFrame,
     specs = _parse_all(specs)
     plans, metrics = looks.plan_table(specs), looks.metric_table(specs)
     frame = _usable(summaries, plans, as_of)
-    trials = holdout.looks(frame, plans, metrics)
+    trials, unmatched = holdout.looks(frame, plans, metrics)
     compared, pretrends = nonrandomized.looks(frame, plans, metrics)
     table = Looks.concat([trials, compared])
     found = verdicts(table, pretrends)
     p_value, lift = _current_figures(table, found)
-    return assemble(specs, table, found, pretrends, p_value, lift)
+    logged = frame.groupby("pilot")["metric"].unique().map(set).to_dict()
+    return assemble(specs, table, found, pretrends, p_value, lift, unmatched, logged)
 
 
 def _usable(summaries: pd.DataFrame, plans: pd.DataFrame, as_of) -> pd.DataFrame:

@@ -16,8 +16,10 @@ from lab.words import Effect, allowed, amount, capitalised, change, harm_verb, n
 BASELINE_NOTE = "weak evidence: time effects cannot be separated from the pilot"
 FALLBACK_NOTE = ("fewer than 3 periods in a phase: serial correlation could not be "
                  "checked; the standard error uses the sampling variances of the four cells")
-_KIND_WALD = {"proportion": "difference in proportions", "mean": "difference in means",
-              "rate": "difference in rates"}
+# The holdout's interval per kind: valid for small counts (lab.stats.intervals).
+_SMALL_SAMPLE = {"proportion": "Newcombe hybrid score interval of the difference",
+                 "mean": "Welch t interval of the difference",
+                 "rate": "MOVER score interval of the difference in rates"}
 
 
 def explain(code: str, primary: Effect, guardrails: Sequence[Effect]) -> str:
@@ -109,30 +111,25 @@ def still_needed(kind: str, needed: int | None, projected: dt.date | None) -> st
     return f"About {needed:,} more {unit} per arm are needed{when}."
 
 
-def method(design: str, analysis: str, kind: str, fallback: bool, critical: float,
-           small_cells: bool) -> str:
+def method(design: str, analysis: str, kind: str, fallback: bool, critical: float) -> str:
     """Name how a metric's interval and p-value were obtained."""
     if design != "holdout":
         base = ("diff-in-diff of the per-period gaps" if design == "diff-in-diff"
                 else "before/during change of the pilot series alone")
         base += (", standard error from the four cell variances" if fallback
                  else ", HAC (1 lag) standard error")
+        interval = "normal interval"
     else:
-        base = f"Wald {_KIND_WALD[kind]}"
+        base = _SMALL_SAMPLE[kind]
+        interval = "interval"
     if analysis == "sequential":
-        return (f"{base}; Lan–DeMets O'Brien–Fleming repeated confidence interval "
-                f"(boundary {critical:.3f}); p-value nominal at this look")
+        return (f"{base}; {interval} at the Lan–DeMets O'Brien–Fleming boundary "
+                f"({critical:.3f}), valid at every look; p-value nominal at this look")
     if analysis == "always-valid":
         return f"{base}; normal-mixture confidence sequence (mSPRT); always-valid p-value"
     if design != "holdout":
         return f"{base}; normal interval and p-value"
-    if kind == "proportion":
-        p = "Fisher's exact p-value (an expected cell is below 5)" if small_cells \
-            else "score test"
-        return f"Newcombe hybrid score interval; {p}; log-ratio interval for the lift"
-    if kind == "mean":
-        return "Welch t interval and test; log-ratio interval for the lift"
-    return "Wald interval for the difference; exact-conditional Poisson test and ratio interval"
+    return f"{base}; p-value where the interval reaches 0; log-ratio interval for the lift"
 
 
 def no_interval(name: str, n_pilot: float, n_control: float, se: float) -> str:
@@ -161,6 +158,20 @@ def design_notes(design: str, analysis: str, planned_sample: int | None, fallbac
     if design == "holdout" and rate_primary:
         out.append("sample ratio not checked: rate exposure is not a count of units")
     return out
+
+
+def unmatched(name: str, arm: str, periods: Sequence[dt.date]) -> str:
+    """Say which periods of a metric wait for the other arm's row."""
+    shown = ", ".join(day.isoformat() for day in periods[:5])
+    more = f" and {len(periods) - 5} more" if len(periods) > 5 else ""
+    return (f"{name}: no {arm} row for {shown}{more}; a period counts once both arms are "
+            "logged")
+
+
+def waiting_for_primary(others: Sequence[str], primary: str) -> str:
+    """Say that other metrics have rows while the looks wait for the primary's."""
+    return (f"{', '.join(others)} {'has' if len(others) == 1 else 'have'} rows, but a look "
+            f"is the period of a primary row: nothing is read until {primary} is logged")
 
 
 def no_data(name: str) -> str:

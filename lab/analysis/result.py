@@ -19,7 +19,6 @@ from lab.analysis.looks import Looks
 from lab.analysis.nonrandomized import Pretrends
 from lab.analysis.verdicts import GATES, Verdicts
 from lab.stats import planning
-from lab.stats.fixed import small_expected_cell
 from lab.stats.moments import sample_variance
 from lab.stats.results import finite_or_none
 from lab.words import Effect, capitalised
@@ -124,26 +123,41 @@ class Recommendation:
 
 
 def assemble(specs, table: Looks, verdicts: Verdicts, pretrends: Pretrends,
-             p_value: np.ndarray, lift: tuple) -> dict[str, Recommendation]:
+             p_value: np.ndarray, lift: tuple, unmatched: pd.DataFrame,
+             logged: dict[str, set[str]]) -> dict[str, Recommendation]:
     """Return {pilot: Recommendation}, one per spec, in spec order.
 
     ``p_value`` and ``lift`` (lift, low, high) are given at every row of the table whose
-    look is its pilot's last; elsewhere they are NaN.
+    look is its pilot's last; elsewhere they are NaN. ``unmatched`` lists the periods
+    logged by one arm only (left out of the looks until the other arm is logged);
+    ``logged`` the metrics each pilot has rows of.
     """
     rows_of = _slices(table.pilot)
     looks_of = _slices(table.pilot[verdicts.row])
+    waiting = {key: group for key, group in unmatched.groupby("pilot")}
     out = {}
     for spec in specs:
         key = spec.pilot.key
         if key not in looks_of:
-            out[key] = _no_data(spec)
-            continue
-        entries = range(*looks_of[key])
-        rows = [r for r in range(*rows_of[key]) if table.look[r] == table.look[verdicts.row[
-            entries[-1]]]]
-        out[key] = _recommendation(spec, table, verdicts, entries, rows, pretrends,
-                                   p_value, lift)
+            recommendation = _no_data(spec, logged.get(key, set()))
+        else:
+            entries = range(*looks_of[key])
+            last = table.look[verdicts.row[entries[-1]]]
+            rows = [r for r in range(*rows_of[key]) if table.look[r] == last]
+            recommendation = _recommendation(spec, table, verdicts, entries, rows, pretrends,
+                                             p_value, lift)
+        if key in waiting:
+            recommendation.notes.extend(_unmatched_notes(spec, waiting[key]))
+        out[key] = recommendation
     return out
+
+
+def _unmatched_notes(spec, rows: pd.DataFrame) -> list[str]:
+    """Say, per metric, which arm's rows are missing for which periods."""
+    names = {m.key: m.name for m in spec.metrics}
+    return [reasons.unmatched(names.get(metric, metric), arm,
+                              sorted(pd.Timestamp(day).date() for day in group["period"]))
+            for (metric, arm), group in rows.groupby(["metric", "arm"])]
 
 
 def _slices(pilots: np.ndarray) -> dict[str, tuple[int, int]]:
@@ -199,9 +213,6 @@ def _number(value) -> float | None:
 
 
 def _metric_result(table: Looks, row: int, p_value, lift) -> MetricResult:
-    small = bool(small_expected_cell(*(np.array([x], dtype=float) for x in (
-        table.t_p[row], table.n_p[row], table.t_c[row], table.n_c[row])))[0]) \
-        if table.kind[row] == "proportion" else False
     return MetricResult(
         key=table.metric[row], role=table.role[row], kind=table.kind[row],
         direction=table.direction[row], estimate=float(table.estimate[row]),
@@ -209,7 +220,7 @@ def _metric_result(table: Looks, row: int, p_value, lift) -> MetricResult:
         p_value=float(p_value[row]), lift=float(lift[0][row]),
         lift_ci_low=float(lift[1][row]), lift_ci_high=float(lift[2][row]),
         method=reasons.method(table.design[row], table.analysis[row], table.kind[row],
-                              bool(table.fallback[row]), float(table.critical[row]), small),
+                              bool(table.fallback[row]), float(table.critical[row])),
         n_pilot=float(table.n_pilot[row]), n_control=float(table.n_control[row]))
 
 
@@ -287,11 +298,13 @@ def _required(spec, table: Looks, row: int) -> float | None:
     return fixed * planning.INFLATION[spec.pilot.analysis.value]
 
 
-def _no_data(spec) -> Recommendation:
+def _no_data(spec, logged: set[str]) -> Recommendation:
     empty = [MetricResult(m.key, m.role.value, m.kind.value, m.direction.value,
                           *([math.nan] * 7), "no data yet", 0.0, 0.0) for m in spec.metrics]
+    others = [m.name for m in spec.metrics if m.key in logged and m is not spec.primary]
     return Recommendation(
         pilot=spec.pilot.key, outcome="continue", reasons=[reasons.no_data(spec.primary.name)],
         design=spec.pilot.design.value, analysis=spec.pilot.analysis.value, final=False,
         information_fraction=0.0, srm_p_value=None, needed_sample=spec.pilot.planned_sample,
-        projected_date=None, metrics=empty, looks=[], notes=[])
+        projected_date=None, metrics=empty, looks=[],
+        notes=[reasons.waiting_for_primary(others, spec.primary.name)] if others else [])

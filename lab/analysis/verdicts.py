@@ -1,8 +1,11 @@
 """What the rule says at every look of every pilot, every gate applied once (STATISTICS §4).
 
-Gates first, in this order, then the rule: not enough data (continue), the split
-between arms not as planned (revise), a clear pre-trend (revise), a fixed-horizon pilot
-before its end (continue). Each look gets one code; the outcome follows from the code.
+Gates first, in this order, then the rule: not enough data before the final look
+(continue), the split between arms not as planned (revise), a clear pre-trend (revise),
+a fixed-horizon pilot before its end (continue). At the final look the pilot is always
+decided: no data gate holds it, and an answer the rule leaves open (an interval that
+could not be computed) is inconclusive (revise). Each look gets one code; the outcome
+follows from the code.
 The recommendation is the verdict at the last look, and its reasons explain that code.
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from lab.analysis.looks import Looks
 from lab.analysis.nonrandomized import Pretrends
@@ -42,9 +46,13 @@ def verdicts(table: Looks, pretrends: Pretrends) -> Verdicts:
     srm = _split_check(table, primary)
     clear = set(pretrends.pilot[pretrends.clear.astype(bool)])
     trend = np.isin(table.pilot[primary], list(clear))
-    waiting = (table.analysis[primary] == "fixed") & ~table.final[primary].astype(bool)
+    final = table.final[primary].astype(bool)
+    waiting = (table.analysis[primary] == "fixed") & ~final
     enough = table.enough[primary].astype(bool) & guard_enough.all(axis=1)
-    code = np.select([~enough, srm < gates.SRM_THRESHOLD, trend, waiting],
+    # At the final look every gate but the design's own checks gives way: the pilot has
+    # ended and must be decided on what it has, and an answer still open is inconclusive.
+    code = np.where(final & (code == "open"), "inconclusive", code)
+    code = np.select([~enough & ~final, srm < gates.SRM_THRESHOLD, trend, waiting],
                      ["not_enough_data", "sample_ratio_mismatch", "pretrend", "waiting"],
                      default=code).astype(object)
     outcome = np.array([OUTCOME_OF[c] for c in code], dtype=object)
@@ -81,8 +89,14 @@ def _guardrails(table: Looks, primary: np.ndarray):
 
 
 def _split_check(table: Looks, primary: np.ndarray) -> np.ndarray:
-    """Return the split check of holdout primaries counted in units (not exposure)."""
+    """Return the split check of holdout primaries counted in units (not exposure).
+
+    At each look, the running minimum over the pilot's looks so far of the always-valid
+    split p-value: a split checked every week still raises a false alarm in fewer than
+    one pilot in a thousand.
+    """
     checked = (table.design[primary] == "holdout") & (table.kind[primary] != "rate")
-    p = gates.srm_p_value(table.n_pilot[primary], table.n_control[primary],
-                          table.allocation[primary].astype(float))
-    return np.where(checked, p, np.nan)
+    p = gates.srm_always_valid_p(table.n_pilot[primary], table.n_control[primary],
+                                 table.allocation[primary].astype(float))
+    p = pd.Series(np.where(np.isnan(p), 1.0, p)).groupby(table.pilot[primary]).cummin()
+    return np.where(checked, p.to_numpy(), np.nan)

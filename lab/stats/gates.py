@@ -5,10 +5,16 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import chdtrc
 
+from lab.stats.always_valid import likelihood_ratio
+
 MINIMUM_SUCCESSES = 30  # and as many failures, per arm, for a proportion
 MINIMUM_UNITS = 30  # per arm, for a mean
 MINIMUM_EVENTS = 20  # per arm, for a rate
 SRM_THRESHOLD = 0.001
+# The split check's mixture is tuned to a share about 3 points off the plan: broken
+# assignments are usually that far off or further (Fabijan et al. 2019); in simulation
+# 0.03 caught more broken splits than 0.02 or 0.05 at the same false-alarm rate.
+SRM_TAU = 0.03
 
 
 def enough_data(kind: str, n, total) -> np.ndarray:
@@ -40,3 +46,25 @@ def srm_p_value(units_pilot, units_control, allocation) -> np.ndarray:
         expected_p, expected_c = total * share, total * (1 - share)
         chi2 = (pilot - expected_p) ** 2 / expected_p + (control - expected_c) ** 2 / expected_c
     return np.where(total > 0, chdtrc(1, chi2), np.nan)
+
+
+def srm_always_valid_p(units_pilot, units_control, allocation) -> np.ndarray:
+    """Return the split check's p-value at one look, valid however often it is checked.
+
+    The pilot arm's share s = n₁/(n₁ + n₂) against the planned π: with θ̂ = s − π and
+    V = π(1 − π)/N, the normal-mixture likelihood ratio Λ (mixing sd `SRM_TAU`) gives
+    min(1, 1/Λ); the running minimum of these over the looks is an always-valid p-value
+    (Lindon & Malek 2022 on sequential sample-ratio tests; Johari et al. 2022), so
+    checking the split every week keeps false alarms below the threshold across all
+    looks. NaN when there are no units.
+    """
+    pilot = np.asarray(units_pilot, dtype=float)
+    control = np.asarray(units_control, dtype=float)
+    share = np.asarray(allocation, dtype=float)
+    total = pilot + control
+    with np.errstate(divide="ignore", invalid="ignore"):
+        estimate = pilot / total - share
+        variance = share * (1 - share) / total
+        ratio = likelihood_ratio(estimate, variance, SRM_TAU**2)
+        p = np.minimum(1.0, 1.0 / ratio)
+    return np.where(total > 0, p, np.nan)

@@ -101,14 +101,16 @@ def guardrail_sample_size(variance: float, margin: float, alpha: float = 0.05,
                           power: float = 0.8, guardrails: int = 1) -> float:
     """Return n per arm to show non-inferiority within ``margin``.
 
-    n = (z₁₋α + z₁₋β/(G+1))²(σ₁² + σ₂²)/m², equal variances in both arms; the power of
-    each of G guardrails is 1 − β/(G+1) so that all pass together (STATISTICS §5).
+    n = (z₁₋α/₂ + z₁₋β/(G+1))²(σ₁² + σ₂²)/m², equal variances in both arms. The decision
+    shows a guardrail safe when the lower end of its two-sided 1 − α interval clears
+    −m, a one-sided test at α/2, so the plan uses the same z₁₋α/₂; the power of each of
+    G guardrails is 1 − β/(G+1) so that all pass together (STATISTICS §5).
     """
     _check(alpha, power)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
     beta = (1 - power) / (guardrails + 1)
-    return (_z(1 - alpha) + _z(1 - beta)) ** 2 * 2 * variance / margin**2
+    return (_z(1 - alpha / 2) + _z(1 - beta)) ** 2 * 2 * variance / margin**2
 
 
 def sample_size(kind: str, minimum_effect: float, *, baseline: float | None = None,

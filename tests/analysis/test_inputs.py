@@ -1,17 +1,21 @@
 """The inputs of the decision, pinned: the data gate, the information fraction, the
 always-valid tuning of guardrails, and the sequential boundary the product reads."""
 
+import math
+
 import numpy as np
 import pytest
 from scipy.special import ndtri
 
 import lab
-from lab.stats import always_valid, gates, sequential
+from lab.stats import always_valid, gates, intervals, sequential
 from tests.analysis.builders import mean_rows, plan, proportion_rows, rate_rows
 
 KEY = "x-care-1h"
 CHURN = [{"key": "churn-90d", "kind": "proportion", "role": "primary",
           "direction": "decrease", "minimum_effect": 0.02}]
+COST = [{"key": "cost", "kind": "mean", "role": "primary", "direction": "decrease",
+         "minimum_effect": 0.5}]
 
 
 @pytest.mark.parametrize(("kind", "n", "total", "enough"), [
@@ -24,12 +28,19 @@ def test_the_enough_data_gate_thresholds(kind, n, total, enough):
     assert bool(gates.enough_data(kind, n, total)) is enough
 
 
-@pytest.mark.parametrize(("successes", "gated"), [(30, False), (29, True)])
-def test_the_product_waits_for_thirty_successes_per_arm(successes, gated):
-    rows = [{"pilot": KEY, "metric": "churn-90d", "arm": arm, "period": "2026-01-05",
-             "successes": successes, "trials": 200} for arm in ("pilot", "control")]
-    result = lab.check(plan(metrics=CHURN, planned_sample=100000), rows)
+@pytest.mark.parametrize(("units", "gated"), [(30, False), (29, True)])
+def test_a_mean_waits_for_thirty_units_per_arm_before_the_final_look(units, gated):
+    rows = [{"pilot": KEY, "metric": "cost", "arm": arm, "period": "2026-01-05", "n": units,
+             "mean": 10.0, "sd": 2.0} for arm in ("pilot", "control")]
+    result = lab.check(plan(metrics=COST, planned_sample=100000), rows)
     assert (result.reasons[0].startswith("Not enough data yet")) is gated
+
+
+def test_at_the_final_look_no_data_gate_holds_the_pilot():
+    rows = [{"pilot": KEY, "metric": "cost", "arm": arm, "period": "2026-01-05", "n": 12,
+             "mean": mean, "sd": 2.0} for arm, mean in (("pilot", 7.0), ("control", 10.0))]
+    result = lab.check(plan(metrics=COST, planned_sample=12), rows)
+    assert result.final and result.outcome == "scale_up"
 
 
 def test_the_information_fraction_counts_the_planned_total_of_both_arms():
@@ -61,10 +72,11 @@ def test_an_always_valid_guardrail_is_tuned_for_its_share_of_the_power(guardrail
     pooled = 6 * 399 * 2.0**2 / 2399  # six weeks of 400 units with sd 2, equal means
     variance = 2 * pooled / 2400
     beta = 0.2 / (guardrails + 1)
-    planned = (1.5 / (-ndtri(0.05) - ndtri(beta))) ** 2
+    planned = (1.5 / (-ndtri(0.025) - ndtri(beta))) ** 2
     tau2 = always_valid.mixing_variance(0.05, planned)
-    expected = always_valid.half_width(variance, tau2, 0.05)
-    assert (guard.ci_high - guard.ci_low) / 2 == pytest.approx(expected, rel=1e-9)
+    multiple = always_valid.half_width(variance, tau2, 0.05) / np.sqrt(variance)
+    low, high = intervals.welch(2400, 10.0, pooled, 2400, 10.0, pooled, multiple)
+    assert (guard.ci_high - guard.ci_low) / 2 == pytest.approx(high[0], rel=1e-9)
 
 
 def test_a_sequential_look_reads_the_obrien_fleming_boundary():
@@ -80,9 +92,11 @@ def test_a_sequential_look_reads_the_obrien_fleming_boundary():
     assert half == pytest.approx(bounds[-1] * se, rel=0.05)
 
 
-def test_a_rate_primary_counts_its_events_for_the_gate():
+def test_no_events_yet_is_no_reason_to_wait():
     metrics = [{"key": "complaints", "kind": "rate", "role": "primary",
                 "direction": "decrease", "minimum_effect": 0.01}]
-    few = lab.check(plan(metrics=metrics, planned_sample=24000),
-                    rate_rows(KEY, "complaints", range(1), 200.0, 0.05, 0.08))
-    assert few.reasons[0].startswith("Not enough data yet")  # 10 events in the pilot arm
+    rows = rate_rows(KEY, "complaints", range(1), 200.0, 0.0, 0.0)
+    result = lab.check(plan(metrics=metrics, planned_sample=24000), rows)
+    assert result.outcome == "continue"
+    assert result.reasons[0].startswith("No clear answer yet")
+    assert math.isfinite(result.metrics[0].ci_low)

@@ -1,0 +1,127 @@
+"""Intervals for small counts, at any critical value: every look reads one of these.
+
+A look reads its interval at a critical value c (a sequential boundary, the multiple of
+the se that an always-valid sequence spans, or z₁₋α/₂ at a fixed horizon), i.e. at the
+nominal level 2Φ(−c). These intervals stay valid with few or no successes or events,
+where the Wald interval θ̂ ± c·se collapses (its se is 0 at 0% or 100%), so a rare or
+all-or-none outcome can be judged at any look (STATISTICS §2 and §4).
+
+- proportions: Newcombe's hybrid score interval from Wilson limits (Newcombe 1998,
+  method 10; statsmodels ``confint_proportions_2indep(method="newcomb")``);
+- rates: the MOVER interval from score limits of each Poisson rate (Li, Tang & Wong
+  2011; statsmodels ``confint_poisson_2indep(method="mover", compare="diff")``);
+- means: Welch's interval with the critical value carried to the t distribution with
+  Welch–Satterthwaite degrees of freedom, so small arms pay for their estimated variance.
+
+`p_value_at_zero` inverts any of them: the p-value is the level at which the interval
+first reaches 0, so an interval and its p-value never contradict each other.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtr, ndtri, stdtr, stdtrit
+
+
+def _arrays(*values) -> list[np.ndarray]:
+    return [np.atleast_1d(np.asarray(v, dtype=float)) for v in values]
+
+
+def wilson(successes, trials, z) -> tuple[np.ndarray, np.ndarray]:
+    """Return the Wilson score interval of each proportion at critical value z (Wilson 1927).
+
+    [(x + z²/2) ∓ z√n·√(p̂q̂ + z²/(4n))] / (n + z²).
+    """
+    x, n, z = np.broadcast_arrays(*_arrays(successes, trials, z))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = x / n
+        centre = (x + z**2 / 2) / (n + z**2)
+        half = z * np.sqrt(n) / (n + z**2) * np.sqrt(p * (1 - p) + z**2 / (4 * n))
+    return centre - half, centre + half
+
+
+def newcombe(successes_p, trials_p, successes_c, trials_c, z):
+    """Return Newcombe's hybrid score interval of p₁ − p₂ at critical value z.
+
+    With Wilson limits (lᵢ, uᵢ) and d = p₁ − p₂:
+    [d − √((p₁−l₁)² + (u₂−p₂)²), d + √((u₁−p₁)² + (p₂−l₂)²)] (Newcombe 1998, method 10).
+    """
+    x1, n1, x2, n2 = _arrays(successes_p, trials_p, successes_c, trials_c)
+    l1, u1 = wilson(x1, n1, z)
+    l2, u2 = wilson(x2, n2, z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p1, p2 = x1 / n1, x2 / n2
+        d = p1 - p2
+        return d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), \
+            d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+
+
+def poisson_score(events, exposure, z) -> tuple[np.ndarray, np.ndarray]:
+    """Return the score interval of a Poisson rate: (y + z²/2 ∓ z√(y + z²/4)) / E."""
+    y, e, z = np.broadcast_arrays(*_arrays(events, exposure, z))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root = z * np.sqrt(y + z**2 / 4)
+        return (y + z**2 / 2 - root) / e, (y + z**2 / 2 + root) / e
+
+
+def poisson_mover(events_p, exposure_p, events_c, exposure_c, z):
+    """Return the MOVER interval of λ₁ − λ₂ from score limits (Li, Tang & Wong 2011)."""
+    y1, e1, y2, e2 = _arrays(events_p, exposure_p, events_c, exposure_c)
+    l1, u1 = poisson_score(y1, e1, z)
+    l2, u2 = poisson_score(y2, e2, z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r1, r2 = y1 / e1, y2 / e2
+        d = r1 - r2
+        return d - np.sqrt((r1 - l1) ** 2 + (u2 - r2) ** 2), \
+            d + np.sqrt((u1 - r1) ** 2 + (r2 - l2) ** 2)
+
+
+def welch(n_p, mean_p, var_p, n_c, mean_c, var_c, z):
+    """Return Welch's interval of μ₁ − μ₂ at the level 2Φ(−z), on the t scale.
+
+    se² = s₁²/n₁ + s₂²/n₂ and ν = se⁴ / [s₁⁴/(n₁²(n₁−1)) + s₂⁴/(n₂²(n₂−1))] (Welch 1947);
+    the critical value is the t_ν quantile with the same tail probability as z.
+    NaN where an arm has fewer than 2 units or neither arm varies.
+    """
+    n1, m1, s1, n2, m2, s2, z = np.broadcast_arrays(
+        *_arrays(n_p, mean_p, var_p, n_c, mean_c, var_c, z))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v1, v2 = s1 / n1, s2 / n2
+        se = np.sqrt(v1 + v2)
+        df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
+        usable = (n1 >= 2) & (n2 >= 2) & (se > 0)
+        critical = stdtrit(np.where(usable, df, np.nan), ndtr(z))
+        d = m1 - m2
+        return d - critical * se, d + critical * se
+
+
+def welch_p_value(n_p, mean_p, var_p, n_c, mean_c, var_c) -> np.ndarray:
+    """Return Welch's two-sided p-value, the level at which `welch` reaches 0."""
+    n1, m1, s1, n2, m2, s2 = _arrays(n_p, mean_p, var_p, n_c, mean_c, var_c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v1, v2 = s1 / n1, s2 / n2
+        df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
+        return 2 * stdtr(df, -np.abs(m1 - m2) / np.sqrt(v1 + v2))
+
+
+def p_value_at_zero(interval, estimate, *arms, steps: int = 60) -> np.ndarray:
+    """Return the two-sided p-value 2Φ(−z*) where z* is the z at which an interval reaches 0.
+
+    ``interval(*arms, z)`` returns (low, high); the bound on the side of 0 moves towards
+    0 as z grows, so z* is found by bisection (in log z, 60 halvings: far below any
+    printed digit). An estimate of exactly 0 has p = 1; an undefined one NaN.
+    """
+    estimate = np.atleast_1d(np.asarray(estimate, dtype=float))
+    low, high = np.full(estimate.shape, np.log(1e-6)), np.full(estimate.shape, np.log(60.0))
+    for _ in range(steps):
+        middle = (low + high) / 2
+        lower, upper = interval(*arms, np.exp(middle))
+        excludes = np.where(estimate > 0, lower > 0, upper < 0)
+        low, high = np.where(excludes, middle, low), np.where(excludes, high, middle)
+    p = 2 * ndtr(-np.exp((low + high) / 2))
+    return np.where(np.isfinite(estimate), np.where(estimate == 0, 1.0, p), np.nan)
+
+
+def critical(alpha) -> np.ndarray:
+    """Return z₁₋α/₂, the critical value of a two-sided level α."""
+    return -ndtri(np.asarray(alpha, dtype=float) / 2)
