@@ -17,7 +17,9 @@ from sqlmodel import Session, col, select
 
 from lab.analysis.recommend import recommend_portfolio
 from lab.analysis.result import Recommendation
-from lab.models import Pilot
+from lab.models import Decision, Pilot
+from lab.pilots import decisions
+from lab.pilots.find import get_pilot
 from lab.pilots.observations.summaries import from_observations, period_summaries
 from lab.pilots.plans import parse
 
@@ -108,3 +110,22 @@ def _pilots(session: Session, keys: list[str] | None) -> list[Pilot]:
     if unknown:
         raise LookupError(f"no pilot '{unknown[0]}'")
     return list(session.exec(query.where(col(Pilot.key).in_(keys))))
+
+
+def sign_off(session: Session, *, pilot_key: str, outcome: str, rationale: str | None,
+             decided_by: str) -> Decision:
+    """Sign off a pilot on its recommendation as it stands inside this write transaction.
+
+    The web form, the API and `lab decide` all sign off through here, so the decision
+    records the recommendation of exactly the data it was made on, and the owner is
+    refused (403) before anything is computed.
+    """
+    pilot = get_pilot(session, pilot_key)
+    decisions.refuse_owner(pilot, decided_by)
+    recommendation = recommend_pilots(session, [pilot_key]).get(pilot_key)
+    if recommendation is None:
+        raise decisions.DecisionError(f"pilot '{pilot_key}' is a draft: only a running pilot "
+                                      "can be signed off")
+    return decisions.sign_off(session, pilot_key=pilot_key, outcome=outcome,
+                              rationale=rationale, decided_by=decided_by,
+                              recommendation=recommendation.to_dict())

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from lab import db
 from lab.analysis.pipeline import recommend_pilots
+from lab.pilots import decisions
 from lab.pilots.overlap import overlaps
 from lab.web import chartimages, portfolio, queries
 from lab.web.export import portfolio_csv
@@ -116,7 +117,7 @@ def render_pilot(key: str, status: int = 200, **shown):
         action_form=ActionForm(), fresh=is_fresh(),
         version=queries.version_tag(session, detail.pilot.id),
         may_sign_off=current_user.can("manager")
-        and current_user.email != detail.pilot.owner.lower(), **shown), status
+        and decisions.may_sign_off(detail.pilot, current_user.email), **shown), status
 
 
 @bp.get("/pilots/<key>/charts/<metric>/<chart>.<fmt>")
