@@ -13,7 +13,7 @@ from flask_login import current_user
 from lab import accounts, db
 from lab.analysis.pipeline import recommend_pilots
 from lab.models import User
-from lab.pilots import evidence, lifecycle, registry
+from lab.pilots import evidence, find, lifecycle, registry
 from lab.pilots.observations import ObservationError, record_observations
 from lab.pilots.plans import Preregistration
 from lab.web import queries, replies
@@ -74,7 +74,7 @@ def list_hypotheses():
            tag="hypotheses")
 def get_hypothesis(key: str):
     """Describe one hypothesis."""
-    found = queries.hypothesis(db.session(), key)
+    found = find.get_hypothesis(db.session(), key)
     return replies.hypothesis_out(queries.pilot_rows(db.session(), hypothesis_id=found.id),
                                   found)
 
