@@ -6,29 +6,28 @@ Plain functions taking the session as a keyword; they flush, the caller's
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlmodel import Session, col, delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from lab.errors import Invalid, NotFound
 from lab.models import ApiToken, LoginAttempt, User
-from lab.models.base import USER_ROLES, utcnow
+from lab.models.base import USER_ROLES, aware, utcnow
 from lab.pilots import audit
 
 ROLES = tuple(USER_ROLES)  # lowest to highest: each role can do what those below can
 MIN_PASSWORD_LENGTH = 10
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 TOKEN_PREFIX = "lab_"
-# A hash of a random password: unknown emails are checked against it so that they take
-# as long to refuse as a wrong password does.
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
 
 
-class AccountError(ValueError):
+class AccountError(Invalid):
     """A change to an account that cannot be made; str() says why."""
 
 
@@ -148,11 +147,6 @@ def change_password(session: Session, *, user: User, current: str, new: str) -> 
     return end_sessions(session, user=user, actor=user.email, action="user.password")
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands timestamps back without their zone; they were written in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def retry_after(session: Session, *, email: str, address: str, limit: int,
                 pause_seconds: int) -> int:
     """Return the seconds to wait before this email may sign in from this address."""
@@ -163,7 +157,7 @@ def retry_after(session: Session, *, email: str, address: str, limit: int,
     count = session.exec(select(func.count()).select_from(recent.subquery())).one()
     if count < limit:
         return 0
-    oldest = _aware(session.exec(recent.order_by(col(LoginAttempt.at))).first())
+    oldest = aware(session.exec(recent.order_by(col(LoginAttempt.at))).first())
     return max(1, int((oldest + timedelta(seconds=pause_seconds) - utcnow()).total_seconds()))
 
 
@@ -179,7 +173,7 @@ def authenticate(session: Session, *, email: str, password: str, address: str, l
                      object_key=email, after={"address": address})
         return LoginResult(None, wait)
     user = find_user(session, email)
-    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    valid = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     if user is None or not valid or not user.active:
         session.add(LoginAttempt(email=email, address=address))
         audit.record(session, actor=email, action="login.failed", object_type="user",
@@ -190,6 +184,14 @@ def authenticate(session: Session, *, email: str, password: str, address: str, l
     audit.record(session, actor=email, action="login", object_type="user",
                  object_key=email, after={"address": address})
     return LoginResult(user)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Return a hash of a random password, made on first use (scrypt takes 0.2 s)."""
+    # Unknown emails are checked against it, so they take as long to refuse as a wrong
+    # password does.
+    return hash_password(secrets.token_hex(16))
 
 
 def token_digest(secret: str) -> str:
@@ -224,7 +226,7 @@ def revoke_token(session: Session, *, user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens; anyone else's is reported as not found."""
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id or token.revoked_at is not None:
-        raise LookupError(f"no token {token_id} of yours")
+        raise NotFound(f"no token {token_id} of yours")
     token.revoked_at = utcnow()
     session.add(token)
     session.flush()
@@ -249,7 +251,7 @@ def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | Non
 def stale_use(token: ApiToken) -> bool:
     """Tell whether the token's last use is worth recording again (once a minute at most)."""
     last = token.last_used_at
-    return last is None or utcnow() - _aware(last) > timedelta(minutes=1)
+    return last is None or utcnow() - aware(last) > timedelta(minutes=1)
 
 
 def note_use(session: Session, *, token_id: int) -> None:

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 # Every setting the app understands, with its default. Nothing is read at import time:
-# `settings()` is called by the app factory, so tests and the CLI can set the
+# the app factory calls `from_environment()`, so tests and the CLI can set the
 # environment first.
 DEFAULTS: dict[str, object] = {
     "DATABASE_URL": None,  # None: a SQLite file in the instance folder

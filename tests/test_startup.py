@@ -41,3 +41,20 @@ def test_lab_check_loads_none_of_the_heavy_modules(tmp_path):
              if any(name.startswith(h) if h.endswith(".") else
                     name == h or name.startswith(h + ".") for h in HEAVY)]
     assert heavy == []
+
+
+# Count scrypt key derivations (0.2 s each) while lab's modules are imported.
+IMPORT = """
+import hashlib
+derived = []
+real = hashlib.scrypt
+hashlib.scrypt = lambda *args, **kwargs: derived.append(1) or real(*args, **kwargs)
+import lab.accounts, lab.app, lab.cli, lab.web.auth, lab.demo.users
+print(len(derived))
+"""
+
+
+def test_importing_lab_derives_no_password_hash():
+    done = subprocess.run([sys.executable, "-c", IMPORT], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "0"

@@ -22,7 +22,10 @@ from lab.analysis import holdout, looks, nonrandomized
 from lab.analysis.looks import Looks
 from lab.analysis.result import Recommendation, assemble
 from lab.analysis.verdicts import verdicts
-from lab.models import Pilot
+from lab.errors import NotFound
+from lab.models import Decision, Pilot
+from lab.pilots import decisions
+from lab.pilots.find import get_pilot
 from lab.pilots.observations.summaries import COLUMNS, from_observations, period_summaries
 from lab.pilots.plans import Preregistration, parse
 from lab.stats.sequential import nominal_p_value
@@ -172,5 +175,24 @@ def _pilots(session: Session, keys: list[str] | None) -> list[Pilot]:
     known = set(session.exec(select(Pilot.key).where(col(Pilot.key).in_(keys))))
     unknown = [key for key in keys if key not in known]
     if unknown:
-        raise LookupError(f"no pilot '{unknown[0]}'")
+        raise NotFound(f"no pilot '{unknown[0]}'")
     return list(session.exec(query.where(col(Pilot.key).in_(keys))))
+
+
+def sign_off(session: Session, *, pilot_key: str, outcome: str, rationale: str | None,
+             decided_by: str) -> Decision:
+    """Sign off a pilot on its recommendation as it stands inside this write transaction.
+
+    The web form, the API and `lab decide` all sign off through here, so the decision
+    records the recommendation of exactly the data it was made on, and the owner is
+    refused (403) before anything is computed.
+    """
+    pilot = get_pilot(session, pilot_key)
+    decisions.refuse_owner(pilot, decided_by)
+    recommendation = recommend_pilots(session, [pilot_key]).get(pilot_key)
+    if recommendation is None:
+        raise decisions.DecisionError(f"pilot '{pilot_key}' is a draft: only a running pilot "
+                                      "can be signed off")
+    return decisions.sign_off(session, pilot_key=pilot_key, outcome=outcome,
+                              rationale=rationale, decided_by=decided_by,
+                              recommendation=recommendation.to_dict())

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from lab import db
 from lab.accounts import find_user, role_at_least
-from lab.analysis.pipeline import recommend_pilots
+from lab.analysis import pipeline
 from lab.cli.common import fail
-from lab.models import Pilot
-from lab.pilots.decisions import DecisionError, sign_off
-from lab.pilots.lifecycle import TransitionError
+from lab.errors import DomainError
+from lab.pilots.find import next_iteration_of
 
 
 @click.command("decide")
@@ -28,16 +27,12 @@ def decide_command(pilot: str, outcome: str, decided_by: str, rationale: str) ->
     try:
         with db.writing(db.engine()) as session:
             _require_manager(session, decided_by)
-            recommendation = recommend_pilots(session, [pilot]).get(pilot)
-            if recommendation is None:
-                fail(f"pilot '{pilot}' is a draft: only a running pilot can be signed off")
-            decision = sign_off(session, pilot_key=pilot, outcome=outcome,
-                                rationale=rationale, decided_by=decided_by,
-                                recommendation=recommendation.to_dict())
+            decision = pipeline.sign_off(session, pilot_key=pilot, outcome=outcome,
+                                         rationale=rationale, decided_by=decided_by)
             report = (f"pilot {pilot}: {decision.outcome}, signed off by {decided_by} "
                       f"(recommended: {decision.recommended})")
-            next_key = _next_iteration(session, decision.pilot_id)
-    except (LookupError, DecisionError, TransitionError) as error:
+            next_key = next_iteration_of(session, decision.pilot_id)
+    except DomainError as error:
         fail(str(error))
     click.echo(report)
     if next_key:
@@ -49,8 +44,3 @@ def _require_manager(session: Session, email: str) -> None:
     user = find_user(session, email)
     if user is None or not user.active or not role_at_least(user.role, "manager"):
         fail(f"{email} is not an active manager: only managers sign off decisions")
-
-
-def _next_iteration(session: Session, pilot_id: int) -> str | None:
-    """Return the key of the draft that follows this pilot, if one was created."""
-    return session.exec(select(Pilot.key).where(Pilot.parent_id == pilot_id)).first()

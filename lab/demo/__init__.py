@@ -14,6 +14,7 @@ from sqlmodel import select
 from lab import db, migrations
 from lab.demo import data as demo_data
 from lab.demo.users import create_demo_users
+from lab.errors import Conflict
 from lab.models import Pilot
 from lab.pilots import evidence, lifecycle, registry
 from lab.pilots.lock import spec_of
@@ -27,7 +28,7 @@ ACTOR = "demo"
 EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
 
 
-class DemoError(RuntimeError):
+class DemoError(Conflict):
     """The demo cannot be built here; str() says why."""
 
 

@@ -23,6 +23,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(moment: datetime) -> datetime:
+    """Return a stored timestamp with its UTC zone, which SQLite does not keep."""
+    # Every timestamp is written in UTC, so a naive one read back is UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def timestamp(**kwargs) -> datetime:
     """Declare a timezone-aware timestamp column that defaults to now."""
     return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kwargs)

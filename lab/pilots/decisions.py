@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from lab.models import Decision
+from lab.errors import Conflict, Forbidden, Invalid
+from lab.models import Decision, Pilot
 from lab.models.base import OUTCOMES
 from lab.pilots import audit
 from lab.pilots.find import get_pilot
@@ -17,12 +18,16 @@ from lab.pilots.lifecycle import transition
 FINAL_STATE = {"scale_up": "scaled_up", "revise": "revised", "withdraw": "withdrawn"}
 
 
-class DecisionError(ValueError):
+class DecisionError(Invalid):
     """A sign-off that cannot be accepted; str() says why."""
 
 
-class DecisionConflict(DecisionError):
+class DecisionConflict(Conflict, DecisionError):
     """The pilot was already signed off (perhaps a moment ago, by someone else)."""
+
+
+class OwnerCannotSignOff(Forbidden, DecisionError):
+    """The pilot's owner asked to sign off its decision: someone else must."""
 
 
 def sign_off(session: Session, *, pilot_key: str, outcome: str, rationale: str | None,
@@ -67,7 +72,19 @@ def _outcome(outcome: str) -> str:
     return outcome
 
 
-def _refuse(session: Session, pilot, decided_by: str, outcome: str, recommended: str,
+def may_sign_off(pilot: Pilot, email: str) -> bool:
+    """Tell whether this person may sign off the pilot's decision: anyone but its owner."""
+    return (email or "").strip().lower() != pilot.owner.strip().lower()
+
+
+def refuse_owner(pilot: Pilot, email: str) -> None:
+    """Raise OwnerCannotSignOff when this person owns the pilot."""
+    if not may_sign_off(pilot, email):
+        raise OwnerCannotSignOff(f"{email} owns pilot '{pilot.key}' and cannot sign off its "
+                                 "decision: another manager must sign it off")
+
+
+def _refuse(session: Session, pilot: Pilot, decided_by: str, outcome: str, recommended: str,
             rationale: str) -> None:
     """Raise when this person may not sign off this outcome on this pilot now."""
     earlier = decision_of(session, pilot.id)
@@ -76,9 +93,7 @@ def _refuse(session: Session, pilot, decided_by: str, outcome: str, recommended:
                                f"({earlier.outcome}) by {earlier.decided_by}")
     if not decided_by or not decided_by.strip():
         raise DecisionError("a decision needs the name of who signs it off")
-    if decided_by.strip().lower() == pilot.owner.lower():
-        raise DecisionError(f"{decided_by} owns pilot '{pilot.key}' and cannot sign off "
-                            "its decision")
+    refuse_owner(pilot, decided_by)
     if pilot.status != "running":
         raise DecisionError(f"pilot '{pilot.key}' is {pilot.status}: only a running pilot "
                             "can be signed off")

@@ -8,13 +8,14 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from lab.errors import Invalid
 from lab.models import Note, Spend
 from lab.models.base import NOTE_KINDS
 from lab.pilots import audit
 from lab.pilots.find import get_pilot
 
 
-class EvidenceError(ValueError):
+class EvidenceError(Invalid):
     """A note or spend entry that cannot be recorded; str() says why."""
 
 

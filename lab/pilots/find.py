@@ -1,10 +1,14 @@
-"""Finding pilots: by key, and the iteration that follows one. The one home of these reads."""
+"""Finding pilots and hypotheses by key, and the iteration that follows a pilot.
+
+The one home of these reads: every module that looks a pilot up goes through here.
+"""
 
 from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from lab.models import Pilot
+from lab.errors import NotFound
+from lab.models import Hypothesis, Pilot
 
 
 def find_pilot(session: Session, key: str) -> Pilot | None:
@@ -13,11 +17,24 @@ def find_pilot(session: Session, key: str) -> Pilot | None:
 
 
 def get_pilot(session: Session, key: str) -> Pilot:
-    """Return the pilot with this key, or raise LookupError."""
+    """Return the pilot with this key, or raise NotFound."""
     pilot = find_pilot(session, key)
     if pilot is None:
-        raise LookupError(f"no pilot '{key}'")
+        raise NotFound(f"no pilot '{key}'")
     return pilot
+
+
+def find_hypothesis(session: Session, key: str) -> Hypothesis | None:
+    """Return the hypothesis with this key, or None."""
+    return session.exec(select(Hypothesis).where(Hypothesis.key == key)).first()
+
+
+def get_hypothesis(session: Session, key: str) -> Hypothesis:
+    """Return the hypothesis with this key, or raise NotFound."""
+    hypothesis = find_hypothesis(session, key)
+    if hypothesis is None:
+        raise NotFound(f"no hypothesis '{key}'")
+    return hypothesis
 
 
 def next_iteration_of(session: Session, pilot_id: int) -> str | None:

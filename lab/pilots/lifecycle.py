@@ -10,12 +10,13 @@ from __future__ import annotations
 import copy
 import re
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from lab.errors import Conflict
 from lab.models import Pilot
 from lab.models.base import STATUSES, TERMINAL, utcnow
 from lab.pilots import audit
-from lab.pilots.find import get_pilot
+from lab.pilots.find import find_pilot, get_pilot, next_iteration_of
 from lab.pilots.registry import register
 
 # Which states each state may move to; everything else is refused with a reason.
@@ -23,7 +24,7 @@ ALLOWED = {"draft": ("running",), "running": tuple(TERMINAL)}
 KEY_LENGTH = 80
 
 
-class TransitionError(ValueError):
+class TransitionError(Conflict):
     """A lifecycle move that is not allowed; str() says why."""
 
 
@@ -76,11 +77,11 @@ def next_iteration(session: Session, *, pilot: Pilot, actor: str) -> Pilot:
     if pilot.status != "revised":
         raise TransitionError(f"pilot '{pilot.key}' is {pilot.status}: only a revised pilot "
                               "gets a next iteration")
-    child = session.exec(select(Pilot.key).where(Pilot.parent_id == pilot.id)).first()
+    child = next_iteration_of(session, pilot.id)
     if child is not None:
         raise TransitionError(f"pilot '{pilot.key}' already has its next iteration '{child}'")
     key = next_key(pilot)
-    if session.exec(select(Pilot.id).where(Pilot.key == key)).first() is not None:
+    if find_pilot(session, key) is not None:
         raise TransitionError(f"cannot name the next iteration of '{pilot.key}': "
                               f"pilot '{key}' already exists")
     plan = copy.deepcopy(pilot.plan)

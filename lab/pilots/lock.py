@@ -1,8 +1,9 @@
 """The plan lock: what a pre-registration may change, and when.
 
-A draft's plan is editable. Once the pilot runs, the fields that decide how it is
-analysed are locked; changing them means a new iteration. A closed pilot takes no
-change. A hypothesis is locked once a pilot testing it has started.
+A draft's plan is editable. Once the pilot runs, its plan is locked except for the few
+fields that do not decide how it is analysed (EDITABLE_PILOT_FIELDS, and each metric's
+label); changing anything else means a new iteration. A closed pilot takes no change.
+A hypothesis is locked once a pilot testing it has started.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from lab.models import Hypothesis, Pilot
-from lab.pilots.plans import Preregistration, parse
+from lab.pilots.find import find_hypothesis, find_pilot, next_iteration_of
+from lab.pilots.plans import MetricSpec, PilotSpec, Preregistration, parse
 
-# The pilot fields a running pilot can no longer change (besides its metrics).
-LOCKED_FIELDS = ("channel", "segment", "design", "analysis", "allocation", "alpha", "power",
-                 "planned_sample", "planned_periods", "start", "end", "parent")
+# What a running pilot's plan may still change. Everything else is locked by default, so
+# a field added to the plan later is locked until it is added here on purpose.
+EDITABLE_PILOT_FIELDS = frozenset({"title", "budget", "currency", "team"})
+EDITABLE_METRIC_FIELDS = frozenset({"label"})
 NEW_ITERATION = "create a new iteration"
 
 
@@ -25,7 +28,7 @@ def spec_of(pilot: Pilot) -> Preregistration:
 
 def refusals(session: Session, spec: Preregistration) -> list[tuple[str, str]]:
     """Return why this plan cannot be registered now (empty when it can)."""
-    pilot = session.exec(select(Pilot).where(Pilot.key == spec.pilot.key)).first()
+    pilot = find_pilot(session, spec.pilot.key)
     problems = _hypothesis_refusals(session, spec, pilot)
     if pilot is not None and pilot.status != "draft":
         problems += _locked_refusals(pilot, spec)
@@ -35,7 +38,7 @@ def refusals(session: Session, spec: Preregistration) -> list[tuple[str, str]]:
 
 
 def _locked_refusals(pilot: Pilot, spec: Preregistration) -> list[tuple[str, str]]:
-    """Name each locked field a started pilot's new plan would change."""
+    """Name each locked part of a started pilot's plan that the new plan would change."""
     old = spec_of(pilot)
     if old == spec:
         return []
@@ -43,23 +46,36 @@ def _locked_refusals(pilot: Pilot, spec: Preregistration) -> list[tuple[str, str
         return [("pilot", f"pilot '{pilot.key}' is {pilot.status}: its plan is closed; "
                           f"{NEW_ITERATION}")]
     since = f"locked since the pilot started on {pilot.started_at:%Y-%m-%d}"
-    problems = [(f"pilot.{name}", f"{since}; {NEW_ITERATION}") for name in LOCKED_FIELDS
-                if getattr(old.pilot, name) != getattr(spec.pilot, name)]
-    if old.hypothesis.key != spec.hypothesis.key:
-        problems.append(("hypothesis.key", f"{since}; {NEW_ITERATION}"))
-    old_metrics = {m.key: m.model_copy(update={"label": None}) for m in old.metrics}
-    new_metrics = {m.key: m.model_copy(update={"label": None}) for m in spec.metrics}
-    for key in sorted(old_metrics.keys() | new_metrics.keys()):
-        if old_metrics.get(key) != new_metrics.get(key):
-            problems.append((f"metrics[{key}]", f"{since}; {NEW_ITERATION}"))
-    return problems
+    return [(where, f"{since}; {NEW_ITERATION}") for where in _locked_changes(old, spec)]
+
+
+def _locked_changes(old: Preregistration, new: Preregistration) -> list[str]:
+    """Name every changed part of a plan that is not on the editable lists."""
+    changed = [f"pilot.{name}" for name in PilotSpec.model_fields
+               if name not in EDITABLE_PILOT_FIELDS
+               and getattr(old.pilot, name) != getattr(new.pilot, name)]
+    # The hypothesis's wording is locked by _hypothesis_refusals; which one is tested, here.
+    if old.hypothesis.key != new.hypothesis.key:
+        changed.append("hypothesis.key")
+    old_metrics = {m.key: _locked_part(m) for m in old.metrics}
+    new_metrics = {m.key: _locked_part(m) for m in new.metrics}
+    changed += [f"metrics[{key}]" for key in sorted(old_metrics.keys() | new_metrics.keys())
+                if old_metrics.get(key) != new_metrics.get(key)]
+    changed += [name for name in Preregistration.model_fields
+                if name not in ("hypothesis", "pilot", "metrics")
+                and getattr(old, name) != getattr(new, name)]
+    return changed
+
+
+def _locked_part(metric: MetricSpec) -> dict:
+    """Return the fields of a metric that a running pilot may not change."""
+    return metric.model_dump(exclude=set(EDITABLE_METRIC_FIELDS))
 
 
 def _hypothesis_refusals(session: Session, spec: Preregistration,
                          pilot: Pilot | None) -> list[tuple[str, str]]:
     """Refuse rewording a hypothesis that a started pilot already tests."""
-    hypothesis = session.exec(
-        select(Hypothesis).where(Hypothesis.key == spec.hypothesis.key)).first()
+    hypothesis = find_hypothesis(session, spec.hypothesis.key)
     if hypothesis is None or hypothesis_values(spec) == row_values(hypothesis):
         return []
     started = session.exec(select(Pilot.key).where(
@@ -74,7 +90,7 @@ def _parent_refusals(session: Session, spec: Preregistration,
                      pilot: Pilot | None) -> list[tuple[str, str]]:
     """Check that a new iteration follows a revised pilot of the same hypothesis."""
     key = spec.pilot.parent
-    parent = session.exec(select(Pilot).where(Pilot.key == key)).first()
+    parent = find_pilot(session, key)
     if parent is None:
         return [("pilot.parent", f"no pilot '{key}'")]
     if parent.id is not None and pilot is not None and parent.id == pilot.id:
@@ -84,7 +100,7 @@ def _parent_refusals(session: Session, spec: Preregistration,
                                  "gets a next iteration")]
     if spec_of(parent).hypothesis.key != spec.hypothesis.key:
         return [("pilot.parent", f"pilot '{key}' tests another hypothesis")]
-    child = session.exec(select(Pilot.key).where(Pilot.parent_id == parent.id)).first()
+    child = next_iteration_of(session, parent.id)
     if child is not None and child != spec.pilot.key:
         return [("pilot.parent", f"pilot '{key}' already has its next iteration '{child}'")]
     return []
@@ -96,7 +112,7 @@ def hypothesis_values(spec: Preregistration) -> dict:
 
 
 def row_values(hypothesis: Hypothesis) -> dict:
-    """Return a stored hypothesis's columns in the shape of _hypothesis_values."""
+    """Return a stored hypothesis's columns in the shape of hypothesis_values."""
     return {"statement": hypothesis.statement, "process": hypothesis.process,
             "expected_benefit": hypothesis.expected_benefit,
             "sponsors": list(hypothesis.sponsors), "owner": hypothesis.owner}

@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from lab.errors import Invalid
+
 Key = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=80,
@@ -224,14 +226,13 @@ class Preregistration(Strict):
         raise KeyError(key)
 
 
-class PreregistrationError(ValueError):
+class PreregistrationError(Invalid):
     """A plan that cannot be accepted; `problems` lists (where, what) pairs."""
 
     def __init__(self, source: str, problems: list[tuple[str, str]]):
         self.source = source
-        self.problems = problems
         super().__init__("\n".join(": ".join(part for part in (source, where, what) if part)
-                                   for where, what in problems))
+                                   for where, what in problems), problems)
 
 
 def _label(data: Any, loc: tuple) -> str:

@@ -1,7 +1,7 @@
 """The registry: pre-registered plans become hypotheses, draft pilots and their metrics.
 
-A plan is editable while its pilot is a draft. Once the pilot runs, the fields that
-decide how it is analysed are locked (LOCKED_FIELDS); changing them means a new
+A plan is editable while its pilot is a draft. Once the pilot runs, everything but the
+few fields lab.pilots.lock lists as editable is locked; changing the rest means a new
 iteration. A closed pilot (scaled up, revised, withdrawn) takes no change at all.
 """
 
@@ -15,19 +15,14 @@ from sqlmodel import Session, select
 from lab.models import Channel, Hypothesis, Metric, Pilot, Segment, TeamMember
 from lab.models.base import utcnow
 from lab.pilots import audit
+from lab.pilots.find import find_hypothesis, find_pilot, get_pilot
 from lab.pilots.lock import hypothesis_values, refusals, row_values, spec_of
 from lab.pilots.overlap import overlaps
 from lab.pilots.plans import Preregistration, PreregistrationError, load, parse
 
 
-class RegistryError(ValueError):
+class RegistryError(PreregistrationError):
     """A plan the registry refuses; `problems` lists (where, what) pairs."""
-
-    def __init__(self, source: str, problems: list[tuple[str, str]]):
-        self.source = source
-        self.problems = problems
-        super().__init__("\n".join(": ".join(part for part in (source, where, what) if part)
-                                   for where, what in problems))
 
     @classmethod
     def combine(cls, errors: list[RegistryError]) -> RegistryError:
@@ -151,7 +146,7 @@ def _parents_first(specs: list[tuple[str, Preregistration]]):
 def _apply(session: Session, spec: Preregistration, actor: str, result: SyncResult) -> None:
     """Write one plan that refusals() accepted."""
     hypothesis = _upsert_hypothesis(session, spec, actor)
-    pilot = session.exec(select(Pilot).where(Pilot.key == spec.pilot.key)).first()
+    pilot = find_pilot(session, spec.pilot.key)
     if pilot is not None and spec_of(pilot) == spec:
         result.unchanged.append(pilot.key)
         return
@@ -187,8 +182,7 @@ def _changed(before: dict, after: dict) -> dict:
 def _upsert_hypothesis(session: Session, spec: Preregistration, actor: str) -> Hypothesis:
     """Create the hypothesis, or bring its stored wording up to the plan's."""
     values = hypothesis_values(spec)
-    hypothesis = session.exec(
-        select(Hypothesis).where(Hypothesis.key == spec.hypothesis.key)).first()
+    hypothesis = find_hypothesis(session, spec.hypothesis.key)
     if hypothesis is None:
         hypothesis = Hypothesis(key=spec.hypothesis.key, **values)
         session.add(hypothesis)
@@ -208,8 +202,7 @@ def _upsert_hypothesis(session: Session, spec: Preregistration, actor: str) -> H
 def _pilot_values(session: Session, spec: Preregistration, result: SyncResult) -> dict:
     """Return the pilot columns a plan sets, adding new channels and segments."""
     plan = spec.pilot
-    parent = (session.exec(select(Pilot).where(Pilot.key == plan.parent)).one()
-              if plan.parent else None)
+    parent = get_pilot(session, plan.parent) if plan.parent else None
     return {
         "key": plan.key, "title": plan.title, "design": plan.design.value,
         "analysis": plan.analysis.value, "allocation": plan.allocation, "alpha": plan.alpha,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from lab.errors import Invalid
 from lab.reports.document import Document
 from lab.reports.html import render_html
 from lab.reports.pdf import render_pdf
@@ -22,7 +23,7 @@ FORMATS = ("pdf", "html")
 MEDIA_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
 
 
-class ReportError(ValueError):
+class ReportError(Invalid):
     """A report that cannot be made as asked; str() says why."""
 
 

@@ -7,7 +7,7 @@ is built on log(pilot/control) and transformed back, so it is never symmetric.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaincinv, ndtri
+from scipy.special import betaincinv
 
 from lab.stats.moments import arm_level
 
@@ -53,9 +53,4 @@ def rate_ratio_exact(events_p, exposure_p, events_c, exposure_c, alpha=0.05):
     none = (y1 + y2) == 0
     ratio = np.where(none | (y2 == 0), np.nan, ratio)
     return ratio - 1, np.where(none, np.nan, low - 1), np.where(none, np.nan, high - 1)
-
-
-def z_critical(alpha: float) -> float:
-    """Return z_{1−α/2}."""
-    return float(-ndtri(alpha / 2))
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import functools
 import math
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 from scipy.special import log_ndtr, ndtr, ndtri
+
+from lab.caching import SharedLRU
 
 # Beyond |z| = 8.5 the standard normal holds < 1e-16 of its mass: nothing to integrate.
 _Z_MAX = 8.5
@@ -27,7 +28,8 @@ _NODES_PER_KERNEL_SD = 2.5
 _NODE_SIZES = (24, 32, 40, 48, 56, 64, 80, 96, 128, 192, 256, 384, 512)
 _SMALLEST_SOLVED = 1e-9
 _CACHE_SIZE = 4096
-_CACHE: OrderedDict[tuple[float, tuple[float, ...]], np.ndarray] = OrderedDict()
+# Boundaries depend on (alpha, fractions) only; the web server shares them across threads.
+_CACHE: SharedLRU[tuple[float, tuple[float, ...]], np.ndarray] = SharedLRU(_CACHE_SIZE)
 
 
 def obf_spending(alpha: float, t: np.ndarray | float) -> np.ndarray:
@@ -73,21 +75,17 @@ def obf_boundaries(alpha: float, t: Sequence[float]) -> np.ndarray:
 def obf_boundaries_many(alpha: float, sequences: Iterable[Sequence[float]]) -> list[np.ndarray]:
     """Return the boundaries of many look sequences, solving the uncached ones together."""
     keys = [(float(alpha), tuple(float(x) for x in t)) for t in sequences]
-    missing = list(dict.fromkeys(key for key in keys if key not in _CACHE))
+    found = _CACHE.get_many(dict.fromkeys(keys))
+    missing = [key for key in dict.fromkeys(keys) if key not in found]
     for key in missing:
         _check_fractions(key[1])
+    solved = {key: np.empty(0) for key in missing}
     for length, group in _group_by_length(missing).items():
         if length:
-            _solve_group(alpha, group)
-    for key in missing:
-        _CACHE.setdefault(key, np.empty(0))
-    answers = []
-    for key in keys:
-        _CACHE.move_to_end(key)
-        answers.append(_CACHE[key].copy())
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return answers
+            solved.update(_solve_group(alpha, group))
+    _CACHE.put_many(solved)
+    found.update(solved)
+    return [found[key].copy() for key in keys]
 
 
 def clear_cache() -> None:
@@ -110,16 +108,18 @@ def _group_by_length(keys):
     return groups
 
 
-def _solve_group(alpha: float, keys: list) -> None:
+def _solve_group(alpha: float, keys: list) -> dict:
     """Solve every sequence of one length; the node count is chosen per batch."""
     fractions = np.array([key[1] for key in keys])
     needed = np.array([_nodes_needed(alpha, row) for row in fractions])
+    solved = {}
     for nodes in np.unique(needed):
         chosen = needed == nodes
         bounds = _recursion(alpha, fractions[chosen], int(nodes))
         for key, row in zip([k for k, c in zip(keys, chosen, strict=True) if c], bounds,
                             strict=True):
-            _CACHE[key] = row
+            solved[key] = row
+    return solved
 
 
 def _nodes_needed(alpha: float, t: np.ndarray) -> int:

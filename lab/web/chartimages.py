@@ -9,8 +9,6 @@ that has the image gets a 304 without anything being drawn.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 
 from flask import Response, abort, request
@@ -19,39 +17,14 @@ from sqlmodel import Session
 
 from lab import charts
 from lab.analysis.pipeline import recommend_pilots
+from lab.caching import SharedLRU
 from lab.models import Pilot
 from lab.pilots.observations.summaries import period_summaries
 from lab.web.queries import data_version
 
 MIMETYPES = {"svg": "image/svg+xml", "png": "image/png"}
-
-
-class ImageCache:
-    """A small thread-safe LRU of rendered images."""
-
-    def __init__(self, size: int = 256):
-        self.size = size
-        self._images: OrderedDict[str, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> bytes | None:
-        """Return a cached image and mark it recently used."""
-        with self._lock:
-            image = self._images.get(key)
-            if image is not None:
-                self._images.move_to_end(key)
-            return image
-
-    def put(self, key: str, image: bytes) -> None:
-        """Keep an image, dropping the least recently used beyond the size."""
-        with self._lock:
-            self._images[key] = image
-            self._images.move_to_end(key)
-            while len(self._images) > self.size:
-                self._images.popitem(last=False)
-
-
-cache = ImageCache()
+# Rendered images by ETag, shared by the server's threads.
+cache: SharedLRU[str, bytes] = SharedLRU(256)
 
 
 def draw(chart: Callable[[Axes], Axes], fmt: str, size: tuple[float, float]) -> bytes:

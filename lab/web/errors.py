@@ -12,17 +12,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from lab import db
+from lab.errors import DomainError
 from lab.pilots import audit
 from lab.pilots.plans import describe_errors
-
-# Domain errors, by class name so this module needs none of their modules: the status
-# each stands for when a view lets it through.
-DOMAIN_STATUS = {
-    "PreregistrationError": 422, "RegistryError": 422, "ObservationError": 422,
-    "DecisionError": 422, "AccountError": 422, "EvidenceError": 422,
-    "ValidationError": 422, "InvalidRequest": 422,
-    "TransitionError": 409, "DecisionConflict": 409, "LookupError": 404,
-}
 
 
 def wants_json() -> bool:
@@ -101,18 +93,16 @@ def _csrf_error(error: CSRFError):
                         "from another site). Reload the page and try again.")
 
 
-def _domain_error(error: Exception):
-    # Only a plain LookupError means "not found"; KeyError, IndexError or a routing
-    # BuildError are bugs and must surface as such.
-    if isinstance(error, LookupError) and type(error) is not LookupError:
-        return _server_error(error)
-    # The most specific class decides: DecisionConflict (409) before DecisionError (422).
-    status = next((DOMAIN_STATUS[cls.__name__] for cls in type(error).__mro__
-                   if cls.__name__ in DOMAIN_STATUS), 500)
-    if status == 500:
-        return _server_error(error)
-    message = str(error.args[0]) if isinstance(error, LookupError) and error.args else str(error)
-    return respond(status, message, problems_of(error))
+def _domain_error(error: DomainError):
+    # The error carries its status; a refusal of the person is audited like any 403.
+    if error.status == 403:
+        record_denial("denied", str(error))
+    return respond(error.status, str(error), problems_of(error))
+
+
+def _invalid_input(error: ValidationError):
+    # A request model a view validated by hand refused the input.
+    return respond(422, str(error), problems_of(error))
 
 
 def _server_error(error: Exception):
@@ -125,6 +115,7 @@ def init_app(app: Flask) -> None:
     """Answer every error through this module."""
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(ValueError, _domain_error)
-    app.register_error_handler(LookupError, _domain_error)
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(ValidationError, _invalid_input)
+    # Anything else, a plain LookupError or KeyError included, is a bug.
     app.register_error_handler(Exception, _server_error)

@@ -19,6 +19,7 @@ from flask import Blueprint, Response, abort, jsonify, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
+from lab.errors import Invalid
 from lab.pilots.audit import jsonable
 from lab.pilots.plans import describe_errors
 from lab.web.inputs import text_problems
@@ -54,14 +55,13 @@ class Operation:
     tag: str = "pilots"
 
 
-class InvalidRequest(ValueError):
+class InvalidRequest(Invalid):
     """A request body or query its model refuses; `problems` names each field and why."""
 
     def __init__(self, problems: list[tuple[str, str]]):
-        self.problems = problems
         count = len(problems)
         super().__init__(f"The request has {count} problem{'s' if count != 1 else ''}: "
-                         + "; ".join(f"{where}: {what}" for where, what in problems))
+                         + "; ".join(f"{where}: {what}" for where, what in problems), problems)
 
 
 def refusal(error: ValidationError, data: Any) -> InvalidRequest:

@@ -9,6 +9,8 @@ from flask_login import current_user
 
 from lab import db
 from lab.analysis.pipeline import recommend_pilots
+from lab.pilots import decisions
+from lab.pilots.find import get_hypothesis
 from lab.pilots.overlap import overlaps
 from lab.web import chartimages, portfolio, queries
 from lab.web.export import portfolio_csv
@@ -77,7 +79,7 @@ def hypotheses():
 def hypothesis(key: str):
     """Show a hypothesis and every pilot testing it."""
     session = db.session()
-    found = queries.hypothesis(session, key)
+    found = get_hypothesis(session, key)
     rows = queries.pilot_rows(session, hypothesis_id=found.id)
     checked = {k: rec.to_dict() for k, rec in recommend_pilots(
         session, [row.pilot.key for row in rows if row.pilot.status != "draft"]).items()}
@@ -116,7 +118,7 @@ def render_pilot(key: str, status: int = 200, **shown):
         action_form=ActionForm(), fresh=is_fresh(),
         version=queries.version_tag(session, detail.pilot.id),
         may_sign_off=current_user.can("manager")
-        and current_user.email != detail.pilot.owner.lower(), **shown), status
+        and decisions.may_sign_off(detail.pilot, current_user.email), **shown), status
 
 
 @bp.get("/pilots/<key>/charts/<metric>/<chart>.<fmt>")

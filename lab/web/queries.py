@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from flask import abort
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from lab import db
+from lab.errors import NotFound
 from lab.models import (
     Channel,
     Decision,
@@ -24,6 +24,8 @@ from lab.models import (
     Spend,
     TeamMember,
 )
+from lab.pilots.decisions import decision_of
+from lab.pilots.find import find_pilot, next_iteration_of
 
 
 @contextmanager
@@ -78,7 +80,7 @@ def pilot_rows(session: Session, *, hypothesis_id: int | None = None) -> list[Pi
 
 
 def pilot_row(session: Session, key: str) -> PilotRow:
-    """Return one pilot with names resolved, or answer 404."""
+    """Return one pilot with names resolved, or raise NotFound."""
     query = (select(Pilot, Hypothesis, Channel.name, Segment.name)
              .join(Hypothesis, col(Pilot.hypothesis_id) == Hypothesis.id)
              .outerjoin(Channel, col(Pilot.channel_id) == Channel.id)
@@ -86,16 +88,8 @@ def pilot_row(session: Session, key: str) -> PilotRow:
              .where(Pilot.key == key))
     found = session.exec(query).first()
     if found is None:
-        abort(404, f"no pilot '{key}'")
+        raise NotFound(f"no pilot '{key}'")
     return PilotRow(*found)
-
-
-def hypothesis(session: Session, key: str) -> Hypothesis:
-    """Return the hypothesis with this key, or answer 404."""
-    found = session.exec(select(Hypothesis).where(Hypothesis.key == key)).first()
-    if found is None:
-        abort(404, f"no hypothesis '{key}'")
-    return found
 
 
 def hypothesis_state(statuses: list[str]) -> str:
@@ -120,14 +114,14 @@ def iterations(session: Session, pilot: Pilot) -> list[tuple[Pilot, Decision | N
         first = session.get(Pilot, first.parent_id)
     chain, current = [], first
     while current is not None:
-        decision = session.exec(select(Decision).where(Decision.pilot_id == current.id)).first()
-        chain.append((current, decision))
-        current = session.exec(select(Pilot).where(Pilot.parent_id == current.id)).first()
+        chain.append((current, decision_of(session, current.id)))
+        following = next_iteration_of(session, current.id)
+        current = find_pilot(session, following) if following else None
     return chain
 
 
 def pilot_detail(session: Session, key: str) -> PilotDetail:
-    """Return the pilot with its team, metrics, notes, spend and iterations, or 404."""
+    """Return the pilot with its team, metrics, notes, spend and iterations, or NotFound."""
     row = pilot_row(session, key)
     pilot_id = row.pilot.id
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from lab.models import ApiToken, Decision, Note, Observation, Pilot, Spend
+from lab.pilots.find import next_iteration_of
 from lab.web import queries
 from lab.web.schemas import (
     DecisionOut,
@@ -21,7 +22,7 @@ def pilot_out(session: Session, row: queries.PilotRow, spent: float) -> PilotOut
     """Describe a pilot with its scope names, iteration links and spend."""
     pilot = row.pilot
     parent = session.get(Pilot, pilot.parent_id) if pilot.parent_id else None
-    child = session.exec(select(Pilot.key).where(Pilot.parent_id == pilot.id)).first()
+    child = next_iteration_of(session, pilot.id)
     return PilotOut(
         key=pilot.key, title=pilot.title, hypothesis=row.hypothesis.key,
         iteration=pilot.iteration, parent=parent.key if parent else None, next=child,
@@ -51,7 +52,7 @@ def observation_out(observation: Observation, metric: str) -> ObservationOut:
 
 def decision_out(session: Session, pilot: Pilot, decision: Decision) -> DecisionOut:
     """Describe a decision, with the draft a revise decision created."""
-    child = session.exec(select(Pilot.key).where(Pilot.parent_id == pilot.id)).first()
+    child = next_iteration_of(session, pilot.id)
     return DecisionOut(pilot=pilot.key, outcome=decision.outcome,
                        recommended=decision.recommended, rationale=decision.rationale,
                        decided_by=decision.decided_by, decided_at=decision.decided_at,

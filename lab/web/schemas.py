@@ -7,12 +7,12 @@ never silently dropped. The web forms validate through the same request models.
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from lab.models.base import NOTE_KINDS, OUTCOMES, STATUSES
+from lab.models.base import NOTE_KINDS, OUTCOMES, STATUSES, aware
 
 NoteKind = Literal[tuple(NOTE_KINDS)]  # type: ignore[valid-type]
 Status = Literal[tuple(STATUSES)]  # type: ignore[valid-type]
@@ -27,14 +27,9 @@ def _finite(value: float) -> float:
     return value
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    # SQLite hands timestamps back without their zone; they were written in UTC.
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 Amount = Annotated[float, Field(ge=0, le=1e12), AfterValidator(_finite)]
 Count = Annotated[int, Field(ge=0, le=10**15)]
-Timestamp = Annotated[datetime, AfterValidator(_utc)]
+Timestamp = Annotated[datetime, AfterValidator(aware)]
 
 
 class Request(BaseModel):

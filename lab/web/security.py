@@ -101,7 +101,6 @@ def role_required(role: str) -> Callable:
                            f"{current_user.role}.")
             return view(*args, **kwargs)
 
-        checked.required_role = role  # read by the OpenAPI document
         return checked
 
     return decorate

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from pydantic import ValidationError
 
 from lab import db
-from lab.analysis.pipeline import recommend_pilots
+from lab.analysis import pipeline
+from lab.models import Pilot
 from lab.pilots import decisions
 from lab.web import queries, replies
 from lab.web.errors import problems_of
@@ -20,30 +21,18 @@ bp = Blueprint("signoff", __name__)
 
 
 def _page(row: queries.PilotRow, form: SignOffForm, status: int = 200, **shown):
-    found = recommend_pilots(db.session(), [row.pilot.key]).get(row.pilot.key)
+    found = pipeline.recommend_pilots(db.session(), [row.pilot.key]).get(row.pilot.key)
     return render_template("signoff.html", row=row, pilot=row.pilot, form=form,
                            recommendation=found.to_dict() if found else None,
                            **shown), status
 
 
 def sign_off_now(key: str, outcome: str, rationale: str) -> DecisionOut:
-    """Sign off with the recommendation as it stands inside the same transaction."""
+    """Sign off as the signed-in manager, in one write transaction, and describe it."""
     with writing() as write:
-        found = recommend_pilots(write, [key]).get(key)
-        if found is None:
-            raise decisions.DecisionError(f"pilot '{key}' has no recommendation: only a "
-                                          "running pilot can be signed off")
-        decision = decisions.sign_off(write, pilot_key=key, outcome=outcome,
-                                      rationale=rationale, decided_by=current_user.email,
-                                      recommendation=found.to_dict())
-        return replies.decision_out(write, queries.pilot_row(write, key).pilot, decision)
-
-
-def refuse_owner(row: queries.PilotRow) -> None:
-    """Answer 403 when the signed-in manager owns the pilot."""
-    if current_user.email == row.pilot.owner.lower():
-        abort(403, f"You own pilot '{row.pilot.key}': another manager must sign off "
-                   "its decision.")
+        decision = pipeline.sign_off(write, pilot_key=key, outcome=outcome,
+                                     rationale=rationale, decided_by=current_user.email)
+        return replies.decision_out(write, write.get(Pilot, decision.pilot_id), decision)
 
 
 @bp.route("/pilots/<key>/sign-off", methods=["GET", "POST"])
@@ -51,7 +40,7 @@ def refuse_owner(row: queries.PilotRow) -> None:
 def sign_off(key: str):
     """Show the sign-off form, or record the decision."""
     row = queries.pilot_row(db.session(), key)
-    refuse_owner(row)
+    decisions.refuse_owner(row.pilot, current_user.email)
     if not is_fresh():
         return redirect(url_for("auth.login", next=request.path, fresh=1))
     form = SignOffForm()

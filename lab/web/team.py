@@ -7,11 +7,10 @@ import io
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from pydantic import ValidationError
-from sqlmodel import select
 
 from lab import db
-from lab.models import Pilot
 from lab.pilots import evidence, lifecycle, registry
+from lab.pilots.find import find_pilot, get_hypothesis
 from lab.pilots.observations import ObservationError, import_csv, record_observations
 from lab.pilots.plans import PreregistrationError, parse
 from lab.web import queries, registration
@@ -39,15 +38,14 @@ def _register_form():
         found = queries.pilot_row(session, request.args["pilot"]).pilot
         return registration.new_form(registration.form_data(found.plan))
     if request.args.get("hypothesis"):
-        found = queries.hypothesis(session, request.args["hypothesis"])
+        found = get_hypothesis(session, request.args["hypothesis"])
         return registration.new_form(registration.hypothesis_data(found))
     return registration.new_form({"hypothesis": {"owner": current_user.email}})
 
 
 def _taken(form: registration.RegistrationForm, key: str) -> list[dict[str, str]]:
     """Refuse to overwrite another pilot by reusing its key by accident."""
-    exists = db.session().exec(select(Pilot.id).where(Pilot.key == key)).first()
-    if exists is None or form.editing.data == key:
+    if find_pilot(db.session(), key) is None or form.editing.data == key:
         return []
     return [{"field": "pilot.key", "reason": f"pilot '{key}' already exists: open it and "
                                               "choose 'Edit plan' to change its draft"}]

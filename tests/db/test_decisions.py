@@ -6,12 +6,21 @@ import pytest
 from sqlmodel import select
 
 from lab import db
+from lab.analysis import pipeline
 from lab.models import Decision
 from lab.models.governance import AppendOnlyError
 from lab.pilots import audit, decisions
-from lab.pilots.decisions import DecisionConflict, DecisionError, sign_off
+from lab.pilots.decisions import DecisionConflict, DecisionError, OwnerCannotSignOff, sign_off
 from lab.pilots.find import get_pilot
-from tests.factories import MANAGER, OWNER, register_pilot, start_pilot
+from lab.pilots.observations import record_observations
+from tests.factories import (
+    MANAGER,
+    OWNER,
+    log_rows,
+    observation_rows,
+    register_pilot,
+    start_pilot,
+)
 
 RECOMMENDATION = {"pilot": "x-care-1h", "outcome": "scale_up", "reasons": ["it works"]}
 
@@ -102,3 +111,42 @@ def test_decisions_are_never_edited(session):
         session.flush()
     session.rollback()
     assert decisions.decision_of(session, decision.pilot_id).rationale == ""
+
+
+def test_only_the_owner_may_not_sign_off(session):
+    pilot = register_pilot(session)
+    assert not decisions.may_sign_off(pilot, f"  {OWNER.upper()} ")
+    assert decisions.may_sign_off(pilot, MANAGER)
+    with pytest.raises(OwnerCannotSignOff) as refused:
+        decisions.refuse_owner(pilot, OWNER)
+    assert refused.value.status == 403
+    decisions.refuse_owner(pilot, MANAGER)
+
+
+def test_the_workflow_signs_off_on_the_recommendation_inside_the_transaction(session, engine):
+    start_pilot(session)
+    log_rows(engine, observation_rows(periods=3))
+    with db.writing(engine) as write:
+        # Rows not yet committed: only a recommendation made in this transaction sees them.
+        record_observations(write, rows=observation_rows(periods=6)[18:], actor=MANAGER)
+        expected = pipeline.recommend_pilots(write, ["x-care-1h"])["x-care-1h"].to_dict()
+        decision = pipeline.sign_off(write, pilot_key="x-care-1h", outcome="withdraw",
+                                     rationale="Compliance said no", decided_by=MANAGER)
+        assert decision.recommendation == audit.jsonable(expected)
+        assert decision.recommended == expected["outcome"]
+    session.rollback()
+    assert get_pilot(session, "x-care-1h").status == "withdrawn"
+
+
+def test_the_workflow_refuses_the_owner_and_a_draft_recording_nothing(session, engine):
+    register_pilot(session)
+    with pytest.raises(OwnerCannotSignOff, match="owns pilot 'x-care-1h'"), \
+            db.writing(engine) as write:
+        pipeline.sign_off(write, pilot_key="x-care-1h", outcome="withdraw", rationale="x",
+                          decided_by=OWNER)
+    with pytest.raises(DecisionError, match="'x-care-1h' is a draft: only a running pilot"), \
+            db.writing(engine) as write:
+        pipeline.sign_off(write, pilot_key="x-care-1h", outcome="withdraw", rationale="x",
+                          decided_by=MANAGER)
+    session.rollback()
+    assert session.exec(select(Decision)).all() == []

@@ -8,8 +8,9 @@ from sqlmodel import select
 from lab.models import Channel, Hypothesis, Metric, Pilot, Segment, TeamMember
 from lab.pilots import audit, lifecycle, registry
 from lab.pilots.find import get_pilot
-from lab.pilots.lock import spec_of
+from lab.pilots.lock import EDITABLE_PILOT_FIELDS, spec_of
 from lab.pilots.overlap import overlaps
+from lab.pilots.plans import PilotSpec
 from lab.pilots.registry import RegistryError, sync_paths
 from tests.factories import ACTOR, make_spec, register_pilot, start_pilot, write_spec
 
@@ -129,6 +130,42 @@ def test_a_running_plan_is_locked(session, tmp_path, change, where):
     assert message.endswith("create a new iteration")
 
 
+# A new value for every pilot field a running pilot may not change (all but the key).
+LOCKED_CHANGES = {"channel": "facebook", "segment": "retail", "design": "baseline",
+                  "analysis": "fixed", "allocation": 0.3, "alpha": 0.1, "power": 0.9,
+                  "planned_sample": 100, "planned_periods": 6, "start": "2026-01-12",
+                  "end": "2026-04-30", "parent": "x-care-0"}
+
+
+def test_every_pilot_field_off_the_allow_list_is_locked_by_default():
+    assert set(LOCKED_CHANGES) == set(PilotSpec.model_fields) - EDITABLE_PILOT_FIELDS - {"key"}
+
+
+@pytest.mark.parametrize("name", sorted(LOCKED_CHANGES))
+def test_a_running_pilot_refuses_each_locked_field(session, tmp_path, name):
+    start_pilot(session)
+    message = refused(session, write_spec(tmp_path, make_spec(
+        pilot={name: LOCKED_CHANGES[name]})))
+    assert f"pilot.{name}: locked since the pilot started on" in message
+
+
+@pytest.mark.parametrize(("change", "where"), [
+    (lambda spec: spec["metrics"][0].update(baseline=0.12), "metrics[churn-90d]"),
+    (lambda spec: spec["metrics"][1].update(direction="increase"),
+     "metrics[cost-per-contact]"),
+    (lambda spec: spec["metrics"].pop(), "metrics[complaints]"),
+    (lambda spec: spec["metrics"].append({"key": "nps", "kind": "mean", "role": "secondary",
+                                          "direction": "increase"}), "metrics[nps]"),
+    (lambda spec: spec["hypothesis"].update(key="another-idea"), "hypothesis.key"),
+], ids=["baseline", "direction", "metric-removed", "metric-added", "hypothesis-key"])
+def test_a_running_pilot_refuses_metric_and_hypothesis_changes(session, tmp_path, change,
+                                                               where):
+    start_pilot(session)
+    spec = make_spec()
+    change(spec)
+    assert f"{where}: locked since" in refused(session, write_spec(tmp_path, spec))
+
+
 def test_a_changed_margin_is_locked(session, tmp_path):
     start_pilot(session)
     spec = make_spec()
@@ -138,12 +175,15 @@ def test_a_changed_margin_is_locked(session, tmp_path):
 
 def test_a_running_pilot_takes_unlocked_changes(session, tmp_path):
     start_pilot(session)
-    spec = make_spec(pilot={"title": "New title", "budget": 30000,
+    spec = make_spec(pilot={"title": "New title", "budget": 30000, "currency": "USD",
                             "team": [{"name": "Li", "function": "compliance"}]})
     spec["metrics"][0]["label"] = "Churn within 90 days"
     assert sync(session, write_spec(tmp_path, spec)).updated == ["x-care-1h"]
     pilot = get_pilot(session, "x-care-1h")
-    assert (pilot.title, pilot.budget, pilot.status) == ("New title", 30000, "running")
+    assert (pilot.title, pilot.budget, pilot.currency, pilot.status) == (
+        "New title", 30000, "USD", "running")
+    team = session.exec(select(TeamMember.name).where(TeamMember.pilot_id == pilot.id)).all()
+    assert team == ["Li"]
     label = session.exec(select(Metric.label).where(Metric.key == "churn-90d")).one()
     assert label == "Churn within 90 days"
 

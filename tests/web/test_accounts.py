@@ -68,6 +68,21 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_refusal(session):
     assert actions.count("login.failed") == 2
 
 
+def test_an_unknown_user_is_checked_against_a_hash_as_slowly_as_a_wrong_password(
+        session, monkeypatch):
+    add(session)
+    derived = []
+    real = hashlib.scrypt
+    # Count the key derivations (the slow part) while still doing them.
+    monkeypatch.setattr(hashlib, "scrypt", lambda *args, **kwargs: derived.append(1)
+                        or real(*args, **kwargs))
+    login(session, "ana@bank.example", "wrong password")
+    wrong, derived[:] = len(derived), []
+    login(session, "nobody@bank.example", PASSWORD)
+    login(session, "nobody@bank.example", PASSWORD)  # the dummy hash is made only once
+    assert wrong == 1 and len(derived) in (2, 3)
+
+
 def test_logins_are_throttled_per_email_and_address(session):
     add(session)
     for _ in range(3):

@@ -12,8 +12,8 @@ from lab.analysis.pipeline import recommend_pilots
 from lab.models import ApiToken, Observation
 from lab.pilots import audit
 from lab.pilots.plans import PreregistrationError, parse
-from tests.factories import make_spec
-from tests.web.conftest import csrf_token, post_form, write
+from tests.factories import OWNER, make_spec
+from tests.web.conftest import PASSWORD, csrf_token, post_form, write
 
 API = "/api/v1"
 ROWS = [{"metric": "churn-90d", "arm": arm, "period": "2026-03-02", "successes": 40,
@@ -217,6 +217,22 @@ def test_tokens_cannot_sign_off_but_a_fresh_browser_session_can(app, client, peo
     assert again.status_code == 409
     listed = client.get(f"{API}/pilots/x-care-1h/decisions", headers=bearer(secret))
     assert [d["outcome"] for d in listed.json["decisions"]] == ["withdrawn"]
+
+
+def test_the_owner_cannot_sign_off_through_the_api(app, running):
+    write(app, lambda s: accounts.add_user(s, email=OWNER, password=PASSWORD, role="manager",
+                                           actor="test"))
+    browser = app.test_client()
+    post_form(browser, "/login", {"email": OWNER, "password": PASSWORD})
+    refused = browser.post(f"{API}/pilots/x-care-1h/decisions",
+                           json={"outcome": "withdraw", "rationale": "mine"},
+                           headers={"X-CSRFToken": csrf_token(browser)})
+    assert refused.status_code == 403
+    assert refused.json["message"] == (f"{OWNER} owns pilot 'x-care-1h' and cannot sign off "
+                                       "its decision: another manager must sign it off")
+    with app.app_context(), db.reading(db.engine()) as session:
+        assert [e.actor for e in audit.events(session, action="denied")] == [OWNER]
+        assert audit.events(session, action="sign_off") == []
 
 
 def test_spend_and_pilot_replies(client, token, running):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from lab.errors import Invalid
+
 # Past this many problems an import stops looking: the file needs fixing anyway, and a
 # message of thousands of lines helps nobody.
 PROBLEM_LIMIT = 50
@@ -24,17 +26,16 @@ class Problem(NamedTuple):
         return ": ".join(filter(None, (", ".join(where), self.message)))
 
 
-class ObservationError(ValueError):
+class ObservationError(Invalid):
     """An import refused as a whole; `problems` says which line, column and why."""
 
     def __init__(self, source: str, problems: list[Problem], *, truncated: bool = False):
         self.source = source
-        self.problems = problems
         self.truncated = truncated
         lines = [f"{source}: {problem.describe()}" for problem in problems]
         if truncated:
             lines.append(f"{source}: stopped looking after {len(problems)} problems")
-        super().__init__("\n".join(lines))
+        super().__init__("\n".join(lines), problems)
 
     @classmethod
     def combine(cls, errors: list[ObservationError]) -> ObservationError:
