@@ -1,29 +1,20 @@
-"""Reads the pages and the API share: pilots with their names resolved, evidence, versions."""
+"""The pages' and the API's way to the reads: one write transaction, and 404 for a missing key."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from typing import TypeVar
 
 from flask import abort
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from lab import db
-from lab.models import (
-    Channel,
-    Decision,
-    Hypothesis,
-    Metric,
-    Note,
-    Observation,
-    Pilot,
-    Segment,
-    Spend,
-    TeamMember,
-)
+from lab.models import Hypothesis
+from lab.pilots import reads
+from lab.pilots.reads import PilotDetail, PilotRow
+
+Found = TypeVar("Found")
 
 
 @contextmanager
@@ -36,155 +27,24 @@ def writing() -> Iterator[Session]:
     db.session().rollback()
 
 
-@dataclass
-class PilotRow:
-    """A pilot with its hypothesis and the names of its scope."""
-
-    pilot: Pilot
-    hypothesis: Hypothesis
-    channel: str | None
-    segment: str | None
-
-    @property
-    def scope(self) -> str:
-        """Describe the scope as people say it."""
-        if self.channel and self.segment:
-            return f"{self.channel} within {self.segment}"
-        return self.channel or self.segment or ""
-
-
-@dataclass
-class PilotDetail(PilotRow):
-    """Everything the pilot page shows besides the recommendation and charts."""
-
-    team: list[TeamMember] = field(default_factory=list)
-    metrics: list[Metric] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)
-    spend: list[Spend] = field(default_factory=list)
-    iterations: list[tuple[Pilot, Decision | None]] = field(default_factory=list)
-    observation_count: int = 0
-
-
-def pilot_rows(session: Session, *, hypothesis_id: int | None = None) -> list[PilotRow]:
-    """Return every pilot (or one hypothesis's) with names resolved, in key order."""
-    query = (select(Pilot, Hypothesis, Channel.name, Segment.name)
-             .join(Hypothesis, col(Pilot.hypothesis_id) == Hypothesis.id)
-             .outerjoin(Channel, col(Pilot.channel_id) == Channel.id)
-             .outerjoin(Segment, col(Pilot.segment_id) == Segment.id)
-             .order_by(col(Pilot.key)))
-    if hypothesis_id is not None:
-        query = query.where(Pilot.hypothesis_id == hypothesis_id)
-    return [PilotRow(*row) for row in session.exec(query).all()]
+def or_404(read: Callable[..., Found], *args, **kwargs) -> Found:
+    """Return what the read finds, or answer 404 with its message when the key is unknown."""
+    try:
+        return read(*args, **kwargs)
+    except LookupError as error:
+        abort(404, str(error))
 
 
 def pilot_row(session: Session, key: str) -> PilotRow:
     """Return one pilot with names resolved, or answer 404."""
-    query = (select(Pilot, Hypothesis, Channel.name, Segment.name)
-             .join(Hypothesis, col(Pilot.hypothesis_id) == Hypothesis.id)
-             .outerjoin(Channel, col(Pilot.channel_id) == Channel.id)
-             .outerjoin(Segment, col(Pilot.segment_id) == Segment.id)
-             .where(Pilot.key == key))
-    found = session.exec(query).first()
-    if found is None:
-        abort(404, f"no pilot '{key}'")
-    return PilotRow(*found)
+    return or_404(reads.pilot_row, session, key)
+
+
+def pilot_detail(session: Session, key: str) -> PilotDetail:
+    """Return everything the pilot page shows, or answer 404."""
+    return or_404(reads.pilot_detail, session, key)
 
 
 def hypothesis(session: Session, key: str) -> Hypothesis:
     """Return the hypothesis with this key, or answer 404."""
-    found = session.exec(select(Hypothesis).where(Hypothesis.key == key)).first()
-    if found is None:
-        abort(404, f"no hypothesis '{key}'")
-    return found
-
-
-def hypothesis_state(statuses: list[str]) -> str:
-    """Say what a hypothesis's pilots so far make of it: open, supported, refuted, mixed."""
-    scaled, withdrawn = "scaled_up" in statuses, "withdrawn" in statuses
-    if scaled and withdrawn:
-        return "mixed"
-    return "supported" if scaled else "refuted" if withdrawn else "open"
-
-
-def spend_totals(session: Session) -> dict[int, float]:
-    """Return the total spend of every pilot that has any, by pilot id."""
-    rows = session.exec(select(Spend.pilot_id, func.sum(Spend.amount))
-                        .group_by(col(Spend.pilot_id))).all()
-    return {pilot_id: float(total or 0) for pilot_id, total in rows}
-
-
-def iterations(session: Session, pilot: Pilot) -> list[tuple[Pilot, Decision | None]]:
-    """Return the pilot's chain of iterations, first to last, each with its decision."""
-    first = pilot
-    while first.parent_id is not None:
-        first = session.get(Pilot, first.parent_id)
-    chain, current = [], first
-    while current is not None:
-        decision = session.exec(select(Decision).where(Decision.pilot_id == current.id)).first()
-        chain.append((current, decision))
-        current = session.exec(select(Pilot).where(Pilot.parent_id == current.id)).first()
-    return chain
-
-
-def pilot_detail(session: Session, key: str) -> PilotDetail:
-    """Return the pilot with its team, metrics, notes, spend and iterations, or 404."""
-    row = pilot_row(session, key)
-    pilot_id = row.pilot.id
-
-    def of(model, order):
-        return list(session.exec(select(model).where(model.pilot_id == pilot_id)
-                                 .order_by(order)))
-
-    count = session.exec(select(func.count()).select_from(Observation)
-                         .where(Observation.pilot_id == pilot_id)).one()
-    return PilotDetail(
-        row.pilot, row.hypothesis, row.channel, row.segment,
-        team=of(TeamMember, col(TeamMember.id)), metrics=_metrics(session, pilot_id),
-        notes=of(Note, col(Note.noted_on).desc()), spend=of(Spend, col(Spend.spent_on).desc()),
-        iterations=iterations(session, row.pilot), observation_count=count)
-
-
-def _metrics(session: Session, pilot_id: int) -> list[Metric]:
-    """Return a pilot's metrics: the primary first, then guardrails, then secondary."""
-    order = {"primary": 0, "guardrail": 1, "secondary": 2}
-    metrics = session.exec(select(Metric).where(Metric.pilot_id == pilot_id)).all()
-    return sorted(metrics, key=lambda metric: (order.get(metric.role, 3), metric.id))
-
-
-def observations(session: Session, pilot_id: int) -> list[tuple[Observation, str]]:
-    """Return a pilot's observations with their metric keys, in a stable order."""
-    query = (select(Observation, Metric.key)
-             .join(Metric, col(Observation.metric_id) == Metric.id)
-             .where(Observation.pilot_id == pilot_id)
-             .order_by(col(Metric.key), col(Observation.phase), col(Observation.period),
-                       col(Observation.arm)))
-    return list(session.exec(query).all())
-
-
-def data_version(session: Session, pilot_id: int | None = None) -> str:
-    """Return a string that changes whenever the pilot's (or any) data or decisions do."""
-    observed = select(func.max(Observation.id), func.count(Observation.id), _checksum())
-    decided = select(func.count(Decision.id))
-    changed = select(func.max(Pilot.updated_at), func.count(Pilot.id))
-    if pilot_id is not None:
-        observed = observed.where(Observation.pilot_id == pilot_id)
-        decided = decided.where(Decision.pilot_id == pilot_id)
-        changed = changed.where(Pilot.id == pilot_id)
-    latest, count, checksum = session.exec(observed).one()
-    pilots_changed, pilots = session.exec(changed).one()
-    return (f"{latest}-{count}-{checksum}-{session.exec(decided).one()}-"
-            f"{pilots_changed}-{pilots}")
-
-
-def version_tag(session: Session, pilot_id: int | None = None) -> str:
-    """Return a short tag of the data version, for chart URLs that change with the data."""
-    return hashlib.sha256(data_version(session, pilot_id).encode()).hexdigest()[:12]
-
-
-def _checksum():
-    # A correction rewrites a row in place, so id and count alone would miss it.
-    weights = {"successes": 1, "trials": 3, "n": 5, "mean": 7, "sd": 11, "events": 13,
-               "exposure": 17}
-    terms = [func.coalesce(getattr(Observation, name), 0) * weight
-             for name, weight in weights.items()]
-    return func.sum(sum(terms[1:], terms[0]))
+    return or_404(reads.get_hypothesis, session, key)
