@@ -1,9 +1,8 @@
 """The portfolio read model: every pilot's standing, computed once.
 
 The web's portfolio page, its CSV export and chart, the API, the reports and the
-notebooks all read the portfolio here, so a q-value, a cost per outcome or a threshold
-line cannot be worked out two ways. The recommendations themselves come from
-`lab.analysis.pipeline.recommend_pilots`.
+notebooks all read the portfolio here (the recommendations come from `recommend_pilots`),
+so a q-value, a cost per outcome or a threshold line cannot be worked out two ways.
 """
 
 from __future__ import annotations
@@ -56,9 +55,9 @@ _checked_lock = threading.Lock()
 def recommendations(session: Session) -> dict[str, dict[str, Any]]:
     """Return every checked pilot's recommendation as a dict, by pilot key.
 
-    Checking the whole portfolio is the expensive part of every portfolio read, and a
-    page and its chart both need it: the answer is kept until the data (or the day)
-    change. Callers must not modify the dicts, which are shared.
+    Checking the whole portfolio is the expensive part of every portfolio read: the
+    answer is kept until the data (or the day) change. The dicts are shared: never
+    modify them.
     """
     key = (str(session.get_bind().url), data_version(session), date.today())
     with _checked_lock:
@@ -120,9 +119,8 @@ def cost_per_outcome(primary: Mapping, spend: float) -> float | None:
 def with_thresholds(answer: Mapping, plan: Mapping) -> dict:
     """Add each metric's planned minimum effect, margin and label to a recommendation.
 
-    The charts draw them as reference lines and the tables name the metric by its label;
-    the recommendation itself carries only what was measured. `plan` is the stored
-    pre-registration (`Pilot.plan`).
+    The charts draw them as reference lines and the tables name metrics by their label;
+    the recommendation carries only what was measured. `plan` is `Pilot.plan`.
     """
     planned = {metric["key"]: metric for metric in plan.get("metrics") or []}
     metrics = [{**{name: planned.get(entry.get("key"), {}).get(name) for name in THRESHOLDS},
@@ -168,17 +166,17 @@ class PortfolioRow:
     @property
     def outcome(self) -> str | None:
         """Return the recommended outcome, or None for a draft."""
-        return self.recommendation["outcome"] if self.recommendation else None
+        return (self.recommendation or {}).get("outcome")
 
     @property
     def reasons(self) -> list[str]:
         """Return the reasons of the recommendation (none for a draft)."""
-        return list(self.recommendation["reasons"]) if self.recommendation else []
+        return list((self.recommendation or {}).get("reasons", []))
 
     @property
     def q_value(self) -> float | None:
         """Return the primary's q-value across the portfolio (see `q_values`)."""
-        return self.recommendation["q_value"] if self.recommendation else None
+        return (self.recommendation or {}).get("q_value")
 
     @property
     def minimum_effect(self) -> float | None:
@@ -226,12 +224,7 @@ def build(session: Session, today: date | None = None) -> list[PortfolioRow]:
 
 
 def answers(session: Session) -> dict[str, dict]:
-    """Return every started pilot's recommendation dict with its q-value and thresholds.
-
-    Each is `Recommendation.to_dict()` with, in each metric entry, the plan's
-    minimum effect, margin and label (`with_thresholds`), and at the top level the
-    portfolio ``q_value`` of the primary.
-    """
+    """Return every started pilot's `to_dict()` with its thresholds and its ``q_value``."""
     return {row.key: row.recommendation for row in build(session) if row.recommendation}
 
 
