@@ -196,7 +196,7 @@ def _effects_table(answer: dict) -> Table:
                      f"{count(metric.get('n_pilot'))}\n{count(metric.get('n_control'))}"])
     # Widths in inches of an A4 page: the longest figures fit without wrapping.
     return Table(["Metric", "Role", "Effect", "Interval", "p", "Lift", "n pilot, control"],
-                 rows, [1.2, 0.72, 0.65, 1.32, 0.55, 1.45, 0.72])
+                 rows, [1.2, 0.72, 0.85, 1.2, 0.55, 1.37, 0.72])
 
 
 def _periods(facts: PilotFacts, metric) -> Chart:

@@ -55,7 +55,8 @@ def _summary(session: Session, rows: list[PortfolioRow]) -> list[Block]:
         Paragraph(f"{len(rows)} pilots: {counts or 'none yet'}."),
         Paragraph(f"Recommendations of the started pilots: {advice or 'none yet'}."),
         Table(COLUMNS, [summary_row(row) for row in rows],
-              [1.3, 0.7, 0.95, 1.3, 0.45, 1.25, 0.75])]
+              # Inches of A4: each column at least as wide as its longest word.
+              [1.5, 0.72, 1.2, 1.0, 0.55, 1.0, 0.7])]
     if checked:
         shown = [row.recommendation for row in checked]
         blocks += [Chart(lambda ax: portfolio_chart(ax, shown),
