@@ -20,16 +20,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
+from lab import words
 from lab.vocabulary import Arm, Kind, Outcome, Phase
-from lab.words import (
-    effect,
-    effect_scale,
-    interval,
-    metric_name,
-    outcome_word,
-    to_float,
-    value_label,
-)
 
 # Okabe–Ito palette: stays distinguishable for the common colour-vision deficiencies.
 BLUE, ORANGE, GREEN, VERMILLION, SKY, GREY = (
@@ -62,8 +54,8 @@ def figure_bytes(figure: Figure, fmt: str = "png") -> bytes:
 def looks_chart(ax: Axes, recommendation: dict, metric_key: str | None = None) -> Axes:
     """Draw the estimate and its repeated interval at every look, against the references."""
     metric = _metric_entry(recommendation, metric_key)
-    factor, unit = effect_scale(metric.get("kind"))
-    ax.set_title(f"{metric_name(metric)}: effect at each look", loc="left", parse_math=False)
+    factor, unit = words.effect_scale(metric.get("kind"))
+    ax.set_title(f"{words.metric_name(metric)}: effect at each look", loc="left", parse_math=False)
     looks = _looks_of(recommendation, metric)
     if not looks:
         return _empty(ax, "No looks yet: nothing has been logged for this metric")
@@ -86,7 +78,7 @@ def periods_chart(ax: Axes, summaries: pd.DataFrame, metric_key: str, kind: str)
     rows = summaries[summaries["metric"] == metric_key] if len(summaries) else summaries
     if rows.empty:
         return _empty(ax, f"No observations of {metric_key} yet")
-    rows = _period_values(rows, effect_scale(kind)[0])
+    rows = _period_values(rows, words.effect_scale(kind)[0])
     several = rows["pilot"].nunique() > 1
     # Sorting on (pilot, arm) in reverse puts the pilot arm first in the legend.
     for (pilot, arm), series in sorted(rows.groupby(["pilot", "arm"]), key=_arm_order):
@@ -94,7 +86,7 @@ def periods_chart(ax: Axes, summaries: pd.DataFrame, metric_key: str, kind: str)
         ax.plot(series["when"], series["value"], marker="o", markersize=4, linewidth=1.8,
                 color=ARM_COLOURS.get(str(arm), GREY), label=label)
     _shade_before(ax, rows)
-    ax.set_ylabel(value_label(kind))
+    ax.set_ylabel(words.value_label(kind))
     if kind == Kind.proportion:
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=1))
     locator = AutoDateLocator(maxticks=8)
@@ -162,7 +154,7 @@ def _looks_of(recommendation: Mapping, metric: Mapping) -> list[dict]:
 
 
 def _draw_look(ax: Axes, position: int, look: Mapping, factor: float) -> bool:
-    estimate, low, high = (to_float(look.get(key)) * factor
+    estimate, low, high = (words.to_float(look.get(key)) * factor
                            for key in ("estimate", "ci_low", "ci_high"))
     if not math.isfinite(estimate):
         return False
@@ -181,7 +173,7 @@ def _look_ticks(ax: Axes, looks: list[dict]) -> None:
     for look in looks:
         when = pd.to_datetime(look.get("period"), errors="coerce")
         day = when.strftime("%d %b") if not pd.isna(when) else "?"
-        fraction = to_float(look.get("information_fraction"))
+        fraction = words.to_float(look.get("information_fraction"))
         labels.append(f"{day}\n{fraction:.0%}" if math.isfinite(fraction) else day)
     # As many labels as fit the axes' width (about 0.6 inch each), so they never overlap.
     room = ax.get_position().width * ax.figure.get_figwidth()
@@ -193,20 +185,20 @@ def _look_ticks(ax: Axes, looks: list[dict]) -> None:
 def _reference_lines(ax: Axes, metric: Mapping, factor: float) -> None:
     ax.axhline(0, color=GREY, linewidth=1, label="no effect")
     kind = metric.get("kind")
-    minimum = to_float(metric.get("minimum_effect"))
+    minimum = words.to_float(metric.get("minimum_effect"))
     if metric.get("role") == "primary" and math.isfinite(minimum):
         ax.axhline(minimum * factor, color=GREEN, linestyle="--", linewidth=1.2,
-                   label=f"minimum effect worth\nscaling ({effect(minimum, kind)})")
-    margin = to_float(metric.get("margin"))
+                   label=f"minimum effect worth\nscaling ({words.effect(minimum, kind)})")
+    margin = words.to_float(metric.get("margin"))
     if metric.get("role") == "guardrail" and math.isfinite(margin):
         ax.axhline(-margin * factor, color=VERMILLION, linestyle="--", linewidth=1.2,
-                   label=f"harm tolerated\n(−margin, {effect(-margin, kind)})")
+                   label=f"harm tolerated\n(−margin, {words.effect(-margin, kind)})")
 
 
 def _outcome_legend(ax: Axes, outcomes: set, below: bool = False) -> None:
     handles = [h for h in ax.get_legend_handles_labels()[0] if isinstance(h, Line2D)]
     handles += [Line2D([], [], marker=OUTCOME_MARKERS[o], color=OUTCOME_COLOURS[o],
-                       linestyle="none", label=outcome_word(o))
+                       linestyle="none", label=words.outcome_word(o))
                 for o in OUTCOME_COLOURS if o in outcomes]
     # Outside the axes, so it never hides an interval.
     if below:  # the portfolio's right margin holds the figures
@@ -250,12 +242,12 @@ def _portfolio_rows(recommendations: list[dict],
     for recommendation in recommendations:
         pilot = str(recommendation.get("pilot", "?"))
         primary = _metric_entry(recommendation, None)
-        minimum = to_float(minimum_effects.get(pilot, primary.get("minimum_effect")))
-        estimate = to_float(primary.get("estimate"))
+        minimum = words.to_float(minimum_effects.get(pilot, primary.get("minimum_effect")))
+        estimate = words.to_float(primary.get("estimate"))
         if not (math.isfinite(estimate) and math.isfinite(minimum) and minimum > 0):
             skipped.append(pilot)
             continue
-        low, high = (to_float(primary.get(key)) for key in ("ci_low", "ci_high"))
+        low, high = (words.to_float(primary.get(key)) for key in ("ci_low", "ci_high"))
         rows.append({"pilot": pilot, "outcome": recommendation.get("outcome"),
                      "kind": primary.get("kind"), "raw": (estimate, low, high),
                      "scaled": np.array([estimate, low, high]) / minimum})
@@ -284,8 +276,8 @@ def _draw_portfolio_row(ax: Axes, position: int, row: Mapping) -> None:
             marker=OUTCOME_MARKERS.get(str(row["outcome"]), "o"), color=colour,
             markersize=8, markeredgecolor="white")
     raw_estimate, raw_low, raw_high = row["raw"]
-    ax.annotate(f"{effect(raw_estimate, row['kind'])} "
-                f"{interval(raw_low, raw_high, row['kind'])}",
+    ax.annotate(f"{words.effect(raw_estimate, row['kind'])} "
+                f"{words.interval(raw_low, raw_high, row['kind'])}",
                 (1.0, position), xycoords=("axes fraction", "data"), xytext=(4, 0),
                 textcoords="offset points", va="center", fontsize=8)
 
