@@ -20,16 +20,18 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
+from lab import words
+from lab.vocabulary import Arm, Kind, Outcome, Phase
+
 # Okabe–Ito palette: stays distinguishable for the common colour-vision deficiencies.
 BLUE, ORANGE, GREEN, VERMILLION, SKY, GREY = (
     "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#6E6E6E")
-OUTCOME_COLOURS = {"scale_up": GREEN, "revise": ORANGE, "withdraw": VERMILLION,
-                   "continue": BLUE}
+OUTCOME_COLOURS = {Outcome.scale_up: GREEN, Outcome.revise: ORANGE,
+                   Outcome.withdraw: VERMILLION, Outcome.continue_: BLUE}
 # Shapes as well as colours, so the outcome survives a grey-scale print.
-OUTCOME_MARKERS = {"scale_up": "^", "revise": "D", "withdraw": "v", "continue": "o"}
-OUTCOME_WORDS = {"scale_up": "scale up", "revise": "revise", "withdraw": "withdraw",
-                 "continue": "continue"}
-ARM_COLOURS = {"pilot": BLUE, "control": ORANGE}
+OUTCOME_MARKERS = {Outcome.scale_up: "^", Outcome.revise: "D", Outcome.withdraw: "v",
+                   Outcome.continue_: "o"}
+ARM_COLOURS = {Arm.pilot: BLUE, Arm.control: ORANGE}
 CLIP = 6.0  # portfolio axis limit, in minimum effects; wider intervals end in an arrow
 
 
@@ -49,49 +51,11 @@ def figure_bytes(figure: Figure, fmt: str = "png") -> bytes:
     return buffer.getvalue()
 
 
-def number(value: object) -> float:
-    """Return value as a float, or nan when it is missing or not a number."""
-    try:
-        result = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
-    return result
-
-
-def metric_name(metric: Mapping) -> str:
-    """Return the name people read: the metric's label, else its key."""
-    return str(metric.get("label") or metric.get("key") or "metric")
-
-
-def effect_scale(kind: str | None) -> tuple[float, str]:
-    """Return the factor and unit an effect of this kind is shown in."""
-    if kind == "proportion":
-        return 100.0, "percentage points"
-    if kind == "rate":
-        return 1.0, "events per unit of exposure"
-    return 1.0, "difference in means" if kind == "mean" else "metric units"
-
-
-def format_effect(value: object, kind: str | None, digits: int = 2) -> str:
-    """Format an effect in its unit: '2.4 pp' for proportions, '1.23' otherwise."""
-    value = number(value)
-    if not math.isfinite(value):
-        return "n/a"
-    if kind == "proportion":
-        return f"{value * 100:+.{max(digits - 1, 1)}f} pp"
-    return f"{value:+.{digits}f}" if abs(value) >= 0.01 or value == 0 else f"{value:+.2g}"
-
-
-def format_interval(low: object, high: object, kind: str | None) -> str:
-    """Format an interval as '(1.1 pp to 3.7 pp)'."""
-    return f"({format_effect(low, kind)} to {format_effect(high, kind)})"
-
-
 def looks_chart(ax: Axes, recommendation: dict, metric_key: str | None = None) -> Axes:
     """Draw the estimate and its repeated interval at every look, against the references."""
     metric = _metric_entry(recommendation, metric_key)
-    factor, unit = effect_scale(metric.get("kind"))
-    ax.set_title(f"{metric_name(metric)}: effect at each look", loc="left", parse_math=False)
+    factor, unit = words.effect_scale(metric.get("kind"))
+    ax.set_title(f"{words.metric_name(metric)}: effect at each look", loc="left", parse_math=False)
     looks = _looks_of(recommendation, metric)
     if not looks:
         return _empty(ax, "No looks yet: nothing has been logged for this metric")
@@ -114,7 +78,7 @@ def periods_chart(ax: Axes, summaries: pd.DataFrame, metric_key: str, kind: str)
     rows = summaries[summaries["metric"] == metric_key] if len(summaries) else summaries
     if rows.empty:
         return _empty(ax, f"No observations of {metric_key} yet")
-    rows = _period_values(rows, 100.0 if kind == "proportion" else 1.0)
+    rows = _period_values(rows, words.effect_scale(kind)[0])
     several = rows["pilot"].nunique() > 1
     # Sorting on (pilot, arm) in reverse puts the pilot arm first in the legend.
     for (pilot, arm), series in sorted(rows.groupby(["pilot", "arm"]), key=_arm_order):
@@ -122,8 +86,8 @@ def periods_chart(ax: Axes, summaries: pd.DataFrame, metric_key: str, kind: str)
         ax.plot(series["when"], series["value"], marker="o", markersize=4, linewidth=1.8,
                 color=ARM_COLOURS.get(str(arm), GREY), label=label)
     _shade_before(ax, rows)
-    ax.set_ylabel(_value_label(kind))
-    if kind == "proportion":
+    ax.set_ylabel(words.value_label(kind))
+    if kind == Kind.proportion:
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=1))
     locator = AutoDateLocator(maxticks=8)
     ax.xaxis.set_major_locator(locator)
@@ -137,10 +101,14 @@ def periods_chart(ax: Axes, summaries: pd.DataFrame, metric_key: str, kind: str)
 
 
 def portfolio_chart(ax: Axes, recommendations: list[dict],
-                    minimum_effects: dict[str, float]) -> Axes:
-    """Draw every pilot's primary effect and interval in units of its minimum effect."""
+                    minimum_effects: Mapping[str, float] | None = None) -> Axes:
+    """Draw every pilot's primary effect and interval in units of its minimum effect.
+
+    The minimum effect is taken from `minimum_effects` by pilot key, else from the
+    primary's entry (which `lab.analysis.portfolio.with_thresholds` fills from the plan).
+    """
     ax.set_title("Primary effects against the smallest effect worth scaling", loc="left")
-    rows, skipped = _portfolio_rows(recommendations, minimum_effects)
+    rows, skipped = _portfolio_rows(recommendations, minimum_effects or {})
     if not rows:
         return _empty(ax, "No pilot has a measured primary effect yet")
     for position, row in enumerate(rows):
@@ -186,7 +154,7 @@ def _looks_of(recommendation: Mapping, metric: Mapping) -> list[dict]:
 
 
 def _draw_look(ax: Axes, position: int, look: Mapping, factor: float) -> bool:
-    estimate, low, high = (number(look.get(key)) * factor
+    estimate, low, high = (words.to_float(look.get(key)) * factor
                            for key in ("estimate", "ci_low", "ci_high"))
     if not math.isfinite(estimate):
         return False
@@ -205,7 +173,7 @@ def _look_ticks(ax: Axes, looks: list[dict]) -> None:
     for look in looks:
         when = pd.to_datetime(look.get("period"), errors="coerce")
         day = when.strftime("%d %b") if not pd.isna(when) else "?"
-        fraction = number(look.get("information_fraction"))
+        fraction = words.to_float(look.get("information_fraction"))
         labels.append(f"{day}\n{fraction:.0%}" if math.isfinite(fraction) else day)
     # As many labels as fit the axes' width (about 0.6 inch each), so they never overlap.
     room = ax.get_position().width * ax.figure.get_figwidth()
@@ -217,20 +185,20 @@ def _look_ticks(ax: Axes, looks: list[dict]) -> None:
 def _reference_lines(ax: Axes, metric: Mapping, factor: float) -> None:
     ax.axhline(0, color=GREY, linewidth=1, label="no effect")
     kind = metric.get("kind")
-    minimum = number(metric.get("minimum_effect"))
+    minimum = words.to_float(metric.get("minimum_effect"))
     if metric.get("role") == "primary" and math.isfinite(minimum):
         ax.axhline(minimum * factor, color=GREEN, linestyle="--", linewidth=1.2,
-                   label=f"minimum effect worth\nscaling ({format_effect(minimum, kind)})")
-    margin = number(metric.get("margin"))
+                   label=f"minimum effect worth\nscaling ({words.effect(minimum, kind)})")
+    margin = words.to_float(metric.get("margin"))
     if metric.get("role") == "guardrail" and math.isfinite(margin):
         ax.axhline(-margin * factor, color=VERMILLION, linestyle="--", linewidth=1.2,
-                   label=f"harm tolerated\n(−margin, {format_effect(-margin, kind)})")
+                   label=f"harm tolerated\n(−margin, {words.effect(-margin, kind)})")
 
 
 def _outcome_legend(ax: Axes, outcomes: set, below: bool = False) -> None:
     handles = [h for h in ax.get_legend_handles_labels()[0] if isinstance(h, Line2D)]
     handles += [Line2D([], [], marker=OUTCOME_MARKERS[o], color=OUTCOME_COLOURS[o],
-                       linestyle="none", label=OUTCOME_WORDS[o])
+                       linestyle="none", label=words.outcome_word(o))
                 for o in OUTCOME_COLOURS if o in outcomes]
     # Outside the axes, so it never hides an interval.
     if below:  # the portfolio's right margin holds the figures
@@ -254,12 +222,12 @@ def _period_values(rows: pd.DataFrame, factor: float) -> pd.DataFrame:
 
 def _arm_order(group: tuple) -> tuple[str, int]:
     (pilot, arm), _series = group
-    return str(pilot), 0 if arm == "pilot" else 1
+    return str(pilot), 0 if arm == Arm.pilot else 1
 
 
 def _shade_before(ax: Axes, rows: pd.DataFrame) -> None:
-    before = rows.loc[rows["phase"] == "before", "when"]
-    during = rows.loc[rows["phase"] == "during", "when"]
+    before = rows.loc[rows["phase"] == Phase.before, "when"]
+    during = rows.loc[rows["phase"] == Phase.during, "when"]
     if before.empty:
         return
     end = during.min() if not during.empty else before.max()
@@ -268,23 +236,18 @@ def _shade_before(ax: Axes, rows: pd.DataFrame) -> None:
     ax.axvline(end, color=GREY, linewidth=1, linestyle=":")
 
 
-def _value_label(kind: str) -> str:
-    return {"proportion": "Share of trials (%)", "mean": "Mean per unit",
-            "rate": "Events per unit of exposure"}.get(kind, "Value")
-
-
 def _portfolio_rows(recommendations: list[dict],
                     minimum_effects: Mapping[str, float]) -> tuple[list[dict], list[str]]:
     rows, skipped = [], []
     for recommendation in recommendations:
         pilot = str(recommendation.get("pilot", "?"))
         primary = _metric_entry(recommendation, None)
-        minimum = number(minimum_effects.get(pilot, primary.get("minimum_effect")))
-        estimate = number(primary.get("estimate"))
+        minimum = words.to_float(minimum_effects.get(pilot, primary.get("minimum_effect")))
+        estimate = words.to_float(primary.get("estimate"))
         if not (math.isfinite(estimate) and math.isfinite(minimum) and minimum > 0):
             skipped.append(pilot)
             continue
-        low, high = (number(primary.get(key)) for key in ("ci_low", "ci_high"))
+        low, high = (words.to_float(primary.get(key)) for key in ("ci_low", "ci_high"))
         rows.append({"pilot": pilot, "outcome": recommendation.get("outcome"),
                      "kind": primary.get("kind"), "raw": (estimate, low, high),
                      "scaled": np.array([estimate, low, high]) / minimum})
@@ -313,8 +276,8 @@ def _draw_portfolio_row(ax: Axes, position: int, row: Mapping) -> None:
             marker=OUTCOME_MARKERS.get(str(row["outcome"]), "o"), color=colour,
             markersize=8, markeredgecolor="white")
     raw_estimate, raw_low, raw_high = row["raw"]
-    ax.annotate(f"{format_effect(raw_estimate, row['kind'])} "
-                f"{format_interval(raw_low, raw_high, row['kind'])}",
+    ax.annotate(f"{words.effect(raw_estimate, row['kind'])} "
+                f"{words.interval(raw_low, raw_high, row['kind'])}",
                 (1.0, position), xycoords=("axes fraction", "data"), xytext=(4, 0),
                 textcoords="offset points", va="center", fontsize=8)
 

@@ -86,8 +86,8 @@ def test_looks_chart_draws_every_look_with_its_interval_and_outcome():
     shown = texts(ax)
     assert "percentage points" in ax.get_ylabel()
     assert "churn-90d" in ax.get_title(loc="left")
-    assert "minimum effect worth\nscaling (+2.0 pp)" in shown
-    assert "scale up" in shown and "continue" in shown
+    assert "minimum effect worth\nscaling (+2.0 points)" in shown
+    assert "Scale up" in shown and "Keep collecting data" in shown  # lab.words' outcomes
     assert "05 Jan\n33%" in shown
 
 
@@ -179,9 +179,9 @@ def test_portfolio_chart_scales_each_effect_by_its_minimum_effect():
     assert low == -charts.CLIP  # -10 minimum effects, cut at the edge with an arrow
     assert [t.get_text() for t in ax.get_yticklabels()] == ["x-care-1h", "community"]
     shown = texts(ax)
-    assert "+3.0 pp (+1.0 pp to +5.0 pp)" in shown and "-2.00 (-40.00 to +1.00)" in shown
+    assert "+3.0 points (+1.0 to +5.0)" in shown and "-2.00 (-40.00 to +1.00)" in shown
     assert "Not shown (no estimate or no minimum effect): draft-like" in shown
-    assert "withdraw" in shown
+    assert "Withdraw" in shown
 
 
 def test_portfolio_chart_takes_the_minimum_effect_from_the_recommendation_when_missing():
@@ -207,13 +207,6 @@ def test_figure_bytes_refuses_other_formats():
     figure, _ = axes()
     with pytest.raises(ValueError, match="'png' or 'svg'"):
         charts.figure_bytes(figure, "gif")
-
-
-@pytest.mark.parametrize("value, kind, expected", [
-    (0.024, "proportion", "+2.4 pp"), (-1.5, "mean", "-1.50"), (0.0004, "rate", "+0.0004"),
-    (None, "mean", "n/a"), (math.nan, "proportion", "n/a")])
-def test_format_effect_speaks_in_the_metrics_unit(value, kind, expected):
-    assert charts.format_effect(value, kind) == expected
 
 
 def test_labels_with_dollar_signs_are_text_not_mathematics():

@@ -188,7 +188,8 @@ def test_cost_per_incremental_outcome_only_once_an_effect_is_measured(reader):
     for row in reader.recommendations().itertuples():
         if row.ci_low > 0:
             assert row.incremental == pytest.approx(row.estimate * row.n_pilot)
-            assert row.cost_per_incremental == pytest.approx(row.spend / row.incremental)
+            assert (row.cost_per_incremental == pytest.approx(row.spend / row.incremental)
+                    if row.spend > 0 else pd.isna(row.cost_per_incremental))
         else:
             assert pd.isna(row.incremental) and pd.isna(row.cost_per_incremental)
 

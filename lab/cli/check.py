@@ -10,8 +10,8 @@ from flask.cli import with_appcontext
 
 from lab import db
 from lab.analysis.pipeline import recommend_pilots
-from lab.analysis.render import format_table
 from lab.cli.common import fail
+from lab.cli.table import format_table
 
 
 @click.command("check")

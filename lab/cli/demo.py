@@ -10,10 +10,11 @@ from flask.cli import with_appcontext
 
 from lab import db, demo
 from lab.analysis.pipeline import recommend_pilots
-from lab.analysis.render import format_table
 from lab.cli.common import fail, shown_url, warn
+from lab.cli.table import format_table
 from lab.demo import data as demo_data
 from lab.web.serve import run
+from lab.words import status_word
 
 
 @click.command("demo")
@@ -34,7 +35,7 @@ def demo_command(no_serve: bool, host: str, port: int, experiments: Path) -> Non
         fail(str(error))
     click.echo(f"demo database: {shown_url(url)}")
     for key, design, status in summary.pilots:
-        click.echo(f"  {key:<22} {design:<13} {status}")
+        click.echo(f"  {key:<22} {design:<13} {status_word(status)}")
     click.echo(f"{summary.observations} observations logged up to {demo_data.DATA_UNTIL}")
     for message in summary.warnings:
         warn(message)

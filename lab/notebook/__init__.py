@@ -10,6 +10,7 @@ functions the web pages and the CLI call, so its numbers are the web's numbers::
     rec = db.check("x-care-1h")         # the Recommendation the pilot page shows
     fig, ax = plt.subplots()
     notebook.looks_chart(ax, db.answer("x-care-1h"))
+    notebook.effect(0.024, "proportion")  # '+2.4 points': the pages' own words
 
 `connect()` is read-only unless asked otherwise: the database itself refuses writes,
 so a stray cell cannot change the lab's records.
@@ -18,22 +19,24 @@ so a stray cell cannot change the lab's records.
 from __future__ import annotations
 
 from lab import db
-from lab.charts import (
-    figure_bytes,
-    format_effect,
-    format_interval,
-    looks_chart,
-    new_figure,
-    periods_chart,
-    portfolio_chart,
-)
+from lab.charts import figure_bytes, looks_chart, new_figure, periods_chart, portfolio_chart
 from lab.notebook.client import Lab
 from lab.notebook.connection import database_url, read_only_engine
 from lab.notebook.planning import plan
+from lab.words import (
+    effect,
+    interval,
+    money,
+    outcome_word,
+    p_value,
+    percent,
+    q_value,
+    status_word,
+)
 
-__all__ = ["Lab", "connect", "database_url", "figure_bytes", "format_effect",
-           "format_interval", "looks_chart", "new_figure", "periods_chart", "plan",
-           "portfolio_chart"]
+__all__ = ["Lab", "connect", "database_url", "effect", "figure_bytes", "interval",
+           "looks_chart", "money", "new_figure", "outcome_word", "p_value", "percent",
+           "periods_chart", "plan", "portfolio_chart", "q_value", "status_word"]
 
 
 def connect(url: str | None = None, *, writable: bool = False) -> Lab:

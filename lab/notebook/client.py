@@ -12,13 +12,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from lab import db
+from lab.analysis import portfolio
 from lab.notebook.planning import plan
+from lab.pilots import frames
 from lab.pilots.find import get_pilot
 from lab.pilots.lock import spec_of
 from lab.pilots.observations import import_csv
 from lab.pilots.observations.summaries import period_summaries
 from lab.pilots.registry import SyncResult, sync_paths
-from lab.reports import frames, results
 
 
 class Lab:
@@ -166,9 +167,9 @@ class Lab:
     def recommendations(self, pilots: str | Iterable[str] | None = None) -> pd.DataFrame:
         """Return one row per started pilot: its recommendation and primary effect.
 
-        The numbers come from `lab.analysis.pipeline.recommend_pilots`, as on the web.
-        q-values are Benjamini–Hochberg over the primaries of every started pilot (as
-        on the portfolio page), whichever pilots are asked for.
+        Each row is the web portfolio's row of that pilot (`lab.analysis.portfolio`):
+        q-values are Benjamini–Hochberg over the primaries of every started pilot,
+        whichever pilots are asked for, and the cost per outcome is the page's.
 
         Returns
         -------
@@ -180,12 +181,13 @@ class Lab:
             n_control : Float64 (units per arm: trials, n, or exposure for a rate);
             needed_sample : Int64; projected_date : datetime64[ns]; budget,
             spend : Float64; currency : string; incremental : Float64 (extra outcomes in
-            the pilot arm, estimate × n_pilot, once the interval is above zero);
-            cost_per_incremental : Float64 (spend / incremental); reasons : string (one
-            sentence per line).
+            the pilot arm, estimate × n_pilot, once the interval is above zero, for a
+            proportion or a rate; a mean counts none); cost_per_incremental : Float64
+            (spend / incremental; missing while no spend is recorded); reasons : string
+            (one sentence per line).
         """
         with self.session() as session:
-            return results.recommendations(session, pilots)
+            return portfolio.recommendations_frame(session, pilots)
 
     def effects(self, pilots: str | Iterable[str] | None = None) -> pd.DataFrame:
         """Return one row per metric of each started pilot: estimate, interval, p-value.
@@ -199,7 +201,7 @@ class Lab:
             n_pilot, n_control : Float64 (trials, n, or exposure for a rate).
         """
         with self.session() as session:
-            return results.effects(session, pilots)
+            return portfolio.effects_frame(session, pilots)
 
     def looks(self, pilot: str) -> pd.DataFrame:
         """Return the pilot's look history: one row per look at the primary metric.
@@ -212,7 +214,7 @@ class Lab:
             interval is valid across all looks); outcome : category (what the rule said
             at that look).
         """
-        return results.looks(self.check(pilot))
+        return portfolio.looks_frame(self.check(pilot))
 
     def spec(self, pilot_key: str) -> dict:
         """Return the pilot's pre-registration as a dict (the TOML schema).
@@ -232,7 +234,7 @@ class Lab:
         the top level the portfolio ``q_value`` of the primary.
         """
         with self.session() as session:
-            return results.answer(session, pilot_key)
+            return portfolio.answer(session, pilot_key)
 
     def check(self, pilot_key: str):
         """Return the pilot's current `Recommendation`, exactly as the web shows it.
@@ -243,7 +245,7 @@ class Lab:
             No such pilot, or a draft (a draft has no data and no recommendation).
         """
         with self.session() as session:
-            return results.recommendation(session, pilot_key)
+            return portfolio.recommendation(session, pilot_key)
 
     def sync(self, paths: str | Path | Iterable[str | Path] = "experiments",
              actor: str | None = None) -> SyncResult:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from lab.reports.frames import typed
+from lab.pilots.frames import typed
 from lab.stats import planning
 
 PLAN = {"analysis": "string", "inflation": "Float64", "primary_sample": "Int64",

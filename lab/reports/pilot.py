@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 from sqlmodel import Session
 
-from lab.charts import looks_chart, metric_name, periods_chart
+from lab.analysis import portfolio
+from lab.charts import looks_chart, periods_chart
 from lab.models import Pilot
+from lab.pilots import frames
 from lab.pilots.find import get_pilot
 from lab.pilots.lock import spec_of
 from lab.pilots.observations.summaries import period_summaries
 from lab.pilots.plans import Preregistration
-from lab.reports import frames, results
 from lab.reports.document import (
     Block,
     Bullets,
@@ -26,19 +26,24 @@ from lab.reports.document import (
     Table,
     Verdict,
 )
-from lab.reports.results import with_thresholds
-from lab.reports.words import (
-    ANALYSIS_WORDS,
-    DESIGN_WORDS,
-    OUTCOME_HEADLINES,
-    STATUS_WORDS,
+from lab.vocabulary import Role, Status
+from lab.words import (
+    analysis_words,
+    count,
     day,
-    format_effect,
-    format_interval,
+    design_words,
+    effect,
+    headline,
+    interval,
     lift,
+    metric_name,
     money,
+    outcome_word,
+    p_text,
     p_value,
-    share,
+    percent,
+    q_value,
+    status_word,
 )
 
 LOOKS_HELP = ("Each point is the primary effect at one look (positive = better), with the "
@@ -52,7 +57,7 @@ class PilotFacts:
 
     pilot: Pilot
     spec: Preregistration
-    answer: dict | None  # the recommendation as a dict; None for a draft
+    answer: dict | None  # the recommendation as the read model gives it; None for a draft
     summaries: pd.DataFrame
     notes: pd.DataFrame
     spend: pd.DataFrame
@@ -62,8 +67,8 @@ class PilotFacts:
 def gather(session: Session, pilot_key: str, answer: dict | None = None) -> PilotFacts:
     """Read a pilot's plan, recommendation and evidence (raise LookupError if unknown)."""
     pilot = get_pilot(session, pilot_key)
-    if answer is None and pilot.status != "draft":
-        answer = results.portfolio(session).get(pilot_key)
+    if answer is None and pilot.status != Status.draft:
+        answer = portfolio.answer(session, pilot_key)
     return PilotFacts(pilot=pilot, spec=spec_of(pilot), answer=answer,
                       summaries=period_summaries(session, [pilot_key]),
                       notes=frames.notes(session, pilot_key),
@@ -91,7 +96,7 @@ def pilot_blocks(facts: PilotFacts, compact: bool = False) -> list[Block]:
 
 def _status_line(facts: PilotFacts) -> str:
     plan = facts.spec.pilot
-    return (f"Iteration {facts.pilot.iteration} · {STATUS_WORDS[facts.pilot.status]} · "
+    return (f"Iteration {facts.pilot.iteration} · {status_word(facts.pilot.status)} · "
             f"scope {plan.scope} · {day(plan.start)} to {day(plan.end)} · "
             f"hypothesis {facts.spec.hypothesis.key}")
 
@@ -100,10 +105,8 @@ def _recommendation(facts: PilotFacts) -> list[Block]:
     if facts.answer is None:
         return [Verdict("draft", "Not started: no recommendation before the pilot runs")]
     answer = facts.answer
-    headline = OUTCOME_HEADLINES.get(answer["outcome"], answer["outcome"])
-    if answer.get("final"):
-        headline += " (final look)"
-    blocks: list[Block] = [Verdict(answer["outcome"], headline)]
+    blocks: list[Block] = [Verdict(answer["outcome"],
+                                   headline(answer["outcome"], final=answer.get("final")))]
     if answer.get("reasons"):
         blocks.append(Bullets(list(answer["reasons"])))
     return blocks
@@ -121,8 +124,8 @@ def _hypothesis(spec: Preregistration) -> list[Block]:
 def _plan(facts: PilotFacts) -> list[Block]:
     plan = facts.spec.pilot
     sample = f"{plan.planned_sample:,} per arm" if plan.planned_sample else "not set"
-    rows = [["Design", DESIGN_WORDS[plan.design.value]],
-            ["Analysis", ANALYSIS_WORDS[plan.analysis.value]],
+    rows = [["Design", design_words(plan.design)],
+            ["Analysis", analysis_words(plan.analysis)],
             ["Allocation", f"{plan.allocation:.0%} of the scope in the pilot arm"],
             ["Error rates", f"alpha {plan.alpha:g}, power {plan.power:.0%}"],
             ["Planned sample", sample], ["Dates", f"{day(plan.start)} to {day(plan.end)}"],
@@ -136,9 +139,9 @@ def _plan(facts: PilotFacts) -> list[Block]:
 def _metric_plan_row(metric) -> list[str]:
     kind = metric.kind.value
     if metric.minimum_effect is not None:
-        threshold = f"smallest effect worth scaling {format_effect(metric.minimum_effect, kind)}"
+        threshold = f"smallest effect worth scaling {effect(metric.minimum_effect, kind)}"
     elif metric.margin is not None:
-        threshold = f"harm tolerated {format_effect(metric.margin, kind).lstrip('+')}"
+        threshold = f"harm tolerated {effect(metric.margin, kind).lstrip('+')}"
     else:
         threshold = "reported only"
     return [metric.name, metric.role.value, kind, f"{metric.direction.value}s", threshold]
@@ -155,28 +158,28 @@ def _team(spec: Preregistration) -> list[Block]:
 def _results(facts: PilotFacts) -> list[Block]:
     if facts.answer is None:
         return [Heading("Results"), Paragraph("No results: the pilot has not started.")]
-    answer = with_thresholds(facts.answer, facts.spec)
+    answer = facts.answer
     blocks: list[Block] = [Heading("Results"), Table(["", ""], _progress(answer), [1, 3],
                                                      header=False), _effects_table(answer)]
     blocks += [Chart(lambda ax: looks_chart(ax, answer), "The primary effect at each look"),
                Paragraph(LOOKS_HELP, muted=True)]
     for metric in facts.spec.metrics:
-        if metric.role.value != "secondary":
+        if metric.role != Role.secondary:
             blocks.append(_periods(facts, metric))
     return blocks
 
 
 def _progress(answer: dict) -> list[list[str]]:
-    rows = [["Information", f"{share(answer.get('information_fraction'))} of the planned "
+    rows = [["Information", f"{percent(answer.get('information_fraction'))} of the planned "
                             "sample" + (" (final look)" if answer.get("final") else "")]]
     if answer.get("srm_p_value") is not None:
-        rows.append(["Split check", f"sample-ratio p = {p_value(answer['srm_p_value'])}"])
+        rows.append(["Split check", f"sample-ratio {p_text(answer['srm_p_value'])}"])
     if answer.get("needed_sample"):
-        rows.append(["Still needed", f"{int(answer['needed_sample']):,} more per arm"])
+        rows.append(["Still needed", f"{count(answer['needed_sample'])} more per arm"])
     if answer.get("projected_date"):
         rows.append(["Projected", f"enough data by {day(answer['projected_date'])}"])
-    if answer.get("q_value") is not None and math.isfinite(answer["q_value"]):
-        rows.append(["Portfolio q-value", p_value(answer["q_value"])])
+    if answer.get("q_value") is not None:
+        rows.append(["Portfolio q-value", q_value(answer["q_value"])])
     return rows
 
 
@@ -185,15 +188,15 @@ def _effects_table(answer: dict) -> Table:
     for metric in answer.get("metrics") or []:
         kind = metric.get("kind")
         rows.append([metric_name(metric), str(metric.get("role")),
-                     format_effect(metric.get("estimate"), kind),
-                     format_interval(metric.get("ci_low"), metric.get("ci_high"), kind),
+                     effect(metric.get("estimate"), kind),
+                     interval(metric.get("ci_low"), metric.get("ci_high"), kind),
                      p_value(metric.get("p_value")),
                      lift(metric.get("lift"), metric.get("lift_ci_low"),
                           metric.get("lift_ci_high"), sep="\n"),
-                     f"{_count(metric.get('n_pilot'))}\n{_count(metric.get('n_control'))}"])
+                     f"{count(metric.get('n_pilot'))}\n{count(metric.get('n_control'))}"])
     # Widths in inches of an A4 page: the longest figures fit without wrapping.
     return Table(["Metric", "Role", "Effect", "Interval", "p", "Lift", "n pilot, control"],
-                 rows, [1.2, 0.72, 0.65, 1.32, 0.55, 1.45, 0.72])
+                 rows, [1.2, 0.72, 0.85, 1.2, 0.55, 1.37, 0.72])
 
 
 def _periods(facts: PilotFacts, metric) -> Chart:
@@ -212,7 +215,8 @@ def _decisions(facts: PilotFacts) -> list[Block]:
     blocks: list[Block] = [Heading("Decisions")]
     if facts.decisions.empty:
         return blocks + [Paragraph("No decision signed off yet.", muted=True)]
-    rows = [[day(row.decided_at), str(row.outcome), str(row.recommended), row.decided_by,
+    rows = [[day(row.decided_at), status_word(row.outcome), outcome_word(row.recommended),
+             row.decided_by,
              "" if pd.isna(row.rationale) else row.rationale]
             for row in facts.decisions.itertuples()]
     return blocks + [Table(["Date", "Decision", "Recommended", "By", "Rationale"], rows,
@@ -240,35 +244,31 @@ def _spend(facts: PilotFacts) -> list[Block]:
 
 
 def spend_line(facts: PilotFacts) -> str:
-    """Say the spend against the budget and, once measured, per incremental outcome."""
+    """Say the spend against the budget and, once measured, per extra outcome."""
     plan = facts.spec.pilot
     spent = float(facts.spend["amount"].sum()) if not facts.spend.empty else 0.0
     text = f"Spent {money(spent, plan.currency)} of a {money(plan.budget, plan.currency)} budget"
-    text += f" ({share(spent / plan.budget)})." if plan.budget else "."
-    extra = results.incremental(facts.answer) if facts.answer else math.nan
-    if math.isfinite(extra) and extra > 0:
-        text += (f" About {extra:,.0f} incremental outcomes so far: "
-                 f"{money(spent / extra, plan.currency)} each.")
+    text += f" ({percent(spent / plan.budget)})." if plan.budget else "."
+    primary = portfolio.primary_of(facts.answer or {})
+    extra = portfolio.incremental_outcomes(primary)
+    cost = portfolio.cost_per_outcome(primary, spent)
+    if extra is not None:
+        text += f" About {count(round(extra))} extra outcomes so far"
+        text += (f": {money(cost, plan.currency)} each." if cost is not None
+                 else "; no spend recorded, so no cost per outcome yet.")
     return text
 
 
 def _compact(facts: PilotFacts) -> list[Block]:
     blocks: list[Block] = [Paragraph(facts.spec.hypothesis.statement)]
     if facts.answer is not None:
-        answer = with_thresholds(facts.answer, facts.spec)
+        answer = facts.answer
         blocks += [_effects_table(answer),
                    Chart(lambda ax: looks_chart(ax, answer), "The primary effect at each look",
                          height=2.8)]
     blocks.append(Paragraph(spend_line(facts)))
     if not facts.decisions.empty:
         last = facts.decisions.iloc[-1]
-        blocks.append(Paragraph(f"Decided {last['outcome']} on {day(last['decided_at'])} "
-                                f"by {last['decided_by']}."))
+        blocks.append(Paragraph(f"Decision: {status_word(last['outcome'])}, signed off on "
+                                f"{day(last['decided_at'])} by {last['decided_by']}."))
     return blocks
-
-
-def _count(value: object) -> str:
-    try:
-        return f"{int(value):,}"  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return "n/a"

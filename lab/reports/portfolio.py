@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlmodel import Session
 
+from lab.analysis.portfolio import PortfolioRow, build
 from lab.charts import portfolio_chart
 from lab.pilots.overlap import overlaps
-from lab.reports import frames, results
 from lab.reports.document import (
     Block,
     Bullets,
@@ -21,45 +21,45 @@ from lab.reports.document import (
     Table,
 )
 from lab.reports.pilot import gather, pilot_blocks
-from lab.reports.words import STATUS_WORDS, format_effect, format_interval, money, p_value
+from lab.words import MISSING, effect, interval, money, outcome_word, q_value, status_word
 
 PORTFOLIO_HELP = ("Each row is a pilot's primary effect with its interval, divided by the "
                   "smallest effect worth scaling up, so pilots measured in different units "
                   "share one axis: 0 is no effect, 1 is worth scaling. The figures on the "
                   "right are in the metric's own unit. q-values (Benjamini-Hochberg) are "
                   "advice on how many apparent effects could be flukes, never a gate.")
+COLUMNS = ["Pilot", "Status", "Recommendation", "Primary effect", "q", "Spend / budget",
+           "Per extra outcome"]
 
 
 def portfolio_document(session: Session) -> Document:
     """Build the portfolio report: the summary page, then one page per pilot."""
-    answers = results.portfolio(session)
-    pilots = frames.pilots(session)
-    blocks = _summary(session, answers, pilots)
-    for key in pilots["key"]:
-        facts = gather(session, key, answers.get(key))
+    rows = build(session)
+    blocks = _summary(session, rows)
+    for row in rows:
+        facts = gather(session, row.key, row.recommendation)
         blocks += [PageBreak(), *pilot_blocks(facts, compact=True)]
     return Document(title="Pilot portfolio",
-                    subtitle=f"{len(pilots)} pilots · generated {date.today():%Y-%m-%d}",
+                    subtitle=f"{len(rows)} pilots · generated {date.today():%Y-%m-%d}",
                     blocks=blocks)
 
 
-def _summary(session: Session, answers: dict[str, dict], pilots) -> list[Block]:
-    statuses = Counter(str(status) for status in pilots["status"])
-    outcomes = Counter(answer["outcome"] for answer in answers.values())
-    counts = ", ".join(f"{n} {STATUS_WORDS[s].split(' (')[0]}" for s, n in statuses.items())
-    advice = ", ".join(f"{n} {o.replace('_', ' ')}" for o, n in sorted(outcomes.items()))
+def _summary(session: Session, rows: list[PortfolioRow]) -> list[Block]:
+    statuses = Counter(row.status for row in rows)
+    checked = [row for row in rows if row.recommendation]
+    outcomes = Counter(row.outcome for row in checked)
+    counts = ", ".join(f"{n} {status_word(s).lower()}" for s, n in statuses.items())
+    advice = ", ".join(f"{n} {outcome_word(o).lower()}" for o, n in sorted(outcomes.items()))
     blocks: list[Block] = [
         Heading("Summary", level=1),
-        Paragraph(f"{len(pilots)} pilots: {counts or 'none yet'}."),
+        Paragraph(f"{len(rows)} pilots: {counts or 'none yet'}."),
         Paragraph(f"Recommendations of the started pilots: {advice or 'none yet'}."),
-        Table(["Pilot", "Status", "Advice", "Primary effect", "q", "Spend / budget",
-               "Per outcome"], [_row(row, answers.get(row.key)) for row in pilots.itertuples()],
-              [1.42, 0.72, 0.62, 1.37, 0.55, 1.3, 0.62])]
-    if answers:
-        minimum = {row.pilot: float(row.minimum_effect)
-                   for row in frames.metrics(session).itertuples() if row.role == "primary"}
-        shown = [answers[key] for key in sorted(answers)]
-        blocks += [Chart(lambda ax: portfolio_chart(ax, shown, minimum),
+        Table(COLUMNS, [summary_row(row) for row in rows],
+              # Inches of A4: each column at least as wide as its longest word.
+              [1.5, 0.72, 1.2, 1.0, 0.55, 1.0, 0.7])]
+    if checked:
+        shown = [row.recommendation for row in checked]
+        blocks += [Chart(lambda ax: portfolio_chart(ax, shown),
                          "Primary effects against their minimum effects",
                          height=1.4 + 0.45 * len(shown)),
                    Paragraph(PORTFOLIO_HELP, muted=True)]
@@ -69,19 +69,14 @@ def _summary(session: Session, answers: dict[str, dict], pilots) -> list[Block]:
     return blocks
 
 
-def _row(pilot, answer: dict | None) -> list[str]:
-    spend = f"{pilot.spend:,.0f} / {money(pilot.budget, pilot.currency)}"
-    if answer is None:
-        return [pilot.key, STATUS_WORDS[pilot.status].split(" (")[0], "none (draft)", "n/a",
-                "n/a", spend, "n/a"]
-    primary = results.primary(answer)
-    kind = primary.get("kind")
-    effect = (f"{format_effect(primary.get('estimate'), kind)}\n"
-              f"{format_interval(primary.get('ci_low'), primary.get('ci_high'), kind)}")
-    extra = results.incremental(answer)
-    per_outcome = money(pilot.spend / extra, pilot.currency) if extra > 0 else "n/a"
-    return [pilot.key, STATUS_WORDS[pilot.status].split(" (")[0],
-            answer["outcome"].replace("_", " "), effect, p_value(answer.get("q_value")),
-            spend, per_outcome]
-
-
+def summary_row(row: PortfolioRow) -> list[str]:
+    """Write one pilot's line of the summary table, as the portfolio page shows it."""
+    spend = f"{money(row.spend)} / {money(row.budget, row.currency)}"
+    if row.recommendation is None:
+        return [row.key, status_word(row.status), outcome_word(None), MISSING, MISSING,
+                spend, MISSING]
+    primary = row.primary
+    shown = (f"{effect(primary.get('estimate'), primary.get('kind'))}\n"
+             f"{interval(primary.get('ci_low'), primary.get('ci_high'), primary.get('kind'))}")
+    return [row.key, status_word(row.status), outcome_word(row.outcome), shown,
+            q_value(row.q_value), spend, money(row.cost_per_outcome, row.currency)]

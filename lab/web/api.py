@@ -13,10 +13,10 @@ from flask_login import current_user
 from lab import accounts, db
 from lab.analysis.pipeline import recommend_pilots
 from lab.models import User
-from lab.pilots import evidence, find, lifecycle, registry
+from lab.pilots import evidence, find, lifecycle, reads, registry
 from lab.pilots.observations import ObservationError, record_observations
 from lab.pilots.plans import Preregistration
-from lab.web import queries, replies
+from lab.web import replies
 from lab.web import schemas as s
 from lab.web.openapi import Api
 from lab.web.queries import writing
@@ -55,8 +55,8 @@ def openapi():
     return jsonify(api.document("lab API", "1"))
 
 
-def _pilot(key: str) -> queries.PilotRow:
-    return queries.pilot_row(db.session(), key)
+def _pilot(key: str) -> reads.PilotRow:
+    return reads.pilot_row(db.session(), key)
 
 
 @api.route("GET", "/hypotheses", summary="List hypotheses", reply=s.HypothesisList,
@@ -64,7 +64,7 @@ def _pilot(key: str) -> queries.PilotRow:
 def list_hypotheses():
     """List every hypothesis with its pilots."""
     grouped: dict[str, list] = {}
-    for row in queries.pilot_rows(db.session()):
+    for row in reads.pilot_rows(db.session()):
         grouped.setdefault(row.hypothesis.key, []).append(row)
     return s.HypothesisList(hypotheses=[replies.hypothesis_out(rows, rows[0].hypothesis)
                                         for rows in grouped.values()])
@@ -75,7 +75,7 @@ def list_hypotheses():
 def get_hypothesis(key: str):
     """Describe one hypothesis."""
     found = find.get_hypothesis(db.session(), key)
-    return replies.hypothesis_out(queries.pilot_rows(db.session(), hypothesis_id=found.id),
+    return replies.hypothesis_out(reads.pilot_rows(db.session(), hypothesis_id=found.id),
                                   found)
 
 
@@ -83,8 +83,8 @@ def get_hypothesis(key: str):
 def list_pilots(query: s.PilotQuery):
     """List pilots, optionally by status or hypothesis."""
     session = db.session()
-    spent = queries.spend_totals(session)
-    rows = [row for row in queries.pilot_rows(session)
+    spent = reads.spend_totals(session)
+    rows = [row for row in reads.pilot_rows(session)
             if query.status in (None, row.pilot.status)
             and query.hypothesis in (None, row.hypothesis.key)]
     return s.PilotList(pilots=[replies.pilot_out(session, row, spent.get(row.pilot.id, 0.0))
@@ -114,7 +114,7 @@ def start_pilot(key: str):
     """Start a draft pilot."""
     with writing() as write:
         lifecycle.start(write, pilot_key=key, actor=current_user.email)
-        row = queries.pilot_row(write, key)
+        row = reads.pilot_row(write, key)
         return replies.pilot_out(write, row, evidence.spend_total(write, row.pilot.id))
 
 
@@ -125,7 +125,7 @@ def list_observations(key: str):
     row = _pilot(key)
     return s.ObservationList(pilot=key, observations=[
         replies.observation_out(observation, metric)
-        for observation, metric in queries.observations(db.session(), row.pilot.id)])
+        for observation, metric in reads.observations(db.session(), row.pilot.id)])
 
 
 @api.route("POST", "/pilots/<key>/observations", summary="Log observations (idempotent)",
@@ -162,7 +162,7 @@ def check_pilot(key: str):
 def list_decisions(key: str):
     """List the signed-off decisions of every iteration of this pilot."""
     session = db.session()
-    chain = queries.iterations(session, _pilot(key).pilot)
+    chain = reads.iterations(session, _pilot(key).pilot)
     return s.DecisionList(decisions=[replies.decision_out(session, pilot, decision)
                                      for pilot, decision in chain if decision])
 

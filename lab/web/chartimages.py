@@ -17,10 +17,11 @@ from sqlmodel import Session
 
 from lab import charts
 from lab.analysis.pipeline import recommend_pilots
+from lab.analysis.portfolio import with_thresholds
 from lab.caching import SharedLRU
 from lab.models import Pilot
 from lab.pilots.observations.summaries import period_summaries
-from lab.web.queries import data_version
+from lab.pilots.reads import data_version
 
 MIMETYPES = {"svg": "image/svg+xml", "png": "image/png"}
 # Rendered images by ETag, shared by the server's threads.
@@ -52,24 +53,11 @@ def respond(parts: tuple, fmt: str, make: Callable[[], bytes]) -> Response:
     return response
 
 
-def with_plan(recommendation: dict, plan: dict) -> dict:
-    """Add each metric's planned minimum effect, margin and label to the recommendation.
-
-    The chart draws them as reference lines; the recommendation itself carries only
-    what was measured.
-    """
-    planned = {metric["key"]: metric for metric in plan.get("metrics", [])}
-    metrics = [{**{name: planned.get(entry.get("key"), {}).get(name)
-                   for name in ("minimum_effect", "margin", "label")}, **entry}
-               for entry in recommendation.get("metrics", [])]
-    return {**recommendation, "metrics": metrics}
-
-
 def _recommendation(session: Session, key: str, plan: dict) -> dict:
     found = recommend_pilots(session, [key]).get(key)
     if found is None:
         abort(404, f"pilot '{key}' has no recommendation yet (it is a draft)")
-    return with_plan(found.to_dict(), plan)
+    return with_thresholds(found.to_dict(), plan)
 
 
 def looks(session: Session, pilot: Pilot, metric_key: str, fmt: str) -> Response:
@@ -97,12 +85,9 @@ def portfolio(session: Session, selection: tuple, fmt: str,
     parts = ("portfolio", selection, fmt, data_version(session))
 
     def make() -> bytes:
-        checked = [row for row in rows() if row.outcome is not None]
-        recommendations = [{"pilot": row.key, "outcome": row.outcome,
-                            "metrics": [row.primary]} for row in checked]
-        minimum = {row.key: row.minimum_effect for row in checked if row.minimum_effect}
+        # Each recommendation carries its plan's minimum effect (the read model adds it).
+        checked = [row.recommendation for row in rows() if row.recommendation]
         height = max(3.0, 1.2 + 0.45 * len(checked))
-        return draw(lambda ax: charts.portfolio_chart(ax, recommendations, minimum), fmt,
-                    (11.0, height))
+        return draw(lambda ax: charts.portfolio_chart(ax, checked), fmt, (11.0, height))
 
     return respond(parts, fmt, make)

@@ -9,10 +9,11 @@ from flask_login import current_user
 
 from lab import db
 from lab.analysis.pipeline import recommend_pilots
-from lab.pilots import decisions
+from lab.analysis.portfolio import build, hypothesis_state
+from lab.pilots import decisions, reads
 from lab.pilots.find import get_hypothesis
 from lab.pilots.overlap import overlaps
-from lab.web import chartimages, portfolio, queries
+from lab.web import chartimages, portfolio
 from lab.web.export import portfolio_csv
 from lab.web.forms import ActionForm, NoteForm, ObservationForm, SpendForm, UploadForm, choices
 from lab.web.security import is_fresh, role_required
@@ -32,13 +33,13 @@ def _selection() -> tuple[dict[str, str], str, bool]:
 @role_required("viewer")
 def portfolio_page():
     """Show every pilot with its standing, filtered and sorted."""
-    rows = portfolio.build(db.session())
+    rows = build(db.session())
     filters, sort, descending = _selection()
     shown = portfolio.select_rows(rows, filters, sort, descending)
     return render_template("portfolio.html", rows=shown, total=len(rows),
                            options=portfolio.options(rows), filters=filters, sort=sort,
                            active={name: value for name, value in filters.items() if value},
-                           descending=descending, version=queries.version_tag(db.session()))
+                           descending=descending, version=reads.version_tag(db.session()))
 
 
 @bp.get("/portfolio.csv")
@@ -46,7 +47,7 @@ def portfolio_page():
 def portfolio_export():
     """Download the portfolio, as filtered, as CSV."""
     filters, sort, descending = _selection()
-    rows = portfolio.select_rows(portfolio.build(db.session()), filters, sort, descending)
+    rows = portfolio.select_rows(build(db.session()), filters, sort, descending)
     return Response(portfolio_csv(rows), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="portfolio-{date.today()}.csv"'})
 
@@ -59,7 +60,7 @@ def portfolio_chart(fmt: str):
     session = db.session()
     return chartimages.portfolio(
         session, (tuple(sorted(filters.items())), sort, descending), fmt,
-        lambda: portfolio.select_rows(portfolio.build(session), filters, sort, descending))
+        lambda: portfolio.select_rows(build(session), filters, sort, descending))
 
 
 @bp.get("/hypotheses")
@@ -67,9 +68,9 @@ def portfolio_chart(fmt: str):
 def hypotheses():
     """List the hypotheses with the state their pilots give them."""
     grouped: dict[str, list] = {}
-    for row in queries.pilot_rows(db.session()):
+    for row in reads.pilot_rows(db.session()):
         grouped.setdefault(row.hypothesis.key, []).append(row)
-    listed = [(rows[0].hypothesis, rows, queries.hypothesis_state(
+    listed = [(rows[0].hypothesis, rows, hypothesis_state(
         [row.pilot.status for row in rows])) for rows in grouped.values()]
     return render_template("hypotheses.html", hypotheses=listed)
 
@@ -80,10 +81,10 @@ def hypothesis(key: str):
     """Show a hypothesis and every pilot testing it."""
     session = db.session()
     found = get_hypothesis(session, key)
-    rows = queries.pilot_rows(session, hypothesis_id=found.id)
+    rows = reads.pilot_rows(session, hypothesis_id=found.id)
     checked = {k: rec.to_dict() for k, rec in recommend_pilots(
         session, [row.pilot.key for row in rows if row.pilot.status != "draft"]).items()}
-    state = queries.hypothesis_state([row.pilot.status for row in rows])
+    state = hypothesis_state([row.pilot.status for row in rows])
     return render_template("hypothesis.html", hypothesis=found, rows=rows, checked=checked,
                            state=state)
 
@@ -98,7 +99,7 @@ def pilot(key: str):
 def render_pilot(key: str, status: int = 200, **shown):
     """Render the pilot page, with the forms given (carrying their problems) or fresh ones."""
     session = db.session()
-    detail = queries.pilot_detail(session, key)
+    detail = reads.pilot_detail(session, key)
     recommendation = None
     if detail.pilot.status != "draft":
         found = recommend_pilots(session, [key]).get(key)
@@ -116,7 +117,7 @@ def render_pilot(key: str, status: int = 200, **shown):
         metrics_by_key={m["key"]: m for m in (recommendation or {}).get("metrics", [])},
         warnings=warnings, spent=sum(entry.amount for entry in detail.spend),
         action_form=ActionForm(), fresh=is_fresh(),
-        version=queries.version_tag(session, detail.pilot.id),
+        version=reads.version_tag(session, detail.pilot.id),
         may_sign_off=current_user.can("manager")
         and decisions.may_sign_off(detail.pilot, current_user.email), **shown), status
 
@@ -126,7 +127,7 @@ def render_pilot(key: str, status: int = 200, **shown):
 def pilot_chart(key: str, metric: str, chart: str, fmt: str):
     """Draw one of a pilot's metric charts: its looks or its values per period."""
     session = db.session()
-    found = queries.pilot_row(session, key).pilot
+    found = reads.pilot_row(session, key).pilot
     kind = next((m["kind"] for m in found.plan.get("metrics", []) if m["key"] == metric), None)
     if kind is None:
         abort(404, f"pilot '{key}' has no metric '{metric}'")

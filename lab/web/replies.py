@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from lab.analysis.portfolio import hypothesis_state
 from lab.models import ApiToken, Decision, Note, Observation, Pilot, Spend
 from lab.pilots.find import next_iteration_of
-from lab.web import queries
+from lab.pilots.reads import PilotRow
 from lab.web.schemas import (
     DecisionOut,
     HypothesisOut,
@@ -18,7 +19,7 @@ from lab.web.schemas import (
 )
 
 
-def pilot_out(session: Session, row: queries.PilotRow, spent: float) -> PilotOut:
+def pilot_out(session: Session, row: PilotRow, spent: float) -> PilotOut:
     """Describe a pilot with its scope names, iteration links and spend."""
     pilot = row.pilot
     parent = session.get(Pilot, pilot.parent_id) if pilot.parent_id else None
@@ -32,13 +33,13 @@ def pilot_out(session: Session, row: queries.PilotRow, spent: float) -> PilotOut
         owner=pilot.owner, started_at=pilot.started_at, plan=pilot.plan)
 
 
-def hypothesis_out(rows: list[queries.PilotRow], hypothesis) -> HypothesisOut:
+def hypothesis_out(rows: list[PilotRow], hypothesis) -> HypothesisOut:
     """Describe a hypothesis with its pilots and the state they give it."""
     return HypothesisOut(
         key=hypothesis.key, statement=hypothesis.statement, process=hypothesis.process,
         expected_benefit=hypothesis.expected_benefit, sponsors=list(hypothesis.sponsors),
         owner=hypothesis.owner, pilots=[row.pilot.key for row in rows],
-        state=queries.hypothesis_state([row.pilot.status for row in rows]))
+        state=hypothesis_state([row.pilot.status for row in rows]))
 
 
 def observation_out(observation: Observation, metric: str) -> ObservationOut:

@@ -9,8 +9,8 @@ from pydantic import ValidationError
 from lab import db
 from lab.analysis import pipeline
 from lab.models import Pilot
-from lab.pilots import decisions
-from lab.web import queries, replies
+from lab.pilots import decisions, reads
+from lab.web import replies
 from lab.web.errors import problems_of
 from lab.web.forms import SignOffForm, place_problems, values
 from lab.web.queries import writing
@@ -20,7 +20,7 @@ from lab.web.security import is_fresh, role_required
 bp = Blueprint("signoff", __name__)
 
 
-def _page(row: queries.PilotRow, form: SignOffForm, status: int = 200, **shown):
+def _page(row: reads.PilotRow, form: SignOffForm, status: int = 200, **shown):
     found = pipeline.recommend_pilots(db.session(), [row.pilot.key]).get(row.pilot.key)
     return render_template("signoff.html", row=row, pilot=row.pilot, form=form,
                            recommendation=found.to_dict() if found else None,
@@ -39,7 +39,7 @@ def sign_off_now(key: str, outcome: str, rationale: str) -> DecisionOut:
 @role_required("manager")
 def sign_off(key: str):
     """Show the sign-off form, or record the decision."""
-    row = queries.pilot_row(db.session(), key)
+    row = reads.pilot_row(db.session(), key)
     decisions.refuse_owner(row.pilot, current_user.email)
     if not is_fresh():
         return redirect(url_for("auth.login", next=request.path, fresh=1))
@@ -51,7 +51,7 @@ def sign_off(key: str):
         decided = sign_off_now(key, entry.outcome, entry.rationale)
     except decisions.DecisionConflict as error:
         db.session().rollback()  # show the pilot as it is now, after the other sign-off
-        return _page(queries.pilot_row(db.session(), key), form, 409, conflict=str(error))
+        return _page(reads.pilot_row(db.session(), key), form, 409, conflict=str(error))
     except (ValidationError, decisions.DecisionError) as error:
         problems = problems_of(error) or [{"field": _field_of(str(error)),
                                           "reason": str(error)}]

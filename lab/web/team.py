@@ -9,11 +9,11 @@ from flask_login import current_user
 from pydantic import ValidationError
 
 from lab import db
-from lab.pilots import evidence, lifecycle, registry
+from lab.pilots import evidence, lifecycle, reads, registry
 from lab.pilots.find import find_pilot, get_hypothesis
 from lab.pilots.observations import ObservationError, import_csv, record_observations
 from lab.pilots.plans import PreregistrationError, parse
-from lab.web import queries, registration
+from lab.web import registration
 from lab.web.errors import problems_of
 from lab.web.forms import (
     NoteForm,
@@ -35,7 +35,7 @@ def _register_form():
     """Prefill the registration form: a draft to edit, a hypothesis to test, or blank."""
     session = db.session()
     if request.args.get("pilot"):
-        found = queries.pilot_row(session, request.args["pilot"]).pilot
+        found = reads.pilot_row(session, request.args["pilot"]).pilot
         return registration.new_form(registration.form_data(found.plan))
     if request.args.get("hypothesis"):
         found = get_hypothesis(session, request.args["hypothesis"])

@@ -9,11 +9,11 @@ from sqlmodel import select
 from lab import db
 from lab.accounts import add_user
 from lab.analysis.pipeline import recommend_pilots
-from lab.analysis.render import format_table
 from lab.cli.check import check_command
 from lab.cli.decide import decide_command
 from lab.cli.observations import import_command
 from lab.cli.registry import start_command, sync_command
+from lab.cli.table import format_table
 from lab.models import Observation, Pilot
 from lab.pilots.audit import jsonable
 from lab.pilots.observations import import_csv

@@ -9,9 +9,8 @@ import pytest
 from pypdf import PdfReader
 
 from lab.analysis.pipeline import recommend_pilots
-from lab.charts import format_effect, format_interval
 from lab.reports import ReportError, pilot_report, portfolio_report
-from lab.reports.words import OUTCOME_HEADLINES
+from lab.words import effect, headline, interval
 from tests.reports.data import DECIDED, DRAFT, NOTE, RUNNING, populate
 
 
@@ -38,9 +37,9 @@ def key_figures(session, key: str) -> tuple[dict, list[str]]:
     """Return a pilot's recommendation and the figures its report must show."""
     answer = recommend_pilots(session, [key])[key].to_dict()
     primary = next(m for m in answer["metrics"] if m["role"] == "primary")
-    figures = [format_effect(primary["estimate"], primary["kind"]),
-               format_interval(primary["ci_low"], primary["ci_high"], primary["kind"]),
-               OUTCOME_HEADLINES[answer["outcome"]]]
+    figures = [effect(primary["estimate"], primary["kind"]),
+               interval(primary["ci_low"], primary["ci_high"], primary["kind"]),
+               headline(answer["outcome"])]
     return answer, figures + [" ".join(reason.split()) for reason in answer["reasons"]]
 
 
@@ -62,7 +61,8 @@ def test_pilot_pdf_states_the_key_figures_and_the_recommendation(filled):
 
 def test_pilot_pdf_of_a_decided_pilot_shows_the_decision(filled):
     _, text = pdf_text(pilot_report(filled, DECIDED, "pdf"))
-    assert "withdrawn" in text and "The channel is being closed" in text
+    assert "Withdrawn" in text and "The channel is being closed" in text
+    assert not re.search(r"\b(scale_up|scaled_up|withdraw|continue)\b", text)  # no codes
 
 
 def test_pilot_report_of_a_draft_says_it_has_not_started(filled):

@@ -13,7 +13,7 @@ from lab import db
 from lab.analysis.pipeline import recommend_pilots
 from lab.pilots import evidence
 from lab.pilots.observations import record_observations
-from lab.web.templating import outcome_word
+from lab.words import outcome_word
 from tests.factories import observation_rows, register_pilot
 from tests.web.conftest import write
 
@@ -168,8 +168,8 @@ def test_a_crash_shows_no_traceback(app, signed_in, monkeypatch):
     def crash(*_args, **_kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("lab.web.portfolio.build", crash)
-    monkeypatch.setattr("lab.web.api.queries.pilot_rows", crash)
+    monkeypatch.setattr("lab.web.pages.build", crash)
+    monkeypatch.setattr("lab.web.api.reads.pilot_rows", crash)
     client = signed_in("viewer")
     for path, mimetype in (("/", "text/html"), ("/api/v1/pilots", "application/json")):
         response = client.get(path)

@@ -1,4 +1,4 @@
-"""A plain-text table of recommendations for `lab check` without --json."""
+"""A plain-text table of recommendations, for `lab check` and `lab demo`."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import math
 from collections.abc import Iterable, Mapping
 
 from lab.analysis.result import Recommendation
-from lab.words import Effect, change
+from lab.words import Effect, change, outcome_word
 
-HEADERS = ("pilot", "outcome", "primary effect", "reason")
+HEADERS = ("pilot", "recommendation", "primary effect", "reason")
 
 
 def primary_effect(recommendation: Recommendation) -> str:
@@ -22,10 +22,10 @@ def primary_effect(recommendation: Recommendation) -> str:
 
 
 def format_table(recommendations: Iterable[Recommendation] | Mapping) -> str:
-    """Return a readable table: pilot, outcome, primary effect with interval, first reason."""
+    """Return a readable table: pilot, recommendation, primary effect, first reason."""
     if isinstance(recommendations, Mapping):
         recommendations = recommendations.values()
-    lines = [(r.pilot, r.outcome.replace("_", " "), primary_effect(r),
+    lines = [(r.pilot, outcome_word(r.outcome), primary_effect(r),
               r.reasons[0] if r.reasons else "") for r in recommendations]
     widths = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(HEADERS)]
     widths[-1] = len(HEADERS[-1])

@@ -1,4 +1,4 @@
-"""Tidy tables of the registry and the evidence, shared by the notebook API and reports.
+"""Tidy tables of the registry and the evidence, for the notebook API and the reports.
 
 Each function takes a session and returns a pandas DataFrame whose columns and dtypes
 are fixed by a schema below, whatever the data: an empty database gives an empty frame
@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from enum import StrEnum
 
 import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from lab.errors import NotFound
 from lab.models import (
     Channel,
     Decision,
@@ -26,49 +28,52 @@ from lab.models import (
     Spend,
     TeamMember,
 )
-from lab.models.base import (
-    ANALYSES,
-    ARMS,
-    DESIGNS,
-    DIRECTIONS,
-    KINDS,
-    NOTE_KINDS,
-    OUTCOMES,
-    PHASES,
-    PROCESSES,
-    ROLES,
-    STATUSES,
+from lab.pilots.reads import spend_totals
+from lab.vocabulary import (
     TERMINAL,
+    Analysis,
+    Arm,
+    Design,
+    Direction,
+    Kind,
+    NoteKind,
+    Outcome,
+    Phase,
+    Process,
+    Role,
+    Status,
+    values,
 )
 
 
-def category(values: list[str]) -> pd.CategoricalDtype:
-    """Return the categorical dtype of one of the model's value lists."""
-    return pd.CategoricalDtype(values)
+def category(allowed: type[StrEnum] | Iterable[str]) -> pd.CategoricalDtype:
+    """Return the categorical dtype of a vocabulary enum (or of some of its values)."""
+    return pd.CategoricalDtype(values(allowed) if isinstance(allowed, type)
+                               else [str(value) for value in allowed])
 
 
 TEXT, INT, FLOAT, DATE, STAMP = "string", "Int64", "Float64", "datetime64[ns]", "utc"
 
-HYPOTHESES = {"key": TEXT, "statement": TEXT, "process": category(PROCESSES),
+HYPOTHESES = {"key": TEXT, "statement": TEXT, "process": category(Process),
               "expected_benefit": TEXT, "sponsors": TEXT, "owner": TEXT, "pilots": INT,
               "created_at": STAMP}
 PILOTS = {"key": TEXT, "title": TEXT, "hypothesis": TEXT, "iteration": INT, "parent": TEXT,
-          "channel": TEXT, "segment": TEXT, "design": category(DESIGNS),
-          "analysis": category(ANALYSES), "status": category(STATUSES), "allocation": FLOAT,
+          "channel": TEXT, "segment": TEXT, "design": category(Design),
+          "analysis": category(Analysis), "status": category(Status), "allocation": FLOAT,
           "alpha": FLOAT, "power": FLOAT, "planned_sample": INT, "planned_periods": INT,
           "start": DATE, "end": DATE, "budget": FLOAT, "spend": FLOAT, "currency": TEXT,
           "owner": TEXT, "team": TEXT, "started_at": STAMP}
-METRICS = {"pilot": TEXT, "key": TEXT, "label": TEXT, "kind": category(KINDS),
-           "role": category(ROLES), "direction": category(DIRECTIONS),
+METRICS = {"pilot": TEXT, "key": TEXT, "label": TEXT, "kind": category(Kind),
+           "role": category(Role), "direction": category(Direction),
            "minimum_effect": FLOAT, "margin": FLOAT, "baseline": FLOAT}
-OBSERVATIONS = {"pilot": TEXT, "metric": TEXT, "arm": category(ARMS),
-                "phase": category(PHASES), "period": DATE, "successes": INT, "trials": INT,
+OBSERVATIONS = {"pilot": TEXT, "metric": TEXT, "arm": category(Arm),
+                "phase": category(Phase), "period": DATE, "successes": INT, "trials": INT,
                 "n": INT, "mean": FLOAT, "sd": FLOAT, "events": INT, "exposure": FLOAT}
-NOTES = {"pilot": TEXT, "kind": category(NOTE_KINDS), "noted_on": DATE, "source": TEXT,
+NOTES = {"pilot": TEXT, "kind": category(NoteKind), "noted_on": DATE, "source": TEXT,
          "text": TEXT, "recorded_by": TEXT}
 SPEND = {"pilot": TEXT, "spent_on": DATE, "amount": FLOAT, "description": TEXT,
          "recorded_by": TEXT}
-DECISIONS = {"pilot": TEXT, "outcome": category(TERMINAL), "recommended": category(OUTCOMES),
+DECISIONS = {"pilot": TEXT, "outcome": category(TERMINAL), "recommended": category(Outcome),
              "rationale": TEXT, "decided_by": TEXT, "decided_at": STAMP}
 
 
@@ -89,7 +94,7 @@ def _cast(series: pd.Series, dtype: object) -> pd.Series:
 
 
 def pilot_ids(session: Session, pilots: str | Iterable[str] | None) -> dict[int, str]:
-    """Return id → key of these pilots (all when None); raise LookupError for unknown keys."""
+    """Return id → key of these pilots (all when None); raise NotFound for unknown keys."""
     query = select(Pilot.id, Pilot.key).order_by(col(Pilot.key))
     if pilots is None:
         return dict(session.exec(query).all())
@@ -97,7 +102,7 @@ def pilot_ids(session: Session, pilots: str | Iterable[str] | None) -> dict[int,
     found = dict(session.exec(query.where(col(Pilot.key).in_(wanted))).all())
     missing = sorted(set(wanted) - set(found.values()))
     if missing:
-        raise LookupError(f"no pilot {', '.join(repr(key) for key in missing)}")
+        raise NotFound(f"no pilot {', '.join(repr(key) for key in missing)}")
     return found
 
 
@@ -116,8 +121,7 @@ def pilots(session: Session) -> pd.DataFrame:
     names = {**_names(session, Channel, "channel"), **_names(session, Segment, "segment")}
     hypothesis_keys = dict(session.exec(select(Hypothesis.id, Hypothesis.key)).all())
     keys = dict(session.exec(select(Pilot.id, Pilot.key)).all())
-    spend = dict(session.exec(select(Spend.pilot_id, func.sum(Spend.amount))
-                              .group_by(col(Spend.pilot_id))).all())
+    spend = spend_totals(session)
     teams = _teams(session)
     rows = [{**_columns(pilot, PILOTS), "hypothesis": hypothesis_keys[pilot.hypothesis_id],
              "parent": keys.get(pilot.parent_id), "channel": names.get(("channel",
