@@ -130,6 +130,18 @@ class UserRole(StrEnum):
     admin = "admin"
 
 
+class Evidence(StrEnum):
+    """How strong a design's evidence is: what its comparison can rule out."""
+
+    randomized = "randomized"  # a random split: time and selection effects cancel
+    comparison = "comparison"  # against comparable scopes: time effects cancel if trends match
+    before_after = "before-after"  # the pilot's own past: time effects cannot be separated
+
+
+# The evidence each design gives.
+EVIDENCE = {Design.holdout: Evidence.randomized, Design.diff_in_diff: Evidence.comparison,
+            Design.baseline: Evidence.before_after}
+
 # The final state each decided outcome moves a pilot to.
 FINAL_STATE = {Outcome.scale_up: Status.scaled_up, Outcome.revise: Status.revised,
                Outcome.withdraw: Status.withdrawn}

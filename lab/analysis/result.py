@@ -21,6 +21,7 @@ from lab.analysis.verdicts import GATES, Verdicts
 from lab.stats import planning
 from lab.stats.moments import sample_variance
 from lab.stats.results import finite_or_none
+from lab.vocabulary import EVIDENCE
 from lab.words import Effect, capitalised
 
 
@@ -93,6 +94,7 @@ class Recommendation:
     reasons: list[str]
     design: str
     analysis: str
+    evidence: str  # randomized, comparison or before-after (lab.vocabulary.EVIDENCE)
     final: bool
     information_fraction: float
     srm_p_value: float | None
@@ -111,7 +113,8 @@ class Recommendation:
         """Return exactly what `lab check --json` prints (JSON-ready, NaN as None)."""
         return {
             "pilot": self.pilot, "outcome": self.outcome, "reasons": list(self.reasons),
-            "design": self.design, "analysis": self.analysis, "final": bool(self.final),
+            "design": self.design, "analysis": self.analysis, "evidence": self.evidence,
+            "final": bool(self.final),
             "information_fraction": finite_or_none(self.information_fraction),
             "srm_p_value": finite_or_none(self.srm_p_value),
             "needed_sample": None if self.needed_sample is None else int(self.needed_sample),
@@ -193,7 +196,8 @@ def _recommendation(spec, table, verdicts, entries, rows, pretrends, p_value,
         said.append(capitalised(reasons.BASELINE_NOTE))
     return Recommendation(
         pilot=spec.pilot.key, outcome=outcome, reasons=said, design=design,
-        analysis=spec.pilot.analysis.value, final=bool(table.final[primary]),
+        analysis=spec.pilot.analysis.value, evidence=EVIDENCE[spec.pilot.design].value,
+        final=bool(table.final[primary]),
         information_fraction=float(table.information_fraction[primary]),
         srm_p_value=None if math.isnan(srm) else srm, needed_sample=needed,
         projected_date=projected,
@@ -304,7 +308,8 @@ def _no_data(spec, logged: set[str]) -> Recommendation:
     others = [m.name for m in spec.metrics if m.key in logged and m is not spec.primary]
     return Recommendation(
         pilot=spec.pilot.key, outcome="continue", reasons=[reasons.no_data(spec.primary.name)],
-        design=spec.pilot.design.value, analysis=spec.pilot.analysis.value, final=False,
-        information_fraction=0.0, srm_p_value=None, needed_sample=spec.pilot.planned_sample,
-        projected_date=None, metrics=empty, looks=[],
+        design=spec.pilot.design.value, analysis=spec.pilot.analysis.value,
+        evidence=EVIDENCE[spec.pilot.design].value, final=False, information_fraction=0.0,
+        srm_p_value=None, needed_sample=spec.pilot.planned_sample, projected_date=None,
+        metrics=empty, looks=[],
         notes=[reasons.waiting_for_primary(others, spec.primary.name)] if others else [])

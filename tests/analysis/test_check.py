@@ -168,7 +168,8 @@ def test_no_observations_yet():
 def test_to_dict_has_exactly_the_documented_keys_and_round_trips():
     result = check(plan(), holdout(weeks=range(5)))
     data = result.to_dict()
-    assert tuple(data) == ("pilot", "outcome", "reasons", "design", "analysis", "final",
+    assert tuple(data) == ("pilot", "outcome", "reasons", "design", "analysis", "evidence",
+                           "final",
                            "information_fraction", "srm_p_value", "needed_sample",
                            "projected_date", "metrics", "looks", "notes")
     assert all(tuple(m) == METRIC_KEYS for m in data["metrics"])
