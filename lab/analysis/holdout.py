@@ -188,13 +188,10 @@ def _powered_variance(rows: pd.DataFrame) -> np.ndarray:
     return np.where(by_plan, np.nan, powered)
 
 
-def fixed_p_values(table: Looks, rows: np.ndarray) -> np.ndarray:
-    """Return the p-value that inverts the interval read at these rows.
-
-    The p-value is the level at which the fixed analysis's interval (Newcombe, MOVER or
-    Welch) reaches 0, so a p below α comes with an interval that excludes 0 and never the
-    other way round (a Fisher p beside a Newcombe interval can disagree in small samples).
-    """
+def p_at_zero(table: Looks, rows: np.ndarray) -> np.ndarray:
+    """Return the two-sided level at which each row's interval (Newcombe, MOVER or Welch)
+    reaches 0: the p-value that inverts the interval, so the two never disagree (a Fisher
+    p beside a Newcombe interval can, in small samples)."""
     p = np.full(rows.size, np.nan)
     for kind in np.unique(table.kind[rows]):
         here = np.flatnonzero(table.kind[rows] == kind)

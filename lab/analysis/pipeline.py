@@ -28,6 +28,7 @@ from lab.pilots import decisions
 from lab.pilots.find import get_pilot
 from lab.pilots.observations.summaries import COLUMNS, from_observations, period_summaries
 from lab.pilots.plans import Preregistration, parse
+from lab.stats import intervals
 from lab.stats.sequential import nominal_p_value
 
 
@@ -112,8 +113,10 @@ def _usable(summaries: pd.DataFrame, plans: pd.DataFrame, as_of) -> pd.DataFrame
 def _current_figures(table: Looks, found) -> tuple[np.ndarray, tuple]:
     """Return the p-value and the lift (with its interval) at each pilot's last look.
 
-    Nominal Wald p-values at the look, except the §2 tests for fixed holdouts and the
-    always-valid p for always-valid pilots; lifts for holdouts only (NaN elsewhere).
+    The p-value matches the interval the decision read: it is the level at which that
+    interval reaches 0, carried through the look's critical value (see
+    `lab.stats.intervals.look_adjusted_p`), so it is below α exactly when the interval
+    excludes 0. Lifts for holdouts only (NaN elsewhere).
     """
     p_value = np.full(len(table), np.nan)
     lift = tuple(np.full(len(table), np.nan) for _ in range(3))
@@ -121,15 +124,14 @@ def _current_figures(table: Looks, found) -> tuple[np.ndarray, tuple]:
         return p_value, lift
     last = dict(zip(table.pilot[found.row], table.look[found.row], strict=True))
     current = np.flatnonzero(table.look == np.array([last[p] for p in table.pilot]))
-    p_value[current] = nominal_p_value(table.estimate[current], table.se[current])
-    randomized = current[table.design[current] == "holdout"]
-    read_once = randomized[table.analysis[randomized] == "fixed"]
-    p_value[read_once] = holdout.fixed_p_values(table, read_once)
-    valid = current[table.analysis[current] == "always-valid"]
-    if valid.size:
-        p_value[valid] = looks.mixture_p_values(table)[valid]
-    for target, values in zip(lift, holdout.lifts(table, randomized), strict=True):
-        target[randomized] = values
+    at_zero = nominal_p_value(table.estimate[current], table.se[current])
+    randomized = table.design[current] == "holdout"
+    at_zero[randomized] = holdout.p_at_zero(table, current[randomized])
+    p_value[current] = intervals.look_adjusted_p(at_zero, table.alpha[current].astype(float),
+                                                 table.critical[current])
+    rows = current[randomized]
+    for target, values in zip(lift, holdout.lifts(table, rows), strict=True):
+        target[rows] = values
     return p_value, lift
 
 

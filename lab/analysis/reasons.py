@@ -16,6 +16,7 @@ from lab.words import Effect, allowed, amount, capitalised, change, harm_verb, n
 BASELINE_NOTE = "weak evidence: time effects cannot be separated from the pilot"
 FALLBACK_NOTE = ("fewer than 3 periods in a phase: serial correlation could not be "
                  "checked; the standard error uses the sampling variances of the four cells")
+_P_MATCHES = "p-value adjusted to the look, below alpha exactly when the interval excludes 0"
 # The holdout's interval per kind: valid for small counts (lab.stats.intervals).
 _SMALL_SAMPLE = {"proportion": "Newcombe hybrid score interval of the difference",
                  "mean": "Welch t interval of the difference",
@@ -124,9 +125,10 @@ def method(design: str, analysis: str, kind: str, fallback: bool, critical: floa
         interval = "interval"
     if analysis == "sequential":
         return (f"{base}; {interval} at the Lan–DeMets O'Brien–Fleming boundary "
-                f"({critical:.3f}), valid at every look; p-value nominal at this look")
+                f"({critical:.3f}), valid at every look; {_P_MATCHES}")
     if analysis == "always-valid":
-        return f"{base}; normal-mixture confidence sequence (mSPRT); always-valid p-value"
+        return (f"{base}; {interval} spanning the always-valid normal-mixture confidence "
+                f"sequence (mSPRT, {critical:.3f} standard errors); {_P_MATCHES}")
     if design != "holdout":
         return f"{base}; normal interval and p-value"
     return f"{base}; p-value where the interval reaches 0; log-ratio interval for the lift"

@@ -122,6 +122,25 @@ def p_value_at_zero(interval, estimate, *arms, steps: int = 60) -> np.ndarray:
     return np.where(np.isfinite(estimate), np.where(estimate == 0, 1.0, p), np.nan)
 
 
+def look_adjusted_p(p_at_zero, alpha, critical) -> np.ndarray:
+    """Return the p-value of a look whose interval spans ``critical`` standard errors.
+
+    With z* = z₁₋p/2 the critical value at which the look's interval reaches 0 (from
+    ``p_at_zero``, the two-sided level there), the look-adjusted p-value is
+    2Φ(−z*·z₁₋α/₂/c): the statistic rescaled so that the look's critical value c maps to
+    the nominal z₁₋α/₂. It is below α exactly when the interval at c excludes 0, equals
+    the interval-inverting p at a fixed horizon (c = z₁₋α/₂), and at an early, strict look
+    is larger than the nominal p. Under H0 it is a valid p-value at each look, since
+    c ≥ z₁₋α/₂ (a boundary is never below the fixed-horizon critical value). The exact
+    repeated p-value (Jennison & Turnbull 2000, §9.1) would solve for the α whose boundary
+    meets z*, one boundary recursion per trial α; this one agrees with it at α.
+    """
+    p, alpha, critical = (np.asarray(x, dtype=float) for x in (p_at_zero, alpha, critical))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z_star = -ndtri(p / 2)
+        return 2 * ndtr(-z_star * -ndtri(alpha / 2) / critical)
+
+
 def critical(alpha) -> np.ndarray:
     """Return z₁₋α/₂, the critical value of a two-sided level α."""
     return -ndtri(np.asarray(alpha, dtype=float) / 2)

@@ -82,3 +82,26 @@ def test_a_missing_control_row_is_left_out_and_named():
     assert result.metrics[0].n_pilot == result.metrics[0].n_control == 2000
     assert [look.period.isoformat() for look in result.looks].count(missing) == 0
     assert any(f"no control row for {missing}" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("analysis", ["sequential", "always-valid", "fixed"])
+def test_the_p_value_agrees_with_the_interval_shown(analysis):
+    """No contradictory significance: p < alpha exactly when the interval excludes 0."""
+    rng = np.random.default_rng(3)
+    specs, rows = [], []
+    for i in range(60):
+        key = f"p-{i}"
+        specs.append(plan(key=key, analysis=analysis, planned_sample=2400))
+        weeks = range(int(rng.integers(1, 13)))
+        rows += proportion_rows(key, "churn-90d", weeks, 200, 0.18 + rng.normal(0, 0.02),
+                                0.20, exact=False, seed=int(rng.integers(1 << 30)))
+        rows += mean_rows(key, "cost-per-contact", weeks, 200, 10 + rng.normal(0, 0.3), 10.0)
+    checked = 0
+    for answer in lab.check_portfolio(specs, rows).values():
+        for metric in answer.metrics:
+            if metric.p_value is None or not np.isfinite(metric.p_value):
+                continue
+            excludes = metric.ci_low > 0 or metric.ci_high < 0
+            assert (metric.p_value < 0.05) == excludes, (answer.pilot, metric)
+            checked += 1
+    assert checked > 60
