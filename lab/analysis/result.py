@@ -7,6 +7,7 @@ primary's look history.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -138,6 +139,9 @@ def assemble(specs, table: Looks, verdicts: Verdicts, pretrends: Pretrends,
     rows_of = _slices(table.pilot)
     looks_of = _slices(table.pilot[verdicts.row])
     waiting = {key: group for key, group in unmatched.groupby("pilot")}
+    # Python lists, read once: per-element numpy access would dominate the assembly.
+    table, verdicts = _as_lists(table), _as_lists(verdicts)
+    p_value, lift = p_value.tolist(), tuple(values.tolist() for values in lift)
     out = {}
     for spec in specs:
         key = spec.pilot.key
@@ -161,6 +165,16 @@ def _unmatched_notes(spec, rows: pd.DataFrame) -> list[str]:
     return [reasons.unmatched(names.get(metric, metric), arm,
                               sorted(pd.Timestamp(day).date() for day in group["period"]))
             for (metric, arm), group in rows.groupby(["metric", "arm"])]
+
+
+def _as_lists(columns):
+    """Return a copy of a table of arrays with each column as a list (periods as dates)."""
+    values = {}
+    for column in dataclasses.fields(columns):
+        array = getattr(columns, column.name)
+        values[column.name] = (list(pd.DatetimeIndex(array).date) if column.name == "period"
+                               else array.tolist())
+    return dataclasses.replace(columns, **values)
 
 
 def _slices(pilots: np.ndarray) -> dict[str, tuple[int, int]]:
@@ -230,14 +244,11 @@ def _metric_result(table: Looks, row: int, p_value, lift) -> MetricResult:
 
 def _look_results(table: Looks, verdicts: Verdicts, entries: range) -> list[LookResult]:
     """Return the primary's interval and verdict at each of these looks."""
-    rows = verdicts.row[entries.start:entries.stop]
-    periods = pd.DatetimeIndex(table.period[rows]).date
-    columns = (table.information_fraction[rows].tolist(), table.critical[rows].tolist(),
-               table.estimate[rows].tolist(), table.ci_low[rows].tolist(),
-               table.ci_high[rows].tolist(),
-               verdicts.outcome[entries.start:entries.stop].tolist())
-    return [LookResult(period, *values)
-            for period, *values in zip(periods, *columns, strict=True)]
+    return [LookResult(table.period[row], table.information_fraction[row],
+                       table.critical[row], table.estimate[row], table.ci_low[row],
+                       table.ci_high[row], verdicts.outcome[entry])
+            for entry, row in zip(entries, verdicts.row[entries.start:entries.stop],
+                                  strict=True)]
 
 
 def _trend_sentence(spec, pretrends: Pretrends, trend: int | None) -> str | None:
@@ -265,8 +276,8 @@ def _still_needed(spec, table: Looks, primary: int, entries: range,
                   verdicts: Verdicts) -> tuple[int | None, dt.date | None]:
     """Return (more units per arm needed, projected date at the current pace)."""
     length = dt.timedelta(days=int(table.period_days[primary]))
-    first = pd.Timestamp(table.period[verdicts.row[entries[0]]]).date()
-    current = pd.Timestamp(table.period[primary]).date()
+    first = table.period[verdicts.row[entries[0]]]
+    current = table.period[primary]
     if spec.pilot.design.value != "holdout":
         logged = int(table.look[primary]) + 1
         remaining = max(int(spec.pilot.planned_periods or spec.pilot.weeks) - logged, 0)

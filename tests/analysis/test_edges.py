@@ -105,3 +105,15 @@ def test_the_p_value_agrees_with_the_interval_shown(analysis):
             assert (metric.p_value < 0.05) == excludes, (answer.pilot, metric)
             checked += 1
     assert checked > 60
+
+
+def test_a_last_look_adding_little_information_reads_the_right_boundary():
+    """Weekly volume 9% above plan: the planned sample is reached 0.08% short of week 12,
+    and the final look adds that 0.08% (its boundary read 3.80-4.34 instead of ~2.1)."""
+    weekly = round(4800 / 12 * 1.09)
+    rows = proportion_rows(KEY, "churn-90d", range(12), weekly, 0.17, 0.20)
+    result = lab.check(plan(metrics=CHURN, planned_sample=4800), rows)
+    fractions = [look.information_fraction for look in result.looks]
+    assert fractions[-2] > 0.999 and fractions[-1] == 1.0
+    assert 2.0 < result.looks[-1].boundary < 2.2
+    assert result.outcome == "scale_up" and result.final
