@@ -9,9 +9,11 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from lab.models import Note, Spend
-from lab.models.base import NOTE_KINDS
 from lab.pilots import audit
 from lab.pilots.find import get_pilot
+from lab.vocabulary import NoteKind, values
+
+NOTE_KINDS = values(NoteKind)
 
 
 class EvidenceError(ValueError):

@@ -13,13 +13,15 @@ import re
 from sqlmodel import Session, select
 
 from lab.models import Pilot
-from lab.models.base import STATUSES, TERMINAL, utcnow
+from lab.models.base import utcnow
 from lab.pilots import audit
 from lab.pilots.find import get_pilot
 from lab.pilots.registry import register
+from lab.vocabulary import TERMINAL, Status, values
 
+STATUSES = values(Status)
 # Which states each state may move to; everything else is refused with a reason.
-ALLOWED = {"draft": ("running",), "running": tuple(TERMINAL)}
+ALLOWED = {Status.draft: (Status.running,), Status.running: TERMINAL}
 KEY_LENGTH = 80
 
 
