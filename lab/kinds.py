@@ -35,17 +35,22 @@ class ValueColumn:
 
     @property
     def lowest(self) -> float:
-        """Return the smallest value accepted (so `lowest <= x <= highest` checks x)."""
+        """Return the smallest value accepted (so `lowest <= x <= highest` checks x).
+
+        An int for whole numbers, else a float: the fast path compares like with like.
+        """
         if self.least is not None:
-            return self.least
+            return self.least if self.whole else float(self.least)
         if self.above is not None:
             return self.above + 1 if self.whole else math.nextafter(self.above, math.inf)
         return -sys.float_info.max  # also refuses -inf and NaN
 
     @property
     def highest(self) -> float:
-        """Return the largest value accepted."""
-        return self.most if self.most is not None else sys.float_info.max
+        """Return the largest value accepted (an int for whole numbers, else a float)."""
+        if self.most is not None:
+            return self.most if self.whole else float(self.most)
+        return sys.float_info.max
 
     def unreadable(self, shown: object) -> str:
         """Say that text is not a number of this column's type."""

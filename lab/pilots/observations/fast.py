@@ -77,6 +77,7 @@ def _fast_proportion(where: Where, s_at: int, t_at: int) -> Callable[[list[str]]
     """Return the fast converter of a proportion metric's rows."""
     (pilot_id, metric_id, slots, width, arm_at, phase_at, period_at, periods, elsewhere,
      blanks) = where.parts()
+    during = DURING
     s_type, s_low, s_high = _range("successes")
     t_type, t_low, t_high = _range("trials")
     # With successes <= trials, one chain holds both columns' bounds: exactly, as long
@@ -86,9 +87,9 @@ def _fast_proportion(where: Where, s_at: int, t_at: int) -> Callable[[list[str]]
     def convert(record: list[str]) -> tuple:
         arm, phase = record[arm_at], (record[phase_at] if phase_at is not None else "")
         successes, trials = s_type(record[s_at]), t_type(record[t_at])
-        if (len(record) == width and (arm, phase or DURING) in slots
+        if (len(record) == width and (arm, phase or during) in slots
                 and low <= successes <= trials <= high and elsewhere(record) == blanks):
-            return (pilot_id, metric_id, arm, phase or DURING, periods[record[period_at]],
+            return (pilot_id, metric_id, arm, phase or during, periods[record[period_at]],
                     successes, trials, None, None, None, None, None)
         raise ValueError(record)
 
@@ -100,6 +101,7 @@ def _fast_mean(where: Where, n_at: int, mean_at: int, sd_at: int) -> Callable[[l
     """Return the fast converter of a mean metric's rows."""
     (pilot_id, metric_id, slots, width, arm_at, phase_at, period_at, periods, elsewhere,
      blanks) = where.parts()
+    during = DURING
     n_type, n_low, n_high = _range("n")
     mean_type, mean_low, mean_high = _range("mean")
     sd_type, sd_low, sd_high = _range("sd")
@@ -107,10 +109,10 @@ def _fast_mean(where: Where, n_at: int, mean_at: int, sd_at: int) -> Callable[[l
     def convert(record: list[str]) -> tuple:
         arm, phase = record[arm_at], (record[phase_at] if phase_at is not None else "")
         n, mean, sd = n_type(record[n_at]), mean_type(record[mean_at]), sd_type(record[sd_at])
-        if (len(record) == width and (arm, phase or DURING) in slots
+        if (len(record) == width and (arm, phase or during) in slots
                 and n_low <= n <= n_high and mean_low <= mean <= mean_high
                 and sd_low <= sd <= sd_high and elsewhere(record) == blanks):
-            return (pilot_id, metric_id, arm, phase or DURING, periods[record[period_at]],
+            return (pilot_id, metric_id, arm, phase or during, periods[record[period_at]],
                     None, None, n, mean, sd, None, None)
         raise ValueError(record)
 
@@ -121,16 +123,17 @@ def _fast_rate(where: Where, events_at: int, exposure_at: int) -> Callable[[list
     """Return the fast converter of a rate metric's rows."""
     (pilot_id, metric_id, slots, width, arm_at, phase_at, period_at, periods, elsewhere,
      blanks) = where.parts()
+    during = DURING
     events_type, events_low, events_high = _range("events")
     exposure_type, exposure_low, exposure_high = _range("exposure")
 
     def convert(record: list[str]) -> tuple:
         arm, phase = record[arm_at], (record[phase_at] if phase_at is not None else "")
         events, exposure = events_type(record[events_at]), exposure_type(record[exposure_at])
-        if (len(record) == width and (arm, phase or DURING) in slots
+        if (len(record) == width and (arm, phase or during) in slots
                 and events_low <= events <= events_high
                 and exposure_low <= exposure <= exposure_high and elsewhere(record) == blanks):
-            return (pilot_id, metric_id, arm, phase or DURING, periods[record[period_at]],
+            return (pilot_id, metric_id, arm, phase or during, periods[record[period_at]],
                     None, None, None, None, None, events, exposure)
         raise ValueError(record)
 
