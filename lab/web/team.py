@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlmodel import select
 
 from lab import db
+from lab.kinds import VALUE_NAMES
 from lab.models import Pilot
 from lab.pilots import evidence, lifecycle, registry
 from lab.pilots.observations import ObservationError, import_csv, record_observations
@@ -111,8 +112,7 @@ def start(key: str):
 def log_observation(key: str):
     """Log one observation, checked exactly as a CSV row would be."""
     form = ObservationForm()
-    names = ("metric", "arm", "phase", "period", "successes", "trials", "n", "mean", "sd",
-             "events", "exposure")
+    names = ("metric", "arm", "phase", "period") + VALUE_NAMES
     row = {"pilot": key, **{name: (form[name].data or "").strip() for name in names}}
     try:
         with writing() as write:
