@@ -18,10 +18,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from lab.errors import Invalid, NotFound
 from lab.models import ApiToken, LoginAttempt, User
-from lab.models.base import USER_ROLES, aware, utcnow
+from lab.models.base import aware, utcnow
 from lab.pilots import audit
+from lab.vocabulary import UserRole, values
 
-ROLES = tuple(USER_ROLES)  # lowest to highest: each role can do what those below can
+ROLES = tuple(values(UserRole))  # lowest to highest: each role can do what those below can
 MIN_PASSWORD_LENGTH = 10
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 TOKEN_PREFIX = "lab_"

@@ -12,11 +12,12 @@ from lab.analysis import pipeline
 from lab.cli.common import fail
 from lab.errors import DomainError
 from lab.pilots.find import next_iteration_of
+from lab.vocabulary import DECIDED
 
 
 @click.command("decide")
 @click.argument("pilot")
-@click.argument("outcome", type=click.Choice(["scale_up", "revise", "withdraw"]))
+@click.argument("outcome", type=click.Choice([str(outcome) for outcome in DECIDED]))
 @click.option("--by", "decided_by", required=True, metavar="EMAIL",
               help="The manager signing off (an active account with the manager role).")
 @click.option("--rationale", default="",

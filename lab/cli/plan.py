@@ -7,9 +7,7 @@ import math
 import click
 
 from lab.stats import planning
-
-KINDS = ("proportion", "mean", "rate")
-ANALYSES = tuple(planning.INFLATION)
+from lab.vocabulary import Analysis, Direction, Kind, values
 
 
 def _probability(ctx, param, value):
@@ -25,19 +23,20 @@ def _positive(ctx, param, value):
 
 
 @click.command("plan")
-@click.option("--kind", type=click.Choice(KINDS), required=True, help="Metric kind.")
+@click.option("--kind", type=click.Choice(values(Kind)), required=True, help="Metric kind.")
 @click.option("--baseline", type=float, help="Control level: proportion or rate per unit.")
 @click.option("--sd", type=float, callback=_positive, help="Standard deviation (mean).")
 @click.option("--minimum-effect", type=float, callback=_positive,
               help="Smallest effect worth scaling, in the metric's unit.")
 @click.option("--sample", type=float, callback=_positive,
               help="Sample per arm: report the minimum detectable effect instead.")
-@click.option("--direction", type=click.Choice(["increase", "decrease"]), default="increase",
-              show_default=True, help="Which way is better.")
+@click.option("--direction", type=click.Choice(values(Direction)),
+              default=str(Direction.increase), show_default=True, help="Which way is better.")
 @click.option("--alpha", type=float, default=0.05, show_default=True, callback=_probability)
 @click.option("--power", type=float, default=0.8, show_default=True, callback=_probability)
-@click.option("--analysis", type=click.Choice(ANALYSES), default="sequential",
-              show_default=True, help="How the pilot will be analysed (sets the inflation).")
+@click.option("--analysis", type=click.Choice(values(Analysis)),
+              default=str(Analysis.sequential), show_default=True,
+              help="How the pilot will be analysed (sets the inflation).")
 @click.option("--guardrails", type=click.IntRange(min=0), default=None,
               help="Number of guardrail metrics (their power is 1 − β/(G+1)).")
 @click.option("--guardrail-margin", type=float, callback=_positive,

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import CheckConstraint, DateTime
 from sqlmodel import Field, SQLModel
+
+from lab import vocabulary
+from lab.vocabulary import (
+    Analysis,
+    Arm,
+    Design,
+    Direction,
+    Function,
+    Kind,
+    NoteKind,
+    Outcome,
+    Phase,
+    Process,
+    Role,
+    Status,
+    UserRole,
+    values,
+)
 
 # Deterministic constraint names, so migrations can name what they alter on both
 # engines (SQLite batch mode recreates tables and needs the names). Check constraints
@@ -34,25 +53,24 @@ def timestamp(**kwargs) -> datetime:
     return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kwargs)
 
 
-def one_of(column: str, values: list[str], name: str) -> CheckConstraint:
-    """Constrain a text column to a fixed list of values, in the database itself."""
-    allowed = ", ".join(f"'{value}'" for value in values)
-    return CheckConstraint(f"{column} IN ({allowed})", name=name)
+def one_of(column: str, allowed: Iterable[str], name: str) -> CheckConstraint:
+    """Constrain a text column to a vocabulary's values, in the database itself."""
+    listed = ", ".join(f"'{value}'" for value in map(str, allowed))
+    return CheckConstraint(f"{column} IN ({listed})", name=name)
 
 
-PROCESSES = ["acquisition", "onboarding", "development", "retention", "win-back",
-             "service", "product-co-creation", "voice-of-the-customer"]
-DESIGNS = ["holdout", "diff-in-diff", "baseline"]
-ANALYSES = ["sequential", "always-valid", "fixed"]
-KINDS = ["proportion", "mean", "rate"]
-ROLES = ["primary", "guardrail", "secondary"]
-DIRECTIONS = ["increase", "decrease"]
-ARMS = ["pilot", "control"]
-PHASES = ["before", "during"]
-STATUSES = ["draft", "running", "scaled_up", "revised", "withdrawn"]
-TERMINAL = ["scaled_up", "revised", "withdrawn"]
-OUTCOMES = ["scale_up", "revise", "withdraw", "continue"]
-NOTE_KINDS = ["customer-voice", "frontline-voice", "focus-group", "observation", "risk"]
-USER_ROLES = ["viewer", "member", "analyst", "manager", "admin"]
-FUNCTIONS = ["marketing", "sales", "service", "it", "compliance", "product", "analytics",
-             "management"]
+# The vocabulary as plain lists, as the reports' categories read them.
+PROCESSES = values(Process)
+DESIGNS = values(Design)
+ANALYSES = values(Analysis)
+KINDS = values(Kind)
+ROLES = values(Role)
+DIRECTIONS = values(Direction)
+ARMS = values(Arm)
+PHASES = values(Phase)
+STATUSES = values(Status)
+TERMINAL = [str(status) for status in vocabulary.TERMINAL]
+OUTCOMES = values(Outcome)
+NOTE_KINDS = values(NoteKind)
+USER_ROLES = values(UserRole)
+FUNCTIONS = values(Function)

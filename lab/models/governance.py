@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, event
 from sqlmodel import Field, SQLModel
 
-from lab.models.base import OUTCOMES, TERMINAL, one_of, timestamp
+from lab.models.base import one_of, timestamp
+from lab.vocabulary import TERMINAL, Outcome
 
 
 class Decision(SQLModel, table=True):
@@ -16,7 +17,7 @@ class Decision(SQLModel, table=True):
 
     __table_args__ = (
         one_of("outcome", TERMINAL, "ck_decision_outcome"),
-        one_of("recommended", OUTCOMES, "ck_decision_recommended"),
+        one_of("recommended", Outcome, "ck_decision_recommended"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -7,14 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKeyConstraint, Index
 from sqlmodel import Field, SQLModel
 
-from lab.models.base import ARMS, NOTE_KINDS, PHASES, one_of, timestamp
-
-# Which value columns each metric kind fills; the others stay NULL.
-VALUE_COLUMNS = {
-    "proportion": ("successes", "trials"),
-    "mean": ("n", "mean", "sd"),
-    "rate": ("events", "exposure"),
-}
+from lab.kinds import KIND_VALUES, VALUE_COLUMNS, ValueColumn
+from lab.models.base import one_of, timestamp
+from lab.vocabulary import Arm, NoteKind, Phase
 
 
 def _filled(kind: str) -> str:
@@ -28,6 +23,25 @@ def _filled(kind: str) -> str:
 _ONE_KIND = " OR ".join(f"({_filled(kind)})" for kind in VALUE_COLUMNS)
 
 
+def _bounded(column: ValueColumn) -> CheckConstraint | None:
+    """Return the CHECK of a value column's lower bounds, or None if it has none.
+
+    The upper bounds are left to the column types: a 64-bit integer holds every count
+    the import accepts.
+    """
+    name = column.name
+    bounds = ((">=", column.least), (">", column.above), ("<=", column.at_most))
+    rules = [f"{name} {sign} {bound}" for sign, bound in bounds if bound is not None]
+    if not rules:
+        return None
+    rule = rules[0] if len(rules) == 1 else f"({' AND '.join(rules)})"
+    return CheckConstraint(f"{name} IS NULL OR {rule}", name=f"ck_observation_{name}")
+
+
+_BOUNDS = tuple(check for columns in KIND_VALUES.values() for column in columns
+                if (check := _bounded(column)) is not None)
+
+
 class Observation(SQLModel, table=True):
     """The aggregate of one metric, for one arm, phase and period."""
 
@@ -35,15 +49,9 @@ class Observation(SQLModel, table=True):
         # The natural key, unique; it also covers the GROUP BY of the checks.
         Index("uq_observation_key", "pilot_id", "metric_id", "arm", "phase", "period",
               unique=True),
-        one_of("arm", ARMS, "ck_observation_arm"),
-        one_of("phase", PHASES, "ck_observation_phase"),
-        CheckConstraint("successes IS NULL OR (successes >= 0 AND successes <= trials)",
-                        name="ck_observation_successes"),
-        CheckConstraint("trials IS NULL OR trials >= 0", name="ck_observation_trials"),
-        CheckConstraint("n IS NULL OR n >= 1", name="ck_observation_n"),
-        CheckConstraint("sd IS NULL OR sd >= 0", name="ck_observation_sd"),
-        CheckConstraint("events IS NULL OR events >= 0", name="ck_observation_events"),
-        CheckConstraint("exposure IS NULL OR exposure > 0", name="ck_observation_exposure"),
+        one_of("arm", Arm, "ck_observation_arm"),
+        one_of("phase", Phase, "ck_observation_phase"),
+        *_BOUNDS,
         CheckConstraint(_ONE_KIND, name="ck_observation_kind"),
         ForeignKeyConstraint(["pilot_id", "metric_id"], ["metric.pilot_id", "metric.id"],
                              name="fk_observation_metric", ondelete="CASCADE"),
@@ -82,7 +90,7 @@ class Spend(SQLModel, table=True):
 class Note(SQLModel, table=True):
     """Qualitative evidence: the voice of customers and frontline staff, risks."""
 
-    __table_args__ = (one_of("kind", NOTE_KINDS, "ck_note_kind"),)
+    __table_args__ = (one_of("kind", NoteKind, "ck_note_kind"),)
 
     id: int | None = Field(default=None, primary_key=True)
     pilot_id: int = Field(foreign_key="pilot.id", index=True, ondelete="CASCADE")

@@ -7,12 +7,13 @@ from datetime import datetime
 from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
-from lab.models.base import USER_ROLES, one_of, timestamp
+from lab.models.base import one_of, timestamp
+from lab.vocabulary import UserRole
 
 
 class User(SQLModel, table=True):
     __tablename__ = "lab_user"  # "user" is reserved in PostgreSQL
-    __table_args__ = (one_of("role", USER_ROLES, "ck_user_role"),)
+    __table_args__ = (one_of("role", UserRole, "ck_user_role"),)
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, max_length=254)

@@ -8,22 +8,12 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from lab.models.base import (
-    ANALYSES,
-    DESIGNS,
-    DIRECTIONS,
-    FUNCTIONS,
-    KINDS,
-    PROCESSES,
-    ROLES,
-    STATUSES,
-    one_of,
-    timestamp,
-)
+from lab.models.base import one_of, timestamp
+from lab.vocabulary import Analysis, Design, Direction, Function, Kind, Process, Role, Status
 
 
 class Hypothesis(SQLModel, table=True):
-    __table_args__ = (one_of("process", PROCESSES, "ck_hypothesis_process"),)
+    __table_args__ = (one_of("process", Process, "ck_hypothesis_process"),)
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=80)
@@ -37,9 +27,9 @@ class Hypothesis(SQLModel, table=True):
 
 class Pilot(SQLModel, table=True):
     __table_args__ = (
-        one_of("design", DESIGNS, "ck_pilot_design"),
-        one_of("analysis", ANALYSES, "ck_pilot_analysis"),
-        one_of("status", STATUSES, "ck_pilot_status"),
+        one_of("design", Design, "ck_pilot_design"),
+        one_of("analysis", Analysis, "ck_pilot_analysis"),
+        one_of("status", Status, "ck_pilot_status"),
         CheckConstraint("channel_id IS NOT NULL OR segment_id IS NOT NULL",
                         name="ck_pilot_scope"),
         CheckConstraint("allocation > 0 AND allocation < 1", name="ck_pilot_allocation"),
@@ -83,7 +73,7 @@ class Pilot(SQLModel, table=True):
 
 class TeamMember(SQLModel, table=True):
     __tablename__ = "team_member"
-    __table_args__ = (one_of("function", FUNCTIONS, "ck_team_member_function"),)
+    __table_args__ = (one_of("function", Function, "ck_team_member_function"),)
 
     id: int | None = Field(default=None, primary_key=True)
     pilot_id: int = Field(foreign_key="pilot.id", index=True, ondelete="CASCADE")
@@ -97,9 +87,9 @@ class Metric(SQLModel, table=True):
         # Target of the observation's (pilot_id, metric_id) foreign key, which makes the
         # database refuse an observation whose metric belongs to another pilot.
         UniqueConstraint("pilot_id", "id", name="uq_metric_pilot_id"),
-        one_of("kind", KINDS, "ck_metric_kind"),
-        one_of("role", ROLES, "ck_metric_role"),
-        one_of("direction", DIRECTIONS, "ck_metric_direction"),
+        one_of("kind", Kind, "ck_metric_kind"),
+        one_of("role", Role, "ck_metric_role"),
+        one_of("direction", Direction, "ck_metric_direction"),
         CheckConstraint("role <> 'primary' OR minimum_effect > 0", name="ck_metric_primary"),
         CheckConstraint("role <> 'guardrail' OR margin > 0", name="ck_metric_guardrail"),
         # At most one primary per pilot, enforced by the database on both engines.

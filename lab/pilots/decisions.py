@@ -13,9 +13,7 @@ from lab.models.base import OUTCOMES
 from lab.pilots import audit
 from lab.pilots.find import get_pilot
 from lab.pilots.lifecycle import transition
-
-# A decision's outcome, in the recommendation's words, and the state it moves to.
-FINAL_STATE = {"scale_up": "scaled_up", "revise": "revised", "withdraw": "withdrawn"}
+from lab.vocabulary import FINAL_STATE  # a decision's outcome and the state it moves to
 
 
 class DecisionError(Invalid):

@@ -10,9 +10,11 @@ from sqlmodel import Session, select
 
 from lab.errors import Invalid
 from lab.models import Note, Spend
-from lab.models.base import NOTE_KINDS
 from lab.pilots import audit
 from lab.pilots.find import get_pilot
+from lab.vocabulary import NoteKind, values
+
+NOTE_KINDS = values(NoteKind)
 
 
 class EvidenceError(Invalid):

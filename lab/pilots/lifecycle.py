@@ -14,13 +14,15 @@ from sqlmodel import Session
 
 from lab.errors import Conflict
 from lab.models import Pilot
-from lab.models.base import STATUSES, TERMINAL, utcnow
+from lab.models.base import utcnow
 from lab.pilots import audit
 from lab.pilots.find import find_pilot, get_pilot, next_iteration_of
 from lab.pilots.registry import register
+from lab.vocabulary import TERMINAL, Status, values
 
+STATUSES = values(Status)
 # Which states each state may move to; everything else is refused with a reason.
-ALLOWED = {"draft": ("running",), "running": tuple(TERMINAL)}
+ALLOWED = {Status.draft: (Status.running,), Status.running: TERMINAL}
 KEY_LENGTH = 80
 
 

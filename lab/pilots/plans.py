@@ -2,7 +2,8 @@
 
 A pre-registration is a TOML file in `experiments/` (see README, "Pre-registration
 files"). The same pydantic models validate the TOML files, the web form and the JSON
-API, so a plan is refused for the same reason wherever it comes from.
+API, so a plan is refused for the same reason wherever it comes from. Its fixed lists
+(process, design, analysis, kind, role, direction, function) are the vocabulary's enums.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import math
 import tomllib
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from lab.errors import Invalid
+from lab.vocabulary import Analysis, Design, Direction, Function, Kind, Process, Role
 
 Key = Annotated[
     str,
@@ -33,61 +34,6 @@ Key = Annotated[
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-
-
-class Process(StrEnum):
-    """The customer-lifecycle process a hypothesis targets."""
-
-    acquisition = "acquisition"
-    onboarding = "onboarding"
-    development = "development"
-    retention = "retention"
-    win_back = "win-back"
-    service = "service"
-    product_co_creation = "product-co-creation"
-    voice_of_the_customer = "voice-of-the-customer"
-
-
-class Design(StrEnum):
-    holdout = "holdout"
-    diff_in_diff = "diff-in-diff"
-    baseline = "baseline"
-
-
-class Analysis(StrEnum):
-    sequential = "sequential"
-    always_valid = "always-valid"
-    fixed = "fixed"
-
-
-class Kind(StrEnum):
-    proportion = "proportion"
-    mean = "mean"
-    rate = "rate"
-
-
-class Role(StrEnum):
-    primary = "primary"
-    guardrail = "guardrail"
-    secondary = "secondary"
-
-
-class Direction(StrEnum):
-    increase = "increase"
-    decrease = "decrease"
-
-
-class Function(StrEnum):
-    """The functions a cross-functional lab team draws from."""
-
-    marketing = "marketing"
-    sales = "sales"
-    service = "service"
-    it = "it"
-    compliance = "compliance"
-    product = "product"
-    analytics = "analytics"
-    management = "management"
 
 
 class Strict(BaseModel):

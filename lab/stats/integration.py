@@ -24,7 +24,6 @@ import functools
 import math
 
 import numpy as np
-from scipy.optimize import brentq
 from scipy.special import ndtr, ndtri
 
 Z_MAX = 8.5
@@ -185,6 +184,10 @@ def _crossing_local(density: Density, rho: float, sd: float, bound: float):
 
 def _solve(density: Density, rho: float, sd: float, increment: float, narrow: bool) -> float:
     """Solve P(cross at this look; c) = increment (P falls as c rises)."""
+    # Imported here: scipy.optimize costs `lab check` a tenth of a second to import, and
+    # this solver runs only for sequences with a look that adds almost nothing.
+    from scipy.optimize import brentq
+
     crossing = _crossing_local if narrow else _crossing_global
     high = -ndtri(increment / 2)
     if crossing(density, rho, sd, 0.0)[0] <= increment:

@@ -7,6 +7,7 @@ same words, wherever it comes from. The problems then come back to the fields he
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -21,18 +22,17 @@ from wtforms import (
     TextAreaField,
 )
 
-from lab.accounts import ROLES
-from lab.models.base import ARMS, NOTE_KINDS, PHASES
+from lab.vocabulary import DECIDED, Arm, NoteKind, Outcome, Phase, UserRole
 
 DATE = {"type": "date"}
 NUMBER = {"inputmode": "decimal"}
 
 
-def choices(values: list[str] | tuple[str, ...], blank: str | None = None,
+def choices(allowed: Iterable[str], blank: str | None = None,
             labels: dict[str, str] | None = None) -> list[SelectChoice]:
-    """Return select choices, labelled as people read them."""
+    """Return select choices (a vocabulary or a list of values), labelled as people read them."""
     options = [SelectChoice(value, (labels or {}).get(value) or value.replace("_", " ")
-                            .replace("-", " ")) for value in values]
+                            .replace("-", " ")) for value in map(str, allowed)]
     return ([SelectChoice("", blank)] if blank is not None else []) + options
 
 
@@ -58,12 +58,12 @@ class TokenForm(FlaskForm):
 class UserForm(FlaskForm):
     email = StringField("Email")
     name = StringField("Name")
-    role = SelectField("Role", choices=choices(ROLES))
+    role = SelectField("Role", choices=choices(UserRole))
     password = PasswordField("Initial password", render_kw={"autocomplete": "new-password"})
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=choices(ROLES))
+    role = SelectField("Role", choices=choices(UserRole))
 
 
 class CatalogueForm(FlaskForm):
@@ -73,8 +73,8 @@ class CatalogueForm(FlaskForm):
 
 class ObservationForm(FlaskForm):
     metric = SelectField("Metric", choices=[])
-    arm = SelectField("Arm", choices=choices(ARMS))
-    phase = SelectField("Phase", choices=choices(PHASES), default="during")
+    arm = SelectField("Arm", choices=choices(Arm))
+    phase = SelectField("Phase", choices=choices(Phase), default=str(Phase.during))
     period = StringField("Period starting", render_kw=DATE)
     successes = StringField("Successes", render_kw=NUMBER)
     trials = StringField("Trials", render_kw=NUMBER)
@@ -92,7 +92,7 @@ class UploadForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    kind = SelectField("Kind", choices=choices(NOTE_KINDS))
+    kind = SelectField("Kind", choices=choices(NoteKind))
     noted_on = StringField("Date", render_kw=DATE)
     source = StringField("Who said or saw it")
     text = TextAreaField("Note", render_kw={"rows": 3})
@@ -105,10 +105,9 @@ class SpendForm(FlaskForm):
 
 
 class SignOffForm(FlaskForm):
-    outcome = SelectField("Decision", choices=choices(
-        ["scale_up", "revise", "withdraw"], labels={
-            "scale_up": "Scale up", "revise": "Revise (a next iteration is drafted)",
-            "withdraw": "Withdraw"}))
+    outcome = SelectField("Decision", choices=choices(DECIDED, labels={
+        Outcome.scale_up: "Scale up", Outcome.revise: "Revise (a next iteration is drafted)",
+        Outcome.withdraw: "Withdraw"}))
     rationale = TextAreaField("Rationale (required when it differs from the recommendation)",
                               render_kw={"rows": 4})
 

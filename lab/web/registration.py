@@ -24,15 +24,11 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lab.pilots.plans import Analysis, Design, Direction, Function, Kind, Process, Role
+from lab.vocabulary import Analysis, Design, Direction, Function, Kind, Process, Role
 from lab.web.forms import DATE, NUMBER, choices
 
 METRIC_ROWS, TEAM_ROWS = 5, 6
 METRIC_VALUES = ("key", "kind", "direction", "label", "minimum_effect", "margin", "baseline")
-
-
-def _values(enum: type) -> list[str]:
-    return [member.value for member in enum]
 
 
 class HypothesisForm(Form):
@@ -41,9 +37,9 @@ class HypothesisForm(Form):
     # `process` is a method of every WTForms form, so the field is process_ in Python
     # and "process" in the request and the plan.
     process_ = SelectField("Lifecycle process", name="process",
-                           choices=choices(_values(Process), ""))
+                           choices=choices(Process, ""))
     expected_benefit = StringField("Expected benefit")
-    sponsors = SelectMultipleField("Sponsoring functions", choices=choices(_values(Function)),
+    sponsors = SelectMultipleField("Sponsoring functions", choices=choices(Function),
                                    widget=ListWidget(prefix_label=False),
                                    option_widget=CheckboxInput())
     owner = StringField("Owner (email)")
@@ -51,7 +47,7 @@ class HypothesisForm(Form):
 
 class TeamMemberForm(Form):
     name = StringField("Name")
-    function = SelectField("Function", choices=choices(_values(Function), ""))
+    function = SelectField("Function", choices=choices(Function, ""))
 
 
 class PilotForm(Form):
@@ -59,9 +55,9 @@ class PilotForm(Form):
     title = StringField("Title")
     channel = StringField("Channel", render_kw={"placeholder": "one channel, e.g. x"})
     segment = StringField("Segment", render_kw={"placeholder": "and/or one segment"})
-    design = SelectField("Design", choices=choices(_values(Design), ""))
-    analysis = SelectField("Analysis", choices=choices(_values(Analysis)),
-                           default="sequential")
+    design = SelectField("Design", choices=choices(Design, ""))
+    analysis = SelectField("Analysis", choices=choices(Analysis),
+                           default=str(Analysis.sequential))
     allocation = StringField("Allocation to the pilot arm", default="0.5", render_kw=NUMBER)
     alpha = StringField("Alpha", default="0.05", render_kw=NUMBER)
     power = StringField("Power", default="0.8", render_kw=NUMBER)
@@ -78,9 +74,9 @@ class PilotForm(Form):
 class MetricForm(Form):
     key = StringField("Key")
     label = StringField("Label")
-    kind = SelectField("Kind", choices=choices(_values(Kind), ""))
-    role = SelectField("Role", choices=choices(_values(Role), ""))
-    direction = SelectField("Better when it", choices=choices(_values(Direction), ""))
+    kind = SelectField("Kind", choices=choices(Kind, ""))
+    role = SelectField("Role", choices=choices(Role, ""))
+    direction = SelectField("Better when it", choices=choices(Direction, ""))
     minimum_effect = StringField("Minimum effect", render_kw=NUMBER)
     margin = StringField("Margin", render_kw=NUMBER)
     baseline = StringField("Baseline", render_kw=NUMBER)

@@ -12,11 +12,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from lab.models.base import NOTE_KINDS, OUTCOMES, STATUSES, aware
+from lab import vocabulary
+from lab.kinds import COLUMNS_BY_NAME
+from lab.models.base import aware
 
-NoteKind = Literal[tuple(NOTE_KINDS)]  # type: ignore[valid-type]
-Status = Literal[tuple(STATUSES)]  # type: ignore[valid-type]
-Outcome = Literal[tuple(OUTCOMES)]  # type: ignore[valid-type]
 Line = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=20_000, pattern=r"\S")]
 
@@ -27,8 +26,21 @@ def _finite(value: float) -> float:
     return value
 
 
+def literal_of(allowed: Any) -> Any:
+    """Return the type of a text field that takes one of a vocabulary's values."""
+    return Literal[tuple(map(str, allowed))]
+
+
+def value_of(name: str) -> Any:
+    """Return the type of an observation's value column, bounded as its kind declares."""
+    column = COLUMNS_BY_NAME[name]
+    bounds = Field(ge=column.least, gt=column.above, le=column.most)
+    if column.whole:
+        return Annotated[int, bounds]
+    return Annotated[float, bounds, AfterValidator(_finite)]
+
+
 Amount = Annotated[float, Field(ge=0, le=1e12), AfterValidator(_finite)]
-Count = Annotated[int, Field(ge=0, le=10**15)]
 Timestamp = Annotated[datetime, AfterValidator(aware)]
 
 
@@ -43,7 +55,7 @@ class Reply(BaseModel):
 
 
 class NoteIn(Request):
-    kind: NoteKind
+    kind: literal_of(vocabulary.NoteKind)
     noted_on: date
     source: Line = Field(description="who said or saw it")
     text: LongText
@@ -57,7 +69,7 @@ class SpendIn(Request):
 
 
 class DecisionIn(Request):
-    outcome: Literal["scale_up", "revise", "withdraw"]
+    outcome: literal_of(vocabulary.DECIDED)
     rationale: Annotated[str, StringConstraints(max_length=20_000)] = Field(
         default="", description="required when the outcome differs from the recommendation")
 
@@ -66,16 +78,16 @@ class ObservationIn(Request):
     """One aggregate row, with the CSV's columns; fill only the metric kind's values."""
 
     metric: Annotated[str, StringConstraints(min_length=1, max_length=80)]
-    arm: Literal["pilot", "control"]
-    phase: Literal["before", "during"] = "during"
+    arm: literal_of(vocabulary.Arm)
+    phase: literal_of(vocabulary.Phase) = str(vocabulary.Phase.during)
     period: date
-    successes: Count | None = None
-    trials: Count | None = None
-    n: Count | None = None
-    mean: Annotated[float, AfterValidator(_finite)] | None = None
-    sd: Amount | None = None
-    events: Count | None = None
-    exposure: Amount | None = None
+    successes: value_of("successes") | None = None
+    trials: value_of("trials") | None = None
+    n: value_of("n") | None = None
+    mean: value_of("mean") | None = None
+    sd: value_of("sd") | None = None
+    events: value_of("events") | None = None
+    exposure: value_of("exposure") | None = None
 
 
 class ObservationBatch(Request):
@@ -88,7 +100,7 @@ class TokenIn(Request):
 
 
 class PilotQuery(Request):
-    status: Status | None = None
+    status: literal_of(vocabulary.Status) | None = None
     hypothesis: str | None = None
 
 
@@ -130,7 +142,7 @@ class PilotOut(Reply):
     segment: str | None
     design: str
     analysis: str
-    status: Status
+    status: literal_of(vocabulary.Status)
     start: date
     end: date
     budget: float
@@ -202,7 +214,7 @@ class CheckOut(Reply):
 
     model_config = ConfigDict(extra="allow")
     pilot: str
-    outcome: Outcome
+    outcome: literal_of(vocabulary.Outcome)
     reasons: list[str]
     metrics: list[MetricOut]
     looks: list[Look]

@@ -9,6 +9,7 @@ from flask_login import current_user
 from pydantic import ValidationError
 
 from lab import db
+from lab.kinds import VALUE_NAMES
 from lab.pilots import evidence, lifecycle, reads, registry
 from lab.pilots.find import find_pilot, get_hypothesis
 from lab.pilots.observations import ObservationError, import_csv, record_observations
@@ -109,8 +110,7 @@ def start(key: str):
 def log_observation(key: str):
     """Log one observation, checked exactly as a CSV row would be."""
     form = ObservationForm()
-    names = ("metric", "arm", "phase", "period", "successes", "trials", "n", "mean", "sd",
-             "events", "exposure")
+    names = ("metric", "arm", "phase", "period") + VALUE_NAMES
     row = {"pilot": key, **{name: (form[name].data or "").strip() for name in names}}
     try:
         with writing() as write:

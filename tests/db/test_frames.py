@@ -30,10 +30,12 @@ def test_each_kind_becomes_n_total_and_total_sq():
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"successes": 11}, "row 1, column 'successes': exceeds trials"),
-    ({"trials": -2}, "row 1, column 'trials': must be 0 or more"),
-    ({"trials": "ten"}, "row 1, column 'trials': 'ten' is not a finite number"),
-    ({"trials": 10.5}, "whole number"),
+    ({"successes": 11}, "row 1, column 'successes': 11 successes exceed 10 trials"),
+    ({"trials": -2}, "row 1, column 'trials': must be at least 0, not -2"),
+    ({"trials": "ten"}, "row 1, column 'trials': must be a whole number, not 'ten'"),
+    ({"trials": 10.5}, "must be a whole number, not '10.5'"),
+    ({"successes": 2.5}, "must be a whole number, not '2.5'"),
+    ({"trials": 10**15 + 1}, "must be at most 1000000000000000"),
     ({"period": "05/01/2026"}, "not an ISO date"),
     ({"arm": "treatment"}, "'treatment' is not one of pilot, control"),
     ({"phase": "after"}, "'after' is not one of before, during"),
@@ -57,7 +59,7 @@ def test_mean_needs_at_least_one_unit_and_rate_positive_exposure():
     with pytest.raises(ObservationError, match="'n': must be at least 1"):
         from_observations([{**ROW, "successes": None, "trials": None, "n": 0, "mean": 1,
                             "sd": 1}])
-    with pytest.raises(ObservationError, match="'exposure': must be greater than 0"):
+    with pytest.raises(ObservationError, match="'exposure': must be more than 0, not 0"):
         from_observations([{**ROW, "successes": None, "trials": None, "events": 1,
                             "exposure": 0}])
 

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import CheckConstraint, create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
-from lab import db
+from lab import db, vocabulary
 from lab.models import AuditEvent, Decision, Metric, Observation
 from lab.models import base as model_lists
 from lab.models.governance import AppendOnlyError
 from lab.pilots import audit
 from lab.pilots import plans as preregistration
+from lab.vocabulary import values
 from tests.factories import ACTOR, start_pilot
 
 
@@ -89,14 +91,65 @@ def test_audit_events_are_append_only(session):
         session.flush()
 
 
-def test_model_value_lists_match_the_plan_schema():
-    assert [d.value for d in preregistration.Design] == model_lists.DESIGNS
-    assert [a.value for a in preregistration.Analysis] == model_lists.ANALYSES
-    assert [k.value for k in preregistration.Kind] == model_lists.KINDS
-    assert [r.value for r in preregistration.Role] == model_lists.ROLES
-    assert [d.value for d in preregistration.Direction] == model_lists.DIRECTIONS
-    assert [p.value for p in preregistration.Process] == model_lists.PROCESSES
-    assert [f.value for f in preregistration.Function] == model_lists.FUNCTIONS
+# Each list the database allows, and the vocabulary it must be.
+VOCABULARY_CHECKS = {
+    "ck_hypothesis_process": values(vocabulary.Process),
+    "ck_pilot_design": values(vocabulary.Design),
+    "ck_pilot_analysis": values(vocabulary.Analysis),
+    "ck_pilot_status": values(vocabulary.Status),
+    "ck_team_member_function": values(vocabulary.Function),
+    "ck_metric_kind": values(vocabulary.Kind),
+    "ck_metric_role": values(vocabulary.Role),
+    "ck_metric_direction": values(vocabulary.Direction),
+    "ck_observation_arm": values(vocabulary.Arm),
+    "ck_observation_phase": values(vocabulary.Phase),
+    "ck_note_kind": values(vocabulary.NoteKind),
+    "ck_decision_outcome": [str(status) for status in vocabulary.TERMINAL],
+    "ck_decision_recommended": values(vocabulary.Outcome),
+    "ck_user_role": values(vocabulary.UserRole),
+}
+
+
+def check_constraints(tables) -> dict[str, str]:
+    """Return every named CHECK constraint of these tables as name -> SQL text."""
+    return {constraint.name: str(constraint.sqltext) for table in tables
+            for constraint in table.constraints if isinstance(constraint, CheckConstraint)}
+
+
+def test_every_fixed_list_the_database_allows_is_a_vocabulary():
+    listed = {name: re.findall(r"'([^']*)'", sql)
+              for name, sql in check_constraints(SQLModel.metadata.tables.values()).items()
+              if " IN (" in sql}
+    assert listed == VOCABULARY_CHECKS
+
+
+@pytest.mark.parametrize("name", ["Process", "Design", "Analysis", "Kind", "Role",
+                                  "Direction", "Function"])
+def test_the_plan_schema_uses_the_vocabulary(name):
+    assert getattr(preregistration, name) is getattr(vocabulary, name)
+
+
+@pytest.mark.parametrize(("listed", "check"), [
+    ("PROCESSES", "ck_hypothesis_process"), ("DESIGNS", "ck_pilot_design"),
+    ("ANALYSES", "ck_pilot_analysis"), ("KINDS", "ck_metric_kind"), ("ROLES", "ck_metric_role"),
+    ("DIRECTIONS", "ck_metric_direction"), ("ARMS", "ck_observation_arm"),
+    ("PHASES", "ck_observation_phase"), ("STATUSES", "ck_pilot_status"),
+    ("TERMINAL", "ck_decision_outcome"), ("OUTCOMES", "ck_decision_recommended"),
+    ("NOTE_KINDS", "ck_note_kind"), ("USER_ROLES", "ck_user_role"),
+    ("FUNCTIONS", "ck_team_member_function"),
+])
+def test_the_reports_lists_are_the_vocabulary(listed, check):
+    assert VOCABULARY_CHECKS[check] == getattr(model_lists, listed)
+
+
+def test_the_migrations_built_exactly_the_models_checks(sqlite_template):
+    """The constraints derived from the vocabulary and lab.kinds need no migration."""
+    engine = create_engine(f"sqlite:///{sqlite_template}")
+    inspector = inspect(engine)
+    migrated = {check["name"]: check["sqltext"] for table in inspector.get_table_names()
+                for check in inspector.get_check_constraints(table)}
+    engine.dispose()
+    assert migrated == check_constraints(SQLModel.metadata.tables.values())
 
 
 @pytest.mark.parametrize("statement", ["UPDATE audit_event SET actor = 'someone else'",

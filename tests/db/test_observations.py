@@ -127,7 +127,7 @@ def test_the_import_itself_is_audited(engine, running, tmp_path):
     ("x-care-1h,cost-per-contact,pilot,during,2026-01-05,,,0,12,3,,", "n",
      "must be at least 1, not 0"),
     ("x-care-1h,cost-per-contact,pilot,during,2026-01-05,,,10,12,-3,,", "sd",
-     "must be 0 or more, not -3"),
+     "must be at least 0, not -3"),
     ("x-care-1h,cost-per-contact,pilot,during,2026-01-05,,,10,nan,3,,", "mean",
      "must be a finite number, not 'nan'"),
     ("x-care-1h,cost-per-contact,pilot,during,2026-01-05,,,10,inf,3,,", "mean",

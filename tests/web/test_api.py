@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import pytest
 from sqlmodel import select
@@ -131,6 +132,26 @@ def test_a_batch_of_observations_is_idempotent(app, client, token, running):
                         headers=bearer(token))
     assert again.json == {"rows": 2, "inserted": 0, "unchanged": 2, "corrected": 0}
     assert observation_count(app) == before + 2
+
+
+@pytest.mark.parametrize(("values", "status"), [
+    ({"n": 30, "mean": -12.5, "sd": 4.0}, 200),  # a balance change can fall (issue 12)
+    ({"n": 30, "mean": 2.0, "sd": 2e12}, 200),  # no cap borrowed from the money type
+    ({"n": 0, "mean": 2.0, "sd": 1.0}, 422),
+    ({"n": 30, "mean": 2.0, "sd": -1.0}, 422),
+    ({"n": 30, "mean": math.inf, "sd": 1.0}, 422),
+])
+def test_mean_rows_keep_the_bounds_the_import_keeps(app, client, token, running, values,
+                                                   status):
+    row = {"metric": "cost-per-contact", "arm": "pilot", "period": "2026-03-02", **values}
+    response = client.post(f"{API}/pilots/x-care-1h/observations", json={"rows": [row]},
+                           headers=bearer(token))
+    assert response.status_code == status
+    if status == 200:
+        with app.app_context(), db.reading(db.engine()) as session:
+            stored = session.exec(select(Observation).where(
+                Observation.period == date(2026, 3, 2), Observation.mean.is_not(None))).one()
+        assert (stored.n, stored.mean, stored.sd) == (values["n"], values["mean"], values["sd"])
 
 
 def test_a_different_value_is_refused_unless_it_is_a_correction(app, client, token, running):

@@ -4,20 +4,30 @@ Most rows of a large file are valid and name a pilot, metric and period seen bef
 For those, one converter per pilot and metric (made when the full check first accepts
 them) does every check inline and builds the stored tuple; anything it does not accept
 outright raises, and the full check in rows.py then says why, or accepts the row.
+
+The bounds and number types are those `lab.kinds` declares, read once into constants
+here: each bound is one chained comparison `lowest <= value <= highest`, which also
+refuses NaN and infinities. The stored tuples are written out in `VALUE_NAMES` order;
+tests/db/test_import_paths.py holds both paths to the same rows and tuples.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter
 
-from lab.models import VALUE_COLUMNS
+from lab.kinds import COLUMNS_BY_NAME, VALUE_COLUMNS
 from lab.pilots.observations.targets import Target
+from lab.vocabulary import Kind, Phase
 
-# Counts beyond this are typos, and would overflow a 64-bit integer column anyway.
-LARGEST_COUNT = 10**15
+DURING = str(Phase.during)  # a blank phase means during
+
+
+def _range(name: str) -> tuple[type, float, float]:
+    """Return a column's number type and its inclusive bounds, as the fast path reads them."""
+    column = COLUMNS_BY_NAME[name]
+    return (int if column.whole else float), column.lowest, column.highest
 
 
 def converter(target: Target, index: dict[str, int], width: int,
@@ -67,13 +77,19 @@ def _fast_proportion(where: Where, s_at: int, t_at: int) -> Callable[[list[str]]
     """Return the fast converter of a proportion metric's rows."""
     (pilot_id, metric_id, slots, width, arm_at, phase_at, period_at, periods, elsewhere,
      blanks) = where.parts()
+    during = DURING
+    s_type, s_low, s_high = _range("successes")
+    t_type, t_low, t_high = _range("trials")
+    # With successes <= trials, one chain holds both columns' bounds: exactly, as long
+    # as they share them (0 to LARGEST_COUNT); otherwise it refuses more, never less.
+    low, high = max(s_low, t_low), min(s_high, t_high)
 
     def convert(record: list[str]) -> tuple:
         arm, phase = record[arm_at], (record[phase_at] if phase_at is not None else "")
-        successes, trials = int(record[s_at]), int(record[t_at])
-        if (len(record) == width and (arm, phase or "during") in slots
-                and 0 <= successes <= trials <= LARGEST_COUNT and elsewhere(record) == blanks):
-            return (pilot_id, metric_id, arm, phase or "during", periods[record[period_at]],
+        successes, trials = s_type(record[s_at]), t_type(record[t_at])
+        if (len(record) == width and (arm, phase or during) in slots
+                and low <= successes <= trials <= high and elsewhere(record) == blanks):
+            return (pilot_id, metric_id, arm, phase or during, periods[record[period_at]],
                     successes, trials, None, None, None, None, None)
         raise ValueError(record)
 
@@ -85,15 +101,18 @@ def _fast_mean(where: Where, n_at: int, mean_at: int, sd_at: int) -> Callable[[l
     """Return the fast converter of a mean metric's rows."""
     (pilot_id, metric_id, slots, width, arm_at, phase_at, period_at, periods, elsewhere,
      blanks) = where.parts()
-    isfinite = math.isfinite
+    during = DURING
+    n_type, n_low, n_high = _range("n")
+    mean_type, mean_low, mean_high = _range("mean")
+    sd_type, sd_low, sd_high = _range("sd")
 
     def convert(record: list[str]) -> tuple:
         arm, phase = record[arm_at], (record[phase_at] if phase_at is not None else "")
-        n, mean, sd = int(record[n_at]), float(record[mean_at]), float(record[sd_at])
-        if (len(record) == width and (arm, phase or "during") in slots
-                and 1 <= n <= LARGEST_COUNT and isfinite(mean) and isfinite(sd) and sd >= 0
-                and elsewhere(record) == blanks):
-            return (pilot_id, metric_id, arm, phase or "during", periods[record[period_at]],
+        n, mean, sd = n_type(record[n_at]), mean_type(record[mean_at]), sd_type(record[sd_at])
+        if (len(record) == width and (arm, phase or during) in slots
+                and n_low <= n <= n_high and mean_low <= mean <= mean_high
+                and sd_low <= sd <= sd_high and elsewhere(record) == blanks):
+            return (pilot_id, metric_id, arm, phase or during, periods[record[period_at]],
                     None, None, n, mean, sd, None, None)
         raise ValueError(record)
 
@@ -104,19 +123,21 @@ def _fast_rate(where: Where, events_at: int, exposure_at: int) -> Callable[[list
     """Return the fast converter of a rate metric's rows."""
     (pilot_id, metric_id, slots, width, arm_at, phase_at, period_at, periods, elsewhere,
      blanks) = where.parts()
-    isfinite = math.isfinite
+    during = DURING
+    events_type, events_low, events_high = _range("events")
+    exposure_type, exposure_low, exposure_high = _range("exposure")
 
     def convert(record: list[str]) -> tuple:
         arm, phase = record[arm_at], (record[phase_at] if phase_at is not None else "")
-        events, exposure = int(record[events_at]), float(record[exposure_at])
-        if (len(record) == width and (arm, phase or "during") in slots
-                and 0 <= events <= LARGEST_COUNT and isfinite(exposure) and exposure > 0
-                and elsewhere(record) == blanks):
-            return (pilot_id, metric_id, arm, phase or "during", periods[record[period_at]],
+        events, exposure = events_type(record[events_at]), exposure_type(record[exposure_at])
+        if (len(record) == width and (arm, phase or during) in slots
+                and events_low <= events <= events_high
+                and exposure_low <= exposure <= exposure_high and elsewhere(record) == blanks):
+            return (pilot_id, metric_id, arm, phase or during, periods[record[period_at]],
                     None, None, None, None, None, events, exposure)
         raise ValueError(record)
 
     return convert
 
 
-FAST = {"proportion": _fast_proportion, "mean": _fast_mean, "rate": _fast_rate}
+FAST = {Kind.proportion: _fast_proportion, Kind.mean: _fast_mean, Kind.rate: _fast_rate}

@@ -18,9 +18,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from lab import db
+from lab.kinds import VALUE_NAMES
 from lab.pilots import audit
 from lab.pilots.observations.problems import ImportResult, ObservationError, Problems
-from lab.pilots.observations.rows import KEY_COLUMNS, VALUE_NAMES, RowChecker
+from lab.pilots.observations.rows import KEY_COLUMNS, RowChecker
 from lab.pilots.observations.store import ObservationStore
 from lab.pilots.observations.targets import Targets
 

@@ -7,19 +7,18 @@ avoid work on the common, valid path.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from datetime import date
 
-from lab.models import VALUE_COLUMNS
+from lab.kinds import KIND_VALUES, VALUE_COLUMNS, VALUE_NAMES, ValueColumn
 from lab.pilots.observations import fast
-from lab.pilots.observations.fast import LARGEST_COUNT
 from lab.pilots.observations.problems import Problems
-from lab.pilots.observations.targets import ARMS, PHASES, Target, Targets
+from lab.pilots.observations.targets import Target, Targets
+from lab.vocabulary import DESIGN_ARMS, DESIGN_PHASES, Arm, Phase, values
 
 KEY_COLUMNS = ("pilot", "metric", "arm", "phase", "period")
-VALUE_NAMES = ("successes", "trials", "n", "mean", "sd", "events", "exposure")
 REQUIRED = ("pilot", "metric", "arm", "period")
+ARMS, PHASES = values(Arm), values(Phase)
 
 
 class RowChecker:
@@ -36,7 +35,6 @@ class RowChecker:
         self.periods: dict[str, object] = {}
         self.missing_reported: set[tuple[str, str]] = set()
         self.layouts: dict[str, tuple[list[str], list[tuple[int, str]]]] = {}
-        self.parsers = {"proportion": self._proportion, "mean": self._mean, "rate": self._rate}
         # (pilot, metric) -> (pilot id, metric id, slots, converter): the fast path's table.
         self.known: dict[tuple[str, str], tuple] = {}
 
@@ -69,16 +67,16 @@ class RowChecker:
             return None
         arm = record[index["arm"]]
         phase = record[index["phase"]] if "phase" in index else ""
-        phase = phase or "during"
+        phase = phase or fast.DURING
         fits = (arm, phase) in target.slots or self._misfit(target, arm, phase, line)
         raw = record[index["period"]]
         period = self.periods.get(raw)
         if period is None:
             period = self._period(raw, line)
-        values = self.parsers[target.kind](record, line, target)
-        if not fits or period is None or values is None:
+        stored = self._values(record, line, target)
+        if not fits or period is None or stored is None:
             return None
-        return (target.pilot_id, target.metric_id, arm, phase, period) + values
+        return (target.pilot_id, target.metric_id, arm, phase, period) + stored
 
     def _resolve(self, pair: tuple[str, str], line: int) -> Target | bool:
         """Look up a pilot and metric, noting once (at its first line) why not."""
@@ -103,14 +101,14 @@ class RowChecker:
 
     def _misfit(self, target: Target, arm: str, phase: str, line: int) -> bool:
         """Note why this arm or phase does not exist in the pilot's design."""
-        if arm not in ("pilot", "control"):
-            self.problems.add(line, "arm", f"must be pilot or control, not '{arm}'")
-        elif arm not in ARMS[target.design]:
+        if arm not in ARMS:
+            self.problems.add(line, "arm", f"must be {' or '.join(ARMS)}, not '{arm}'")
+        elif arm not in DESIGN_ARMS[target.design]:
             self.problems.add(line, "arm", f"pilot '{target.pilot_key}' has a "
                               f"{target.design} design: it has no {arm} arm")
-        if phase not in ("before", "during"):
-            self.problems.add(line, "phase", f"must be before or during, not '{phase}'")
-        elif phase not in PHASES[target.design]:
+        if phase not in PHASES:
+            self.problems.add(line, "phase", f"must be {' or '.join(PHASES)}, not '{phase}'")
+        elif phase not in DESIGN_PHASES[target.design]:
             self.problems.add(line, "phase", f"pilot '{target.pilot_key}' has a "
                               f"{target.design} design: it has no {phase} phase")
         return False
@@ -127,7 +125,23 @@ class RowChecker:
         self.periods[raw] = value
         return value
 
-    def _values(self, record: list[str], line: int, target: Target) -> bool:
+    def _values(self, record: list[str], line: int, target: Target) -> tuple | None:
+        """Return the stored values (the kind's columns filled, the others None), or None."""
+        if not self._layout_fits(record, line, target):
+            return None
+        columns = KIND_VALUES[target.kind]
+        found = {column.name: self._number(record, column, line, target) for column in columns}
+        if None in found.values():
+            return None
+        for column in columns:
+            if column.at_most is not None:
+                problem = column.exceeding(found[column.name], found[column.at_most])
+                if problem:
+                    self.problems.add(line, column.name, problem)
+                    return None
+        return tuple(found.get(name) for name in VALUE_NAMES)
+
+    def _layout_fits(self, record: list[str], line: int, target: Target) -> bool:
         """Check that the kind's columns exist and other kinds' columns are blank."""
         layout = self.layouts.get(target.kind)
         if layout is None:
@@ -158,78 +172,21 @@ class RowChecker:
                               f"metric '{target.metric_key}' needs it")
         return False
 
-    def _proportion(self, record: list[str], line: int, target: Target) -> tuple | None:
-        """Return (successes, trials) with the other kinds' columns empty."""
-        if not self._values(record, line, target):
-            return None
-        successes = self._count(record, "successes", line, target)
-        trials = self._count(record, "trials", line, target)
-        if successes is None or trials is None:
-            return None
-        if successes > trials:
-            self.problems.add(line, "successes", f"{successes} successes exceed "
-                              f"{trials} trials")
-            return None
-        return (successes, trials, None, None, None, None, None)
-
-    def _mean(self, record: list[str], line: int, target: Target) -> tuple | None:
-        """Return (n, mean, sd) with the other kinds' columns empty."""
-        if not self._values(record, line, target):
-            return None
-        n = self._count(record, "n", line, target, least=1)
-        mean = self._number(record, "mean", line, target)
-        sd = self._number(record, "sd", line, target, least=0)
-        if n is None or mean is None or sd is None:
-            return None
-        return (None, None, n, mean, sd, None, None)
-
-    def _rate(self, record: list[str], line: int, target: Target) -> tuple | None:
-        """Return (events, exposure) with the other kinds' columns empty."""
-        if not self._values(record, line, target):
-            return None
-        events = self._count(record, "events", line, target)
-        exposure = self._number(record, "exposure", line, target, above=0)
-        if events is None or exposure is None:
-            return None
-        return (None, None, None, None, None, events, exposure)
-
-    def _count(self, record: list[str], name: str, line: int, target: Target,
-               least: int = 0) -> int | None:
-        """Return a whole number at least `least`, or None after noting why not."""
-        raw = record[self.index[name]]
+    def _number(self, record: list[str], column: ValueColumn, line: int,
+                target: Target) -> int | float | None:
+        """Return a cell's number within its column's bounds, or None after noting why not."""
+        raw = record[self.index[column.name]]
         try:
-            value = int(raw)
+            value = int(raw) if column.whole else float(raw)
         except ValueError:
-            return self._unreadable(raw, name, line, target, "a whole number")
-        if least <= value <= LARGEST_COUNT:
-            return value
-        bound = f"at least {least}" if value < least else f"at most {LARGEST_COUNT}"
-        self.problems.add(line, name, f"must be {bound}, not {value}")
-        return None
-
-    def _number(self, record: list[str], name: str, line: int, target: Target,
-                least: float | None = None, above: float | None = None) -> float | None:
-        """Return a finite number within bounds, or None after noting why not."""
-        raw = record[self.index[name]]
-        try:
-            value = float(raw)
-        except ValueError:
-            return self._unreadable(raw, name, line, target, "a number")
-        if not math.isfinite(value):
-            self.problems.add(line, name, f"must be a finite number, not '{raw}'")
-        elif least is not None and value < least:
-            self.problems.add(line, name, f"must be {least} or more, not {raw}")
-        elif above is not None and value <= above:
-            self.problems.add(line, name, f"must be more than {above}, not {raw}")
-        else:
-            return value
-        return None
-
-    def _unreadable(self, raw: str, name: str, line: int, target: Target, what: str) -> None:
-        """Note a blank or unreadable value."""
-        if raw.strip():
-            self.problems.add(line, name, f"must be {what}, not '{raw}'")
-        else:
-            self.problems.add(line, name, f"missing: {target.kind} metric "
-                              f"'{target.metric_key}' needs {name}")
-        return None
+            if raw.strip():
+                self.problems.add(line, column.name, column.unreadable(raw))
+            else:
+                self.problems.add(line, column.name, f"missing: {target.kind} metric "
+                                  f"'{target.metric_key}' needs {column.name}")
+            return None
+        problem = column.problem(value, value if column.whole else raw)
+        if problem:
+            self.problems.add(line, column.name, problem)
+            return None
+        return value

@@ -18,26 +18,33 @@ from datetime import date
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
+from lab.kinds import COLUMNS_BY_NAME, VALUE_NAMES
 from lab.models import AuditEvent
 from lab.models.base import utcnow
 from lab.pilots.audit import jsonable
 from lab.pilots.observations.problems import Problems
-from lab.pilots.observations.rows import VALUE_NAMES
 
 COLUMNS = ("pilot_id", "metric_id", "arm", "phase", "period") + VALUE_NAMES
 KEY = ("pilot_id", "metric_id", "arm", "phase", "period")
 _LIST = ", ".join(COLUMNS)
 _CONFLICT = f"ON CONFLICT ({', '.join(KEY)}) DO NOTHING"
 _MATCH = " AND ".join(f"o.{name} = b.{name}" for name in KEY)
-_STAGE_TYPES = {
+_STAGE_KEYS = {
     "sqlite": "line INTEGER, file INTEGER, pilot_id INTEGER, metric_id INTEGER, arm TEXT, "
-              "phase TEXT, period TEXT, successes INTEGER, trials INTEGER, n INTEGER, "
-              "mean REAL, sd REAL, events INTEGER, exposure REAL",
+              "phase TEXT, period TEXT",
     "postgresql": "line integer, file integer, pilot_id integer, metric_id integer, "
-                  "arm varchar(10), phase varchar(10), period date, successes bigint, "
-                  "trials bigint, n bigint, mean double precision, sd double precision, "
-                  "events bigint, exposure double precision",
+                  "arm varchar(10), phase varchar(10), period date",
 }
+# (whole, other) number types of the value columns, as the observation table has them.
+_NUMBER_TYPES = {"sqlite": ("INTEGER", "REAL"), "postgresql": ("bigint", "double precision")}
+_STAGE_TYPES = {
+    dialect: ", ".join([keys] + [
+        f"{name} {_NUMBER_TYPES[dialect][0 if COLUMNS_BY_NAME[name].whole else 1]}"
+        for name in VALUE_NAMES])
+    for dialect, keys in _STAGE_KEYS.items()}
+# Where a match (see _matches) holds the values sent, then the values stored.
+_SENT = slice(3 + len(KEY), 3 + len(KEY) + len(VALUE_NAMES))
+_STORED = slice(_SENT.stop, _SENT.stop + len(VALUE_NAMES))
 
 
 @dataclass
@@ -163,8 +170,8 @@ class ObservationStore:
     def _matches(self) -> list:
         """Join the staged rows to the stored rows with their keys, grouped by row id.
 
-        Each match: stored id, line, identical (1/0), the key (5), the values sent (7),
-        the values stored (7).
+        Each match: stored id, line, identical (1/0), the key, the values sent and the
+        values stored (each in VALUE_NAMES order).
         """
         same = " AND ".join(f"o.{name} {self.same} b.{name}" for name in VALUE_NAMES)
         values = ", ".join(f"b.{name}" for name in VALUE_NAMES)
@@ -201,8 +208,8 @@ class ObservationStore:
             counts.unchanged += 1
             return
         line, key = match[1], match[3:8]
-        sent = dict(zip(VALUE_NAMES, match[8:15], strict=True))
-        stored = dict(zip(VALUE_NAMES, match[15:22], strict=True))
+        sent = dict(zip(VALUE_NAMES, match[_SENT], strict=True))
+        stored = dict(zip(VALUE_NAMES, match[_STORED], strict=True))
         if self.correct:
             counts.corrections.append({"id": match[0], "key": key, "before": stored,
                                        "after": sent})

@@ -24,15 +24,14 @@ import pandas as pd
 from sqlalchemy import Float, String, case, cast, null, select
 from sqlmodel import Session, col
 
+from lab.kinds import KIND_VALUES, VALUE_COLUMNS, ValueColumn
 from lab.models import Metric, Observation, Pilot
 from lab.pilots.observations.problems import ObservationError, Problem
+from lab.vocabulary import Arm, Kind, Phase, values
 
 COLUMNS = ["pilot", "metric", "arm", "phase", "period", "n", "total", "total_sq"]
 KEY = ["pilot", "metric", "arm", "phase", "period"]
-KIND_COLUMNS = {"proportion": ("successes", "trials"), "mean": ("n", "mean", "sd"),
-                "rate": ("events", "exposure")}
-ARMS = ("pilot", "control")
-PHASES = ("before", "during")
+ARMS, PHASES = tuple(values(Arm)), tuple(values(Phase))
 
 
 def from_observations(observations,
@@ -52,15 +51,15 @@ def from_observations(observations,
         return empty_summaries()
     frame = frame.reset_index(drop=True)
     _require_columns(frame)
-    frame["phase"] = frame.get("phase", "during")
-    frame["phase"] = frame["phase"].where(_filled(frame["phase"]), "during")
+    frame["phase"] = frame.get("phase", str(Phase.during))
+    frame["phase"] = frame["phase"].where(_filled(frame["phase"]), str(Phase.during))
     for column in ("pilot", "metric", "arm", "phase"):
         frame[column] = frame[column].astype("string").str.strip()
     _check_choice(frame, "arm", ARMS)
     _check_choice(frame, "phase", PHASES)
     periods = _periods(frame)
     kind = _row_kinds(frame, kinds)
-    summaries = pd.concat([_summarise(frame[kind == k], k) for k in KIND_COLUMNS
+    summaries = pd.concat([_summarise(frame[kind == k], k) for k in KIND_VALUES
                            if (kind == k).any()])
     summaries = summaries.sort_index()
     summaries["period"] = periods.loc[summaries.index]
@@ -125,13 +124,13 @@ def _row_kinds(frame: pd.DataFrame,
     """Return each row's kind: from ``kinds`` if given, else from its filled columns."""
     present = {k: np.column_stack([_filled(frame[c]) if c in frame else
                                    np.zeros(len(frame), bool) for c in cols]).all(1)
-               for k, cols in KIND_COLUMNS.items()}
+               for k, cols in VALUE_COLUMNS.items()}
     if kinds is not None:
         pairs = pd.MultiIndex.from_frame(frame[["pilot", "metric"]].astype(object))
         kind = np.array([kinds.get(pair) for pair in pairs], dtype=object)
         if (kind == None).any():  # noqa: E711 (elementwise)
             _unknown_metric(frame, int(np.flatnonzero(kind == None)[0]), kinds)  # noqa: E711
-        for name, cols in KIND_COLUMNS.items():
+        for name, cols in VALUE_COLUMNS.items():
             lacking = (kind == name) & ~present[name]
             if lacking.any():
                 row = int(np.flatnonzero(lacking)[0])
@@ -159,41 +158,54 @@ def _unknown_metric(frame: pd.DataFrame, row: int,
                          f"(expected one of {', '.join(known)})")
 
 
-def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
-    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(values)
+def _numbers(rows: pd.DataFrame, column: ValueColumn) -> np.ndarray:
+    """Return a column's numbers, refusing the first that its kind does not allow."""
+    cells = rows[column.name]
+    numbers = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float)
+    bad = ~((numbers >= column.lowest) & (numbers <= column.highest))
+    if column.whole:
+        bad |= numbers != np.floor(numbers)
     if bad.any():
-        row = bad.argmax()
-        _fail(int(frame.index[row]), column, f"{frame[column].iloc[row]!r} is not a finite number")
-    negative = values < 0
-    if negative.any():
-        row = negative.argmax()
-        _fail(int(frame.index[row]), column, f"must be 0 or more, got {values[row]}")
-    return values
+        row = int(bad.argmax())
+        cell = cells.iloc[row]
+        _fail(int(rows.index[row]), column.name, column.problem(numbers[row], cell)
+              if _readable(cell) else column.unreadable(cell))
+    return numbers
+
+
+def _readable(cell) -> bool:
+    """Tell whether a cell is a number, or text that reads as one (as the import reads it)."""
+    try:
+        float(cell)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _summarise(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Check one kind's rows and return their (n, total, total_sq)."""
-    values = {c: _numbers(rows, c) for c in KIND_COLUMNS[kind]}
-    if kind == "proportion":
-        _refuse(rows, values["successes"] > values["trials"], "successes",
-                "exceeds trials")
-        _refuse(rows, values["trials"] != np.round(values["trials"]), "trials",
-                "must be a whole number")
+    columns = KIND_VALUES[kind]
+    values = {column.name: _numbers(rows, column) for column in columns}
+    for column in columns:
+        if column.at_most is not None:
+            _exceeding(rows, column, values[column.name], values[column.at_most])
+    if kind == Kind.proportion:
         n, total, total_sq = values["trials"], values["successes"], np.nan
-    elif kind == "mean":
-        _refuse(rows, values["n"] < 1, "n", "must be at least 1")
+    elif kind == Kind.mean:
         n, mean, sd = values["n"], values["mean"], values["sd"]
         n, total, total_sq = n, n * mean, (n - 1) * sd**2 + n * mean**2
     else:
-        _refuse(rows, values["exposure"] <= 0, "exposure", "must be greater than 0")
         n, total, total_sq = values["exposure"], values["events"], np.nan
     return pd.DataFrame({"n": n, "total": total, "total_sq": total_sq}, index=rows.index)
 
 
-def _refuse(rows: pd.DataFrame, bad: np.ndarray, column: str, problem: str) -> None:
+def _exceeding(rows: pd.DataFrame, column: ValueColumn, numbers: np.ndarray,
+               limits: np.ndarray) -> None:
+    """Refuse the first row whose value exceeds the column it may not exceed."""
+    bad = numbers > limits
     if bad.any():
-        _fail(int(rows.index[bad.argmax()]), column, problem)
+        row = int(bad.argmax())
+        _fail(int(rows.index[row]), column.name, column.exceeding(numbers[row], limits[row]))
 
 
 def _refuse_duplicates(summaries: pd.DataFrame) -> None:
@@ -205,8 +217,8 @@ def _refuse_duplicates(summaries: pd.DataFrame) -> None:
 
 def _by_kind(proportion, mean, rate):
     """Pick an SQL expression by the metric's kind."""
-    return case((Metric.kind == "proportion", proportion), (Metric.kind == "mean", mean),
-                else_=rate)
+    return case((Metric.kind == str(Kind.proportion), proportion),
+                (Metric.kind == str(Kind.mean), mean), else_=rate)
 
 
 def summary_query(pilot_ids: list[int] | None = None):

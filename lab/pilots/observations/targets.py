@@ -8,11 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from lab.models import Metric, Pilot
-
-ARMS = {"holdout": ("pilot", "control"), "diff-in-diff": ("pilot", "control"),
-        "baseline": ("pilot",)}
-PHASES = {"holdout": ("during",), "diff-in-diff": ("before", "during"),
-          "baseline": ("before", "during")}
+from lab.vocabulary import DESIGN_ARMS, DESIGN_PHASES, Status
 
 
 @dataclass(frozen=True)
@@ -29,7 +25,8 @@ class Target:
     def __post_init__(self) -> None:
         # The (arm, phase) pairs the design has, computed once: checked on every row.
         object.__setattr__(self, "slots", frozenset(
-            (arm, phase) for arm in ARMS[self.design] for phase in PHASES[self.design]))
+            (str(arm), str(phase)) for arm in DESIGN_ARMS[self.design]
+            for phase in DESIGN_PHASES[self.design]))
 
 
 class Targets:
@@ -70,7 +67,7 @@ class Targets:
         if found is None:
             return f"no pilot '{key}'"
         pilot_id, design, status = found
-        if status != "running":
+        if status != Status.running:
             hint = "start it first" if status == "draft" else "it is closed"
             return f"pilot '{key}' is {status}: metrics are logged only while it runs ({hint})"
         metrics = self.connection.execute(

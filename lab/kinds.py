@@ -1,0 +1,107 @@
+"""What each metric kind records: its value columns, which hold whole numbers, their bounds.
+
+Declared once and read wherever values are accepted or stored: the import's full check
+and its inlined fast path, the observation table's layout and CHECK constraints, the
+API's schema, and the summaries `lab.check` builds from rows. So a value is accepted,
+or refused in the same words, wherever it comes from.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+
+from lab.vocabulary import Kind
+
+# Counts beyond this are typos, and would overflow a 64-bit integer column anyway.
+LARGEST_COUNT = 10**15
+
+
+@dataclass(frozen=True)
+class ValueColumn:
+    """One value column of an observation: whole numbers or not, and the bounds it keeps.
+
+    Every value must be finite. `least` and `most` are inclusive, `above` is exclusive,
+    and `at_most` names the column of the same row this one may not exceed.
+    """
+
+    name: str
+    whole: bool
+    least: int | None = None
+    above: int | None = None
+    most: int | None = None
+    at_most: str | None = None
+
+    @property
+    def lowest(self) -> float:
+        """Return the smallest value accepted (so `lowest <= x <= highest` checks x).
+
+        An int for whole numbers, else a float: the fast path compares like with like.
+        """
+        if self.least is not None:
+            return self.least if self.whole else float(self.least)
+        if self.above is not None:
+            return self.above + 1 if self.whole else math.nextafter(self.above, math.inf)
+        return -sys.float_info.max  # also refuses -inf and NaN
+
+    @property
+    def highest(self) -> float:
+        """Return the largest value accepted (an int for whole numbers, else a float)."""
+        if self.most is not None:
+            return self.most if self.whole else float(self.most)
+        return sys.float_info.max
+
+    def unreadable(self, shown: object) -> str:
+        """Say that text is not a number of this column's type."""
+        return f"must be {'a whole number' if self.whole else 'a number'}, not '{shown}'"
+
+    def problem(self, value: float, shown: object) -> str | None:
+        """Say why a number does not fit this column (`shown` as written), or None."""
+        if self.whole and not (math.isfinite(value) and value == int(value)):
+            return self.unreadable(shown)
+        if not math.isfinite(value):
+            return f"must be a finite number, not '{shown}'"
+        if self.least is not None and value < self.least:
+            return f"must be at least {self.least}, not {shown}"
+        if self.above is not None and value <= self.above:
+            return f"must be more than {self.above}, not {shown}"
+        if self.most is not None and value > self.most:
+            return f"must be at most {self.most}, not {shown}"
+        return None
+
+    def exceeding(self, value: float, other: float) -> str | None:
+        """Say why this value exceeds the `at_most` column's value in its row, or None."""
+        if self.at_most is None or value <= other:
+            return None
+        return f"{_plain(value)} {self.name} exceed {_plain(other)} {self.at_most}"
+
+
+def _plain(number: float) -> str:
+    """Write a whole number without a decimal point, as the row would."""
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+KIND_VALUES: dict[Kind, tuple[ValueColumn, ...]] = {
+    Kind.proportion: (
+        ValueColumn("successes", whole=True, least=0, most=LARGEST_COUNT, at_most="trials"),
+        ValueColumn("trials", whole=True, least=0, most=LARGEST_COUNT),
+    ),
+    Kind.mean: (
+        ValueColumn("n", whole=True, least=1, most=LARGEST_COUNT),
+        # Any finite mean: a profit or a balance change can be negative.
+        ValueColumn("mean", whole=False),
+        ValueColumn("sd", whole=False, least=0),
+    ),
+    Kind.rate: (
+        ValueColumn("events", whole=True, least=0, most=LARGEST_COUNT),
+        ValueColumn("exposure", whole=False, above=0),
+    ),
+}
+
+# The columns each kind fills (the others stay blank), and all of them in stored order.
+VALUE_COLUMNS: dict[Kind, tuple[str, ...]] = {
+    kind: tuple(column.name for column in columns) for kind, columns in KIND_VALUES.items()}
+VALUE_NAMES: tuple[str, ...] = tuple(name for names in VALUE_COLUMNS.values() for name in names)
+COLUMNS_BY_NAME: dict[str, ValueColumn] = {
+    column.name: column for columns in KIND_VALUES.values() for column in columns}
