@@ -13,6 +13,7 @@ import click
 from flask.cli import FlaskGroup
 
 from lab.app import create_app
+from lab.config import ConfigError
 
 # command name -> "module:attribute"
 COMMANDS = {
@@ -43,9 +44,17 @@ class LabGroup(FlaskGroup):
         return getattr(import_module(module), attribute)
 
 
+def _cli_app():
+    """Make the command line's app; a bad LAB_* value is one line, not a traceback."""
+    try:
+        return create_app(with_web=False)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
 main = LabGroup(
     name="lab",
-    create_app=lambda: create_app(with_web=False),
+    create_app=_cli_app,
     add_default_commands=False,
     help="The social-CRM pilot laboratory. Every command honours LAB_DATABASE_URL.",
 )
