@@ -34,6 +34,8 @@ def authenticate() -> None:
     header = request.headers.get("Authorization", "")
     if not header:
         if request.method in UNSAFE:
+            if not current_user.is_authenticated:
+                abort(401, "Sign in, or send an API token as Authorization: Bearer <token>.")
             csrf.protect()
         return
     scheme, _, secret = header.partition(" ")
