@@ -74,10 +74,8 @@ def _create_private(path: str) -> None:
     if path and path != ":memory:" and not path.startswith("file:") and \
             not Path(path).exists():
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        except FileExistsError:  # made by another process in the meantime
-            pass
+        # No O_EXCL: if another process made it in the meantime, it is opened, unchanged.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 @lru_cache(maxsize=16)
