@@ -130,6 +130,13 @@ class UserRole(StrEnum):
     admin = "admin"
 
 
+class TokenScope(StrEnum):
+    """What an API token may do: read only, or read and write (as its owner's role allows)."""
+
+    read = "read"
+    write = "write"
+
+
 # The final state each decided outcome moves a pilot to.
 FINAL_STATE = {Outcome.scale_up: Status.scaled_up, Outcome.revise: Status.revised,
                Outcome.withdraw: Status.withdrawn}

@@ -21,8 +21,9 @@ from wtforms import (
     TextAreaField,
 )
 
-from lab.accounts import ROLES
+from lab.accounts import ROLES, TOKEN_DAYS_DEFAULT
 from lab.models.base import ARMS, NOTE_KINDS, PHASES
+from lab.vocabulary import TokenScope, values
 
 DATE = {"type": "date"}
 NUMBER = {"inputmode": "decimal"}
@@ -53,6 +54,9 @@ class PasswordForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField("Token name", render_kw={"placeholder": "e.g. weekly import script"})
+    scope = SelectField("May", choices=choices(
+        values(TokenScope), labels={"read": "read only", "write": "read and write"}))
+    days = StringField("Expires after (days)", default=str(TOKEN_DAYS_DEFAULT))
 
 
 class UserForm(FlaskForm):

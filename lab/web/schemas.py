@@ -12,7 +12,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from lab.accounts import TOKEN_DAYS, TOKEN_DAYS_DEFAULT
 from lab.models.base import NOTE_KINDS, OUTCOMES, STATUSES
+from lab.vocabulary import TokenScope, values
 
 NoteKind = Literal[tuple(NOTE_KINDS)]  # type: ignore[valid-type]
 Status = Literal[tuple(STATUSES)]  # type: ignore[valid-type]
@@ -90,6 +92,10 @@ class ObservationBatch(Request):
 
 class TokenIn(Request):
     name: Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=r"\S")]
+    scope: Literal[tuple(values(TokenScope))] = Field(  # type: ignore[valid-type]
+        default=TokenScope.read.value, description="read: GET only; write: changes too")
+    days: int = Field(default=TOKEN_DAYS_DEFAULT, ge=TOKEN_DAYS[0], le=TOKEN_DAYS[1],
+                      description="days until the token expires")
 
 
 class PilotQuery(Request):
@@ -260,7 +266,9 @@ class SpendList(Reply):
 class TokenOut(Reply):
     id: int
     name: str
+    scope: str
     created_at: Timestamp
+    expires_at: Timestamp
     last_used_at: Timestamp | None
 
 

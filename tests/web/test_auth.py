@@ -150,7 +150,8 @@ def test_pages_carry_the_security_headers(client):
 
 def test_the_session_cookie_is_http_only_and_same_site(client, people):
     response = sign_in(client, people["viewer"])
-    cookie = response.headers["Set-Cookie"]
+    [cookie] = [cookie for cookie in response.headers.getlist("Set-Cookie")
+                if cookie.startswith("session=")]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 

@@ -94,9 +94,11 @@ def test_behind_https_the_cookie_is_secure_host_only_and_hsts_is_sent(
                            data={"email": people["viewer"], "password": PASSWORD,
                                  "csrf_token": token.group(1)})
     assert response.status_code == 302
-    cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith("__Host-session=")
-    assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
+    cookies = response.headers.getlist("Set-Cookie")
+    assert {cookie.split("=")[0] for cookie in cookies} == {"__Host-session",
+                                                             "__Host-lab-browser"}
+    for cookie in cookies:
+        assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
 
 
 def test_forwarded_headers_count_only_behind_trusted_proxies(database_url, tmp_path,
@@ -121,5 +123,7 @@ def test_without_a_secret_key_the_app_warns_at_start_up(database_url, tmp_path, 
     assert "LAB_SECRET_KEY" not in caplog.text
 
 
-def test_signing_in_still_works_with_the_default_cookie(client, people):
-    assert sign_in(client, people["viewer"]).headers["Set-Cookie"].startswith("session=")
+def test_without_https_the_cookies_keep_their_plain_names(client, people):
+    cookies = sign_in(client, people["viewer"]).headers.getlist("Set-Cookie")
+    assert {cookie.split("=")[0] for cookie in cookies} == {"session", "lab-browser"}
+    assert not any("Secure" in cookie for cookie in cookies)
