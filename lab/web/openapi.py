@@ -28,6 +28,7 @@ from lab.web.security import role_required
 REF = "#/components/schemas/{model}"
 PATH_PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 LARGEST_ID = 2**31 - 1  # ids are 32-bit integer columns on PostgreSQL
+MAX_NESTING = 32  # the deepest request (a plan's metrics) nests four levels
 KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 80,
               "pattern": "^[a-z0-9][a-z0-9._-]*$"}
 ERROR_TEXT = {400: "Malformed request (not JSON, or no CSRF token with a cookie session)",
@@ -79,10 +80,16 @@ def read_body(model: type[BaseModel]) -> BaseModel:
     if not request.is_json:
         abort(415, "Send the body as JSON, with Content-Type: application/json.")
     raw = request.get_data() or b""
+    too_deep = (f"The body is nested more than {MAX_NESTING} levels deep; no request to "
+                "this API needs that.")
     try:
         data = json.loads(raw)
+    except RecursionError:  # deeper than the decoder's own stack allows
+        abort(400, too_deep)
     except ValueError:
         abort(400, "The body is not valid JSON.")
+    if nesting(data) > MAX_NESTING:
+        abort(400, too_deep)
     unstorable = text_problems(data)
     if unstorable:
         raise InvalidRequest(unstorable)
@@ -90,6 +97,20 @@ def read_body(model: type[BaseModel]) -> BaseModel:
         return model.model_validate_json(raw, strict=True)
     except ValidationError as error:
         raise refusal(error, data) from None
+
+
+def nesting(value: Any) -> int:
+    """Return how deeply decoded JSON nests arrays and objects, without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            depth += 1
+            deepest = max(deepest, depth)
+            if depth <= MAX_NESTING:  # past the limit the answer is known
+                children = item.values() if isinstance(item, dict) else item
+                stack.extend((child, depth) for child in children)
+    return deepest
 
 
 def read_query(model: type[BaseModel]) -> BaseModel:

@@ -127,3 +127,35 @@ def test_without_https_the_cookies_keep_their_plain_names(client, people):
     cookies = sign_in(client, people["viewer"]).headers.getlist("Set-Cookie")
     assert {cookie.split("=")[0] for cookie in cookies} == {"session", "lab-browser"}
     assert not any("Secure" in cookie for cookie in cookies)
+
+
+@pytest.mark.parametrize("path", ["/pilots", "/pilots/x-care-1h/observations",
+                                  "/pilots/x-care-1h/notes", "/pilots/x-care-1h/spend",
+                                  "/pilots/x-care-1h/decisions", "/tokens"])
+@pytest.mark.parametrize("depth", [100_000, 900, 40])
+def test_a_deeply_nested_json_body_is_a_clear_400(app, client, people, running, path, depth):
+    from lab import accounts
+    from tests.web.conftest import write
+
+    def manager_token(session):
+        user = accounts.find_user(session, people["manager"])
+        return accounts.create_token(session, user=user, name="t", scope="write")[1]
+
+    body = '{"rows": ' + "[" * depth + "]" * depth + "}"
+    response = client.post(f"/api/v1{path}", data=body, content_type="application/json",
+                           headers={"Authorization": f"Bearer {write(app, manager_token)}"})
+    assert response.status_code == 400, response.json
+    assert "nested" in response.json["message"]
+
+
+def test_a_nul_in_an_uploaded_csv_is_a_422_naming_the_line(app, signed_in, running):
+    from tests.factories import observation_rows
+    from tests.web.conftest import post_form
+    from tests.web.test_forms import csv_upload
+
+    rows = observation_rows(periods=8)[-18:]
+    rows[0]["pilot"] = "x-care\x001h"
+    response = post_form(signed_in("member"), "/observations/upload",
+                         {"file": csv_upload(rows, "nul.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "contains a NUL character" in response.get_data(as_text=True)
