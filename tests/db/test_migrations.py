@@ -124,3 +124,7 @@ def test_a_token_scope_outside_the_vocabulary_is_refused_by_the_database(databas
             "INSERT INTO api_token (user_id, name, token_hash, scope, created_at, expires_at) "
             "SELECT id, 'n', 'abc', 'admin', :now, :now FROM lab_user"),
             {"now": datetime.now(UTC)})
+
+
+def test_the_head_the_command_line_checks_for_is_alembics():
+    assert migrations.head_revision() == migrations.HEAD
