@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from lab import db, migrations
-from tests.conftest import BACKENDS, postgres_url
 
 
 def differences(url: str) -> list:
@@ -60,28 +58,6 @@ def test_lab_init_creates_then_reports_up_to_date(tmp_path, monkeypatch):
     assert "is up to date" in again.output
     assert differences(url) == []
     db.engine_for(url).dispose()
-
-
-@pytest.fixture(params=BACKENDS)
-def blank_url(request, tmp_path):
-    """Return the URL of a database with no tables at all, on each backend under test."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'blank.sqlite'}"
-        yield url
-        db.engine_for(url).dispose()
-        return
-    schema = f"lab_blank_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(postgres_url())
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = postgres_url(schema)
-    try:
-        yield url
-    finally:
-        db.engine_for(url).dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def test_0003_keeps_tokens_made_before_it_working_for_90_days(blank_url):
