@@ -31,11 +31,15 @@ LARGEST_ID = 2**31 - 1  # ids are 32-bit integer columns on PostgreSQL
 MAX_NESTING = 32  # the deepest request (a plan's metrics) nests four levels
 KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 80,
               "pattern": "^[a-z0-9][a-z0-9._-]*$"}
-ERROR_TEXT = {400: "Malformed request (not JSON, or no CSRF token with a cookie session)",
-              401: "Not signed in, or the bearer token is unknown or revoked",
-              403: "Signed in without the role this needs", 404: "No such object",
-              409: "Conflicts with the object's state", 415: "The body is not JSON",
-              422: "Invalid: each problem names its field and the reason"}
+ERROR_TEXT = {400: "Malformed request (not JSON, nested too deeply, or no CSRF token with a "
+                   "cookie session)",
+              401: "Not signed in, or the bearer token is unknown, revoked or expired",
+              403: "Without the role this needs, or a read-only token asked to write",
+              404: "No such object", 409: "Conflicts with the object's state",
+              413: "Larger than the upload limit (LAB_MAX_UPLOAD_MB)",
+              415: "The body is not JSON",
+              422: "Invalid: each problem names its field and the reason",
+              503: "The database is busy with another write: retry after Retry-After seconds"}
 
 
 @dataclass
@@ -223,9 +227,11 @@ def _responses(operation: Operation, refs: dict) -> dict[str, Any]:
     if PATH_PARAMETER.search(operation.rule):
         codes.append(404)
     if operation.body:
-        codes += [400, 415, 422]
+        codes += [400, 413, 415, 422]
     elif operation.method in ("POST", "DELETE") and operation.role:
         codes.append(400)  # a cookie session's write without a CSRF token
+    if operation.method in ("POST", "DELETE"):
+        codes.append(503)  # a write kept waiting for the database's lock
     if operation.query:
         codes.append(422)
     if operation.conflicts:

@@ -159,3 +159,29 @@ def test_a_nul_in_an_uploaded_csv_is_a_422_naming_the_line(app, signed_in, runni
                          {"file": csv_upload(rows, "nul.csv")}, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "contains a NUL character" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("proxies", "throttled"), [(1, False), (0, True)])
+def test_the_client_address_comes_from_x_forwarded_for_only_behind_trusted_proxies(
+        database_url, tmp_path, monkeypatch, proxies, throttled):
+    from lab import db
+    from lab.pilots import audit
+
+    monkeypatch.setenv("LAB_TRUSTED_PROXIES", str(proxies))
+    monkeypatch.setenv("LAB_LOGIN_ADDRESS_ATTEMPTS", "2")
+    monkeypatch.setenv("LAB_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test"})
+    client = app.test_client()
+    answers = []
+    for number in range(3):  # three people behind one proxy, each mistyping once
+        forwarded = {"X-Forwarded-For": f"203.0.113.{number}"}
+        page = client.get("/login", headers=forwarded)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
+        answers.append(client.post("/login", headers=forwarded, data={
+            "email": f"user{number}@lab.example", "password": "wrong", "csrf_token":
+            token.group(1)}).status_code)
+    assert answers == [401, 401, 429 if throttled else 401]
+    with app.app_context(), db.reading(db.engine()) as session:
+        addresses = {event.after["address"] for event in audit.events(session)
+                     if event.action.startswith("login")}
+    assert addresses == ({"127.0.0.1"} if throttled else {f"203.0.113.{n}" for n in range(3)})
