@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     actor: str | None = Field(None, description="a name for the audit log")
     password: SecretStr | None = Field(None, description="a password")  # `lab user add`
     login_attempts: int = _whole(5, 1, 1000, "failed sign-ins")
-    login_address_attempts: int = _whole(30, 1, 100_000, "failed sign-ins")
+    login_address_attempts: int = _whole(20, 1, 100_000, "failed sign-ins")
     login_pause_seconds: int = _whole(300, 1, 86_400, "seconds")
     fresh_login_minutes: int = _whole(15, 1, 1440, "minutes")
     session_idle_minutes: int = _whole(60, 1, 10_080, "minutes")

@@ -27,6 +27,8 @@ def test_the_defaults_are_safe_for_one_machine(clean_environment):
     assert (settings.trusted_proxies, settings.https) == (0, False)
     assert (settings.session_idle_minutes, settings.session_hours) == (60, 12)
     assert settings.secret_key is None and settings.database_url is None
+    # 30 accounts tried once each from one address must not all be tried.
+    assert (settings.login_attempts, settings.login_address_attempts) == (5, 20)
 
 
 @pytest.mark.parametrize(("name", "value", "message"), [
