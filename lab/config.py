@@ -1,44 +1,112 @@
-"""Configuration from `LAB_*` environment variables, read when the app is made."""
+"""Settings: every LAB_* environment variable the lab reads, with its type and default.
+
+`load()` reads them when the app (or the notebook connection, or a migration) is made,
+never at import time, so tests and the command line can set the environment first.
+Each field's description is the "must be" phrase of the error a bad value gets.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-# Every setting the app understands, with its default. Nothing is read at import time:
-# the app factory calls `from_environment()`, so tests and the CLI can set the
-# environment first.
-DEFAULTS: dict[str, object] = {
-    "DATABASE_URL": None,  # None: a SQLite file in the instance folder
-    "SECRET_KEY": None,  # None: a random key kept in the instance folder
-    "LOGIN_ATTEMPTS": 5,  # failed logins per account and address before a pause
-    "LOGIN_PAUSE_SECONDS": 300,
-    "FRESH_LOGIN_MINUTES": 15,  # sign-off needs a login at most this old
-    "ACTOR": None,  # who CLI changes are audited as; None: the operating-system user
-}
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MEGABYTE = 1024 * 1024
 
 
-def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:
-    """Return the settings given as LAB_* variables, converted to the defaults' types."""
-    environ = os.environ if environ is None else environ
-    settings = {}
-    for name, default in DEFAULTS.items():
-        raw = environ.get(f"LAB_{name}")
-        if raw is None or raw == "":
-            continue
-        if isinstance(default, int) and not isinstance(default, bool):
-            try:
-                settings[name] = int(raw)
-            except ValueError:
-                raise ValueError(f"LAB_{name} must be a whole number, not {raw!r}") from None
-        else:
-            settings[name] = raw
-    return settings
+class ConfigError(ValueError):
+    """A LAB_* variable holds a value the lab cannot use; str() names it and says why."""
+
+
+def _whole(default: int, low: int, high: int, unit: str) -> Any:
+    """Declare a whole-number setting with its bounds, described for the error message."""
+    return Field(default, ge=low, le=high,
+                 description=f"a whole number of {unit} from {low} to {high}")
+
+
+class Settings(BaseSettings):
+    """The lab's settings, read from LAB_* variables (an empty variable counts as unset)."""
+
+    model_config = SettingsConfigDict(env_prefix="LAB_", env_ignore_empty=True,
+                                      extra="ignore", frozen=True)
+
+    database_url: str | None = Field(
+        None, description="a database URL such as sqlite:///lab.sqlite or postgresql://…")
+    instance_path: Path | None = Field(None, description="a folder path")
+    secret_key: SecretStr | None = Field(None, min_length=16,
+                                         description="a random text of at least 16 characters")
+    actor: str | None = Field(None, description="a name for the audit log")
+    password: SecretStr | None = Field(None, description="a password")  # `lab user add`
+    login_attempts: int = _whole(5, 1, 1000, "failed sign-ins")
+    login_address_attempts: int = _whole(20, 1, 100_000, "failed sign-ins")
+    login_pause_seconds: int = _whole(300, 1, 86_400, "seconds")
+    fresh_login_minutes: int = _whole(15, 1, 1440, "minutes")
+    session_idle_minutes: int = _whole(60, 1, 10_080, "minutes")
+    session_hours: int = _whole(12, 1, 720, "hours")
+    max_upload_mb: int = _whole(64, 1, 1024, "megabytes")
+    lock_wait_seconds: int = _whole(5, 1, 600, "seconds")
+    trusted_proxies: int = _whole(0, 0, 10, "proxies")
+    https: bool = Field(False, description="true or false")
+
+
+SECRETS = ("secret_key", "password")
+# The settings the app keeps in app.config (the password and the folder stay out of it).
+APP_SETTINGS = ("database_url", "secret_key", "actor", "login_attempts",
+                "login_address_attempts", "login_pause_seconds", "fresh_login_minutes",
+                "session_idle_minutes", "session_hours", "max_upload_mb", "lock_wait_seconds",
+                "trusted_proxies", "https")
+
+
+def load() -> Settings:
+    """Read the settings from the environment; refuse a bad value, naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise ConfigError(_explain(error)) from None
+
+
+def _explain(error: ValidationError) -> str:
+    """Say, for each bad variable, what it must be and what it was (never a secret)."""
+    lines = []
+    for problem in error.errors():
+        name = str(problem["loc"][0])
+        field = Settings.model_fields[name]
+        value = str(problem.get("input"))
+        shown = f"{len(value)} characters" if name in SECRETS else repr(value)
+        lines.append(f"LAB_{name.upper()} must be {field.description}, not {shown}")
+    return "; ".join(lines)
+
+
+def app_config(settings: Settings) -> dict[str, Any]:
+    """Return the settings the app keeps, as its upper-case config keys."""
+    values = {}
+    for name in APP_SETTINGS:
+        value = getattr(settings, name)
+        values[name.upper()] = value.get_secret_value() if isinstance(value, SecretStr) \
+            else value
+    return values
+
+
+def default_instance_path() -> str:
+    """Return the instance folder Flask would use for the lab, creating nothing."""
+    from flask import Flask  # only needed when no folder is configured
+
+    return Flask("lab").instance_path
 
 
 def default_database_url(instance_path: str | Path) -> str:
     """Return the URL of the embedded SQLite file in the instance folder."""
     return f"sqlite:///{Path(instance_path) / 'lab.sqlite'}"
+
+
+def database_url(settings: Settings) -> str:
+    """Return the configured database URL, else the SQLite file in the instance folder."""
+    if settings.database_url:
+        return settings.database_url
+    return default_database_url(settings.instance_path or default_instance_path())
 
 
 def secret_key(instance_path: str | Path) -> str:

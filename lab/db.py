@@ -4,21 +4,45 @@ SQLite is the embedded default and is set up the way a multi-user tool needs it:
 WAL so readers never wait for the writer, foreign keys enforced, a busy timeout
 instead of immediate "database is locked" errors, `synchronous=FULL` so a committed
 row survives a power cut, and `BEGIN IMMEDIATE` for write transactions so two writers
-queue up front instead of deadlocking halfway. PostgreSQL is used unchanged.
+queue up front instead of deadlocking halfway. PostgreSQL is used unchanged, except
+that a write waits at most a set time for a lock. A write that cannot get its lock in
+that time raises DatabaseBusy (the web answers 503), never a bare driver error.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 
 from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
+from lab.errors import DomainError
+
 BUSY_TIMEOUT_MS = 10_000
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout runs out
+
+
+class DatabaseBusy(DomainError):
+    """A write waited its allowed time for the database's lock and gave up (503)."""
+
+    status = 503
+    retry_after = 5  # seconds a client should wait, when the wait is not known
+
+    def __init__(self, waited: float):
+        self.retry_after = max(1, round(waited))
+        super().__init__(f"the database is busy with another write (waited {waited:g} s); "
+                         "nothing was changed, try again")
+
+    def headers(self) -> dict[str, str]:
+        """Tell the client when to try again."""
+        return {"Retry-After": str(self.retry_after)}
 
 
 def _prepare_sqlite(engine: Engine) -> None:
@@ -38,8 +62,29 @@ def _prepare_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        immediate = connection.get_execution_options().get("lab_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        wait_ms = int(options.get("lab_wait", BUSY_TIMEOUT_MS / 1000) * 1000)
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("lab_write") else "BEGIN")
+
+
+def _prepare_postgresql(engine: Engine) -> None:
+    """Make a write give up waiting for a row or table lock after its allowed time."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        wait = connection.get_execution_options().get("lab_wait")
+        if wait:
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(wait * 1000)}ms'")
+
+
+def _create_private(path: str) -> None:
+    """Create an SQLite file readable by its owner only (its -wal and -shm follow it)."""
+    if path and path != ":memory:" and not path.startswith("file:") and \
+            not Path(path).exists():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # No O_EXCL: if another process made it in the meantime, it is opened, unchanged.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 @lru_cache(maxsize=16)
@@ -47,13 +92,17 @@ def engine_for(url: str) -> Engine:
     """Return the engine for a database URL, made once per process."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        _create_private(parsed.database or "")
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         _prepare_sqlite(engine)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # Plain postgresql:// would pick psycopg2, which we do not ship.
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if parsed.get_backend_name() == "postgresql":
+        _prepare_postgresql(engine)
+    return engine
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -75,14 +124,30 @@ def writing(engine: Engine) -> Iterator[Session]:
         try:
             yield session
             session.commit()
+        except OperationalError as error:
+            session.rollback()
+            if _is_lock_timeout(error):
+                wait = engine.get_execution_options().get("lab_wait", BUSY_TIMEOUT_MS / 1000)
+                raise DatabaseBusy(wait) from error
+            raise
         except BaseException:
             session.rollback()
             raise
 
 
+def _is_lock_timeout(error: OperationalError) -> bool:
+    """Tell whether a driver error means the lock could not be had in time."""
+    original = error.orig
+    if getattr(original, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+        return True
+    return getattr(original, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+
 def init_app(app: Flask) -> None:
-    """Give the app its engine and close the request's session at teardown."""
-    app.extensions["lab.engine"] = engine_for(app.config["DATABASE_URL"])
+    """Give the app its engine (writes wait LOCK_WAIT_SECONDS for a lock) and teardown."""
+    engine = engine_for(app.config["DATABASE_URL"])
+    app.extensions["lab.engine"] = engine.execution_options(
+        lab_wait=app.config["LOCK_WAIT_SECONDS"])
     app.teardown_appcontext(_close_session)
 
 

@@ -22,6 +22,10 @@ class DomainError(ValueError):
         # (where, what) pairs; an import's problems also carry a line and a column.
         self.problems = list(problems)
 
+    def headers(self) -> dict[str, str]:
+        """Return the HTTP headers the answer needs besides the status (none by default)."""
+        return {}
+
 
 class Invalid(DomainError):
     """Input that breaks a rule: the plan, a row, a field (422)."""

@@ -142,6 +142,13 @@ class Evidence(StrEnum):
 EVIDENCE = {Design.holdout: Evidence.randomized, Design.diff_in_diff: Evidence.comparison,
             Design.baseline: Evidence.before_after}
 
+class TokenScope(StrEnum):
+    """What an API token may do: read only, or read and write (as its owner's role allows)."""
+
+    read = "read"
+    write = "write"
+
+
 # The final state each decided outcome moves a pilot to.
 FINAL_STATE = {Outcome.scale_up: Status.scaled_up, Outcome.revise: Status.revised,
                Outcome.withdraw: Status.withdrawn}

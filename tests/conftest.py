@@ -104,6 +104,28 @@ def empty_postgres(url: str) -> None:
                 connection.execute(table.delete())
 
 
+@pytest.fixture(params=BACKENDS)
+def blank_url(request, tmp_path):
+    """Return the URL of a database with no tables at all, on each backend under test."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'blank.sqlite'}"
+        yield url
+        db.engine_for(url).dispose()
+        return
+    schema = f"lab_blank_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(postgres_url())
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = postgres_url(schema)
+    try:
+        yield url
+    finally:
+        db.engine_for(url).dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 @pytest.fixture
 def engine(database_url):
     """Return the engine of this test's database."""

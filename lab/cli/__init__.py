@@ -12,7 +12,10 @@ from importlib import import_module
 import click
 from flask.cli import FlaskGroup
 
+from lab import migrations
 from lab.app import create_app
+from lab.config import ConfigError
+from lab.db import DatabaseBusy
 
 # command name -> "module:attribute"
 COMMANDS = {
@@ -28,6 +31,8 @@ COMMANDS = {
     "serve": "lab.cli.serve:serve_command",
     "report": "lab.cli.report:report_command",
 }
+# The commands that work on the lab's database, which must be at the current schema.
+NEEDS_SCHEMA = {"sync", "start", "import", "check", "decide", "user", "serve", "report"}
 
 
 class LabGroup(FlaskGroup):
@@ -42,10 +47,32 @@ class LabGroup(FlaskGroup):
         module, attribute = COMMANDS[name].split(":")
         return getattr(import_module(module), attribute)
 
+    def invoke(self, ctx: click.Context):
+        """Run the command; a write kept waiting for the lock is one line, not a traceback."""
+        try:
+            return super().invoke(ctx)
+        except DatabaseBusy as error:
+            raise click.ClickException(str(error)) from None
+
+
+def _cli_app():
+    """Make the command line's app, refusing in one line a bad setting or schema."""
+    try:
+        app = create_app(with_web=False)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    # Made when a command first needs the app, so `lab check --help` never gets here.
+    command = click.get_current_context().find_root().invoked_subcommand
+    problem = migrations.schema_problem(app.config["DATABASE_URL"]) \
+        if command in NEEDS_SCHEMA else None
+    if problem:
+        raise click.ClickException(problem)
+    return app
+
 
 main = LabGroup(
     name="lab",
-    create_app=lambda: create_app(with_web=False),
+    create_app=_cli_app,
     add_default_commands=False,
     help="The social-CRM pilot laboratory. Every command honours LAB_DATABASE_URL.",
 )

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from lab import db, demo
 from lab.analysis.pipeline import recommend_pilots
+from lab.app import create_app
 from lab.cli.common import fail, shown_url, warn
 from lab.cli.table import format_table
 from lab.demo import data as demo_data
@@ -25,10 +26,17 @@ from lab.words import status_word
 @click.option("--experiments", type=click.Path(path_type=Path, file_okay=False, exists=True),
               default=demo.EXPERIMENTS, show_default="the examples in experiments/",
               help="Folder of pre-registrations to load.")
+@click.option("--database", "url", metavar="URL",
+              help="Build the demo here instead of demo.sqlite in the instance folder "
+                   "(only an empty database, or one the demo built).")
 @with_appcontext
-def demo_command(no_serve: bool, host: str, port: int, experiments: Path) -> None:
-    """Rebuild the demo database, show the recommendations, then serve the web app."""
-    url = current_app.config["DATABASE_URL"]
+def demo_command(no_serve: bool, host: str, port: int, experiments: Path,
+                 url: str | None) -> None:
+    """Rebuild the demo database, show the recommendations, then serve the web app.
+
+    The demo never touches the lab's own database (LAB_DATABASE_URL): it builds its own.
+    """
+    url = url or demo.default_url(current_app.instance_path)
     try:
         summary = demo.build(url, experiments)
     except demo.DemoError as error:
@@ -46,4 +54,4 @@ def demo_command(no_serve: bool, host: str, port: int, experiments: Path) -> Non
         recommendations = recommend_pilots(session, as_of=demo_data.DATA_UNTIL)
     click.echo(format_table(list(recommendations.values())))
     if not no_serve:
-        run(current_app._get_current_object(), host, port)
+        run(create_app({"DATABASE_URL": url}, with_web=False), host, port)

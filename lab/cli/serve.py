@@ -1,4 +1,4 @@
-"""`lab serve`: the web app on one machine, with a real WSGI server."""
+"""`lab serve`: the web app on one machine, with waitress, a production WSGI server."""
 
 from __future__ import annotations
 
@@ -16,5 +16,5 @@ from lab.web.serve import run
               help="Port to listen on.")
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
-    """Serve the web app (for a team, run gunicorn on wsgi.py instead)."""
+    """Serve the web app with waitress (for a team, gunicorn on wsgi.py works too)."""
     run(current_app._get_current_object(), host, port)

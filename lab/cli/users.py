@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 from flask.cli import with_appcontext
 
-from lab import accounts, db
+from lab import accounts, config, db
 from lab.cli.common import actor, fail
 
 
@@ -16,10 +15,10 @@ def _password() -> str:
     """Read the password from a prompt, or from LAB_PASSWORD without a terminal."""
     if sys.stdin.isatty():
         return click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    password = os.environ.get("LAB_PASSWORD")
-    if not password:
+    password = config.load().password
+    if password is None:
         raise click.UsageError("no terminal to ask for the password: set LAB_PASSWORD")
-    return password
+    return password.get_secret_value()
 
 
 @click.group("user")

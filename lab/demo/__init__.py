@@ -1,4 +1,11 @@
-"""The demo: a fresh database with the example pilots, generated data and demo users."""
+"""The demo: a fresh database with the example pilots, generated data and demo users.
+
+The demo builds its own database (demo.sqlite in the instance folder, unless told
+otherwise) and rebuilds only a database it built: its first write is an audit event
+`demo.build` by the actor `demo`, and a database counts as the demo's while that is its
+oldest event and every change since came from the demo or its demo accounts. Any other
+database with tables is refused, whole and untouched.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +16,15 @@ from pathlib import Path
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
-from sqlmodel import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import col, select
 
-from lab import db, migrations
+from lab import accounts, db, migrations
 from lab.demo import data as demo_data
-from lab.demo.users import create_demo_users
+from lab.demo.users import create_demo_users, demo_emails
 from lab.errors import Conflict
-from lab.models import Pilot
-from lab.pilots import evidence, lifecycle, registry
+from lab.models import AuditEvent, Pilot
+from lab.pilots import audit, evidence, lifecycle, registry
 from lab.pilots.lock import spec_of
 from lab.pilots.observations import import_csv
 from lab.pilots.observations.rows import KEY_COLUMNS, VALUE_NAMES
@@ -24,6 +32,8 @@ from lab.pilots.overlap import overlaps
 from lab.pilots.plans import Preregistration
 
 ACTOR = "demo"
+MARK = "demo.build"  # the audit action that marks a database as the demo's
+DEMO_FILE = "demo.sqlite"
 # The example pilots live beside the package in a source checkout.
 EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
 
@@ -43,11 +53,23 @@ class DemoSummary:
     warnings: list[str] = field(default_factory=list)
 
 
+def default_url(instance_path: str | Path) -> str:
+    """Return the URL of the demo's own SQLite file in the instance folder."""
+    return f"sqlite:///{Path(instance_path) / DEMO_FILE}"
+
+
 def build(url: str, experiments: Path = EXPERIMENTS) -> DemoSummary:
     """Rebuild the demo database at this URL from the example pilots."""
+    problem = not_the_demos(url)
+    if problem:
+        raise DemoError(f"refusing to rebuild {_shown(url)}: {problem}; nothing was changed. "
+                        "lab demo builds its own database unless --database names another")
     reset(url)
     migrations.upgrade(url)
     engine = db.engine_for(url)
+    with db.writing(engine) as session:  # first, so a build cut short is still the demo's
+        audit.record(session, actor=ACTOR, action=MARK, object_type="database",
+                     object_key=_shown(url)[:200])
     summary = DemoSummary(url=url)
     with db.writing(engine) as session:
         synced = registry.sync_paths(session, paths=[experiments], actor=ACTOR)
@@ -65,8 +87,40 @@ def build(url: str, experiments: Path = EXPERIMENTS) -> DemoSummary:
     return summary
 
 
+def _shown(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def not_the_demos(url: str) -> str | None:
+    """Say why this database is not the demo's to rebuild, or None when it is (or is empty)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+        return None  # nothing there yet (or in memory): nothing to lose
+    try:
+        engine = db.engine_for(url)
+        if not inspect(engine).get_table_names():
+            return None
+        with db.reading(engine) as session:
+            first = session.exec(select(AuditEvent.action, AuditEvent.actor)
+                                 .order_by(col(AuditEvent.id)).limit(1)).first()
+            others = session.exec(select(AuditEvent.actor).distinct().where(
+                col(AuditEvent.actor).not_in(_demo_actors())).limit(3)).all()
+    except SQLAlchemyError:
+        return "it is not a lab database the demo can read"
+    if tuple(first or ()) != (MARK, ACTOR):
+        return "lab demo did not build it"
+    if others:
+        return f"it holds changes by {', '.join(others)}, not only demo data"
+    return None
+
+
+def _demo_actors() -> list[str]:
+    """Return who may have changed a demo database without making it more than a demo."""
+    return [ACTOR, accounts.UNKNOWN, "anonymous", *demo_emails()]
+
+
 def reset(url: str) -> None:
-    """Start from nothing: delete a SQLite file; refuse to wipe another database."""
+    """Start from nothing: delete the SQLite file, or take PostgreSQL back to no tables."""
     parsed = make_url(url)
     engine = db.engine_for(url)
     engine.dispose()
@@ -76,8 +130,7 @@ def reset(url: str) -> None:
                 Path(parsed.database + suffix).unlink(missing_ok=True)
         return
     if inspect(engine).get_table_names():
-        raise DemoError(f"{parsed.render_as_string(hide_password=True)} already has tables: "
-                        "the demo only builds into an empty database or a SQLite file")
+        migrations.downgrade(url, "base")
 
 
 def _csv(specs: list[Preregistration]) -> io.StringIO:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 from alembic import context
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 import lab.models  # noqa: F401  (registers every table on the metadata)
-from lab import db
+from lab import config, db
 
 target_metadata = SQLModel.metadata
 
@@ -23,7 +21,7 @@ def render_item(type_, item, autogen_context):
 
 def database_url() -> str:
     """Return the URL given by lab (or, for the alembic command, LAB_DATABASE_URL)."""
-    url = context.config.get_main_option("sqlalchemy.url") or os.environ.get("LAB_DATABASE_URL")
+    url = context.config.get_main_option("sqlalchemy.url") or config.load().database_url
     if not url:
         raise SystemExit("set LAB_DATABASE_URL to the database to migrate")
     return url

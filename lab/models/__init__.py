@@ -3,11 +3,11 @@
 from lab.models.catalogue import Channel, Segment
 from lab.models.governance import AuditEvent, Decision
 from lab.models.logged import VALUE_COLUMNS, Note, Observation, Spend
-from lab.models.people import ApiToken, LoginAttempt, User
+from lab.models.people import ApiToken, LoginThrottle, User
 from lab.models.pilots import Hypothesis, Metric, Pilot, TeamMember
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Channel", "Decision", "Hypothesis", "LoginAttempt",
+    "ApiToken", "AuditEvent", "Channel", "Decision", "Hypothesis", "LoginThrottle",
     "Metric", "Note", "Observation", "Pilot", "Segment", "Spend", "TeamMember", "User",
     "VALUE_COLUMNS",
 ]

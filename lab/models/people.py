@@ -8,7 +8,7 @@ from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
 from lab.models.base import one_of, timestamp
-from lab.vocabulary import UserRole
+from lab.vocabulary import TokenScope, UserRole, values
 
 
 class User(SQLModel, table=True):
@@ -29,22 +29,28 @@ class User(SQLModel, table=True):
 
 class ApiToken(SQLModel, table=True):
     __tablename__ = "api_token"
+    __table_args__ = (one_of("scope", values(TokenScope), "ck_api_token_scope"),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="lab_user.id", index=True)
     name: str = Field(max_length=120)
     token_hash: str = Field(unique=True, max_length=128)  # sha256 hex of the secret
+    scope: str = Field(default=TokenScope.read, max_length=10)
     created_at: datetime = timestamp()
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
     last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
-class LoginAttempt(SQLModel, table=True):
-    """A failed login, kept so throttling holds across processes and restarts."""
+class LoginThrottle(SQLModel, table=True):
+    """Sign-in attempts counted under one key (an account, an address, a browser).
 
-    __tablename__ = "login_attempt"
+    One row per key, counted up in a single statement, so that simultaneous guesses
+    cannot all read the same count; the count starts again when its window has passed.
+    """
 
-    id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(max_length=254, index=True)
-    address: str = Field(max_length=64)
-    at: datetime = timestamp(index=True)
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=300)
+    attempts: int = 0
+    since: datetime = timestamp(index=True)  # when the current window began

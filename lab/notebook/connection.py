@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import create_engine
@@ -15,14 +13,8 @@ from lab import config, db
 
 def database_url(url: str | None = None) -> str:
     """Return the database URL: the one given, else LAB_DATABASE_URL, else the app's file."""
-    if url:
-        return url
-    configured = config.from_environment().get("DATABASE_URL")
-    if configured:
-        return str(configured)
-    # The same instance folder the app factory uses, found without creating anything.
-    instance = os.environ.get("LAB_INSTANCE_PATH") or Flask("lab").instance_path
-    return config.default_database_url(instance)
+    # The same settings, and instance folder, the app factory uses; nothing is created.
+    return url or config.database_url(config.load())
 
 
 def read_only_engine(url: str) -> Engine:

@@ -226,6 +226,8 @@ def load(path: str | Path) -> Preregistration:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise PreregistrationError(str(path), [("", f"not valid TOML: {error}")]) from None
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        raise PreregistrationError(str(path), [("", "nested too deeply to be a plan")]) from None
     except (OSError, UnicodeDecodeError) as error:
         raise PreregistrationError(str(path), [("", f"cannot be read: {error}")]) from None
     return parse(data, str(path))

@@ -16,6 +16,7 @@ from lab.models import User
 from lab.pilots import evidence, find, lifecycle, reads, registry
 from lab.pilots.observations import ObservationError, record_observations
 from lab.pilots.plans import Preregistration
+from lab.vocabulary import TokenScope
 from lab.web import replies
 from lab.web import schemas as s
 from lab.web.openapi import Api
@@ -34,15 +35,20 @@ def authenticate() -> None:
     header = request.headers.get("Authorization", "")
     if not header:
         if request.method in UNSAFE:
+            if not current_user.is_authenticated:
+                abort(401, "Sign in, or send an API token as Authorization: Bearer <token>.")
             csrf.protect()
         return
     scheme, _, secret = header.partition(" ")
     found = accounts.user_for_token(db.session(), secret.strip()) \
         if scheme.lower() == "bearer" else None
     if found is None:
-        abort(401, "The bearer token is unknown or revoked "
+        abort(401, "The bearer token is unknown, revoked or expired "
                    "(send Authorization: Bearer <token>).")
     user, token = found
+    if request.method in UNSAFE and token.scope != TokenScope.write:
+        abort(403, f"This token may only read (scope {token.scope}); "
+                   "create a token with the write scope to change anything.")
     use_token_account(user)
     if accounts.stale_use(token):
         with writing() as write:
@@ -232,7 +238,7 @@ def create_token(body: s.TokenIn):
     """Create a token; its secret is in this reply only."""
     with writing() as write:
         token, secret = accounts.create_token(write, user=write.get(User, current_user.id),
-                                              name=body.name)
+                                              name=body.name, scope=body.scope, days=body.days)
         return s.TokenCreated(**replies.token_out(token).model_dump(), secret=secret)
 
 

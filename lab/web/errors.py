@@ -97,7 +97,7 @@ def _domain_error(error: DomainError):
     # The error carries its status; a refusal of the person is audited like any 403.
     if error.status == 403:
         record_denial("denied", str(error))
-    return respond(error.status, str(error), problems_of(error))
+    return respond(error.status, str(error), problems_of(error), error.headers())
 
 
 def _invalid_input(error: ValidationError):

@@ -22,7 +22,8 @@ from wtforms import (
     TextAreaField,
 )
 
-from lab.vocabulary import DECIDED, Arm, NoteKind, Outcome, Phase, UserRole
+from lab.accounts import TOKEN_DAYS_DEFAULT
+from lab.vocabulary import DECIDED, Arm, NoteKind, Outcome, Phase, TokenScope, UserRole, values
 
 DATE = {"type": "date"}
 NUMBER = {"inputmode": "decimal"}
@@ -53,6 +54,9 @@ class PasswordForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField("Token name", render_kw={"placeholder": "e.g. weekly import script"})
+    scope = SelectField("May", choices=choices(
+        values(TokenScope), labels={"read": "read only", "write": "read and write"}))
+    days = StringField("Expires after (days)", default=str(TOKEN_DAYS_DEFAULT))
 
 
 class UserForm(FlaskForm):

@@ -29,13 +29,18 @@ from lab.web.security import role_required
 REF = "#/components/schemas/{model}"
 PATH_PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 LARGEST_ID = 2**31 - 1  # ids are 32-bit integer columns on PostgreSQL
+MAX_NESTING = 32  # the deepest request (a plan's metrics) nests four levels
 KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 80,
               "pattern": "^[a-z0-9][a-z0-9._-]*$"}
-ERROR_TEXT = {400: "Malformed request (not JSON, or no CSRF token with a cookie session)",
-              401: "Not signed in, or the bearer token is unknown or revoked",
-              403: "Signed in without the role this needs", 404: "No such object",
-              409: "Conflicts with the object's state", 415: "The body is not JSON",
-              422: "Invalid: each problem names its field and the reason"}
+ERROR_TEXT = {400: "Malformed request (not JSON, nested too deeply, or no CSRF token with a "
+                   "cookie session)",
+              401: "Not signed in, or the bearer token is unknown, revoked or expired",
+              403: "Without the role this needs, or a read-only token asked to write",
+              404: "No such object", 409: "Conflicts with the object's state",
+              413: "Larger than the upload limit (LAB_MAX_UPLOAD_MB)",
+              415: "The body is not JSON",
+              422: "Invalid: each problem names its field and the reason",
+              503: "The database is busy with another write: retry after Retry-After seconds"}
 
 
 @dataclass
@@ -79,10 +84,16 @@ def read_body(model: type[BaseModel]) -> BaseModel:
     if not request.is_json:
         abort(415, "Send the body as JSON, with Content-Type: application/json.")
     raw = request.get_data() or b""
+    too_deep = (f"The body is nested more than {MAX_NESTING} levels deep; no request to "
+                "this API needs that.")
     try:
         data = json.loads(raw)
+    except RecursionError:  # deeper than the decoder's own stack allows
+        abort(400, too_deep)
     except ValueError:
         abort(400, "The body is not valid JSON.")
+    if nesting(data) > MAX_NESTING:
+        abort(400, too_deep)
     unstorable = text_problems(data)
     if unstorable:
         raise InvalidRequest(unstorable)
@@ -90,6 +101,20 @@ def read_body(model: type[BaseModel]) -> BaseModel:
         return model.model_validate_json(raw, strict=True)
     except ValidationError as error:
         raise refusal(error, data) from None
+
+
+def nesting(value: Any) -> int:
+    """Return how deeply decoded JSON nests arrays and objects, without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            depth += 1
+            deepest = max(deepest, depth)
+            if depth <= MAX_NESTING:  # past the limit the answer is known
+                children = item.values() if isinstance(item, dict) else item
+                stack.extend((child, depth) for child in children)
+    return deepest
 
 
 def read_query(model: type[BaseModel]) -> BaseModel:
@@ -202,9 +227,11 @@ def _responses(operation: Operation, refs: dict) -> dict[str, Any]:
     if PATH_PARAMETER.search(operation.rule):
         codes.append(404)
     if operation.body:
-        codes += [400, 415, 422]
+        codes += [400, 413, 415, 422]
     elif operation.method in ("POST", "DELETE") and operation.role:
         codes.append(400)  # a cookie session's write without a CSRF token
+    if operation.method in ("POST", "DELETE"):
+        codes.append(503)  # a write kept waiting for the database's lock
     if operation.query:
         codes.append(422)
     if operation.conflicts:

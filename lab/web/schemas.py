@@ -13,8 +13,10 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from lab import vocabulary
+from lab.accounts import TOKEN_DAYS, TOKEN_DAYS_DEFAULT
 from lab.kinds import COLUMNS_BY_NAME
 from lab.models.base import aware
+from lab.vocabulary import TokenScope, values
 
 Line = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=20_000, pattern=r"\S")]
@@ -97,6 +99,10 @@ class ObservationBatch(Request):
 
 class TokenIn(Request):
     name: Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=r"\S")]
+    scope: Literal[tuple(values(TokenScope))] = Field(  # type: ignore[valid-type]
+        default=TokenScope.read.value, description="read: GET only; write: changes too")
+    days: int = Field(default=TOKEN_DAYS_DEFAULT, ge=TOKEN_DAYS[0], le=TOKEN_DAYS[1],
+                      description="days until the token expires")
 
 
 class PilotQuery(Request):
@@ -267,7 +273,9 @@ class SpendList(Reply):
 class TokenOut(Reply):
     id: int
     name: str
+    scope: str
     created_at: Timestamp
+    expires_at: Timestamp
     last_used_at: Timestamp | None
 
 

@@ -85,3 +85,24 @@ def test_write_transaction_takes_the_lock_up_front(sqlite_engine):
 def test_plain_postgresql_url_uses_psycopg3():
     engine = db.engine_for("postgresql://someone@127.0.0.1/nothing")
     assert engine.dialect.driver == "psycopg"
+
+
+def test_a_new_sqlite_file_is_readable_by_its_owner_only(tmp_path):
+    path = tmp_path / "private" / "lab.sqlite"
+    engine = db.engine_for(f"sqlite:///{path}")
+    with db.writing(engine) as session:
+        session.exec(text("CREATE TABLE t (x INTEGER)"))
+    try:
+        for name in ("lab.sqlite", "lab.sqlite-wal", "lab.sqlite-shm"):
+            assert (path.parent / name).stat().st_mode & 0o777 == 0o600, name
+    finally:
+        engine.dispose()
+
+
+def test_the_instance_folder_is_its_owners_only(tmp_path, monkeypatch):
+    from lab.app import create_app
+
+    monkeypatch.setenv("LAB_INSTANCE_PATH", str(tmp_path / "instance"))
+    create_app({"SECRET_KEY": "test"}, with_web=False)
+    assert (tmp_path / "instance").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "instance" / "lab.sqlite").stat().st_mode & 0o777 == 0o600

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlmodel import select
 
 from lab import db, demo
+from lab.accounts import add_user
 from lab.analysis.pipeline import recommend_pilots
 from lab.demo import data as demo_data
-from lab.models import Note, Observation, Spend
+from lab.models import Note, Observation, Pilot, Spend, User
 from lab.pilots.overlap import overlaps
 from lab.pilots.plans import load
 from tests.conftest import POSTGRES_URL
+from tests.factories import start_pilot
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +94,93 @@ def test_lab_demo_no_serve_prints_the_portfolio(tmp_path, monkeypatch):
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="needs LAB_TEST_DATABASE_URL")
-def test_the_demo_never_wipes_a_postgresql_database_with_tables(postgres_schema):
-    with pytest.raises(demo.DemoError, match="already has tables"):
+def test_the_demo_never_wipes_a_postgresql_database_it_did_not_build(postgres_schema):
+    with pytest.raises(demo.DemoError, match="lab demo did not build it"):
         demo.build(postgres_schema)
+
+
+def test_the_demo_builds_into_an_empty_database_and_rebuilds_it(blank_url):
+    first = demo.build(blank_url)
+    again = demo.build(blank_url)
+    assert first.observations == again.observations > 300
+
+
+def demo_cli(tmp_path, monkeypatch, url, *args):
+    from lab.app import create_app
+    from lab.cli.demo import demo_command
+    from tests.conftest import LabCliRunner
+
+    monkeypatch.setenv("LAB_INSTANCE_PATH", str(tmp_path / "instance"))
+    runner = LabCliRunner(create_app({"DATABASE_URL": url, "SECRET_KEY": "t"}))
+    return runner.invoke(demo_command, ["--no-serve", *args])
+
+
+def holdings(url) -> tuple[list[str], list[str]]:
+    with db.reading(db.engine_for(url)) as session:
+        return ([user.email for user in session.exec(select(User))],
+                [pilot.key for pilot in session.exec(select(Pilot))])
+
+
+def test_lab_demo_builds_its_own_database_and_leaves_lab_s_alone(database_url, session,
+                                                                 tmp_path, monkeypatch):
+    add_user(session, email="ana@bank.example", password="a long password", role="admin",
+             actor="ana (cli)")
+    start_pilot(session)
+    session.commit()
+    before = holdings(database_url)
+    result = demo_cli(tmp_path, monkeypatch, database_url)
+    assert result.exit_code == 0, result.output
+    demo_file = tmp_path / "instance" / "demo.sqlite"
+    assert f"demo database: sqlite:///{demo_file}" in result.stdout
+    assert holdings(database_url) == before
+    assert len(holdings(f"sqlite:///{demo_file}")[1]) == 5
+    db.engine_for(f"sqlite:///{demo_file}").dispose()
+
+
+def test_the_demo_refuses_a_database_holding_real_data_and_changes_nothing(
+        database_url, session, tmp_path, monkeypatch):
+    start_pilot(session)
+    before = holdings(database_url)
+    with pytest.raises(demo.DemoError, match="lab demo did not build it"):
+        demo.build(database_url)
+    result = demo_cli(tmp_path, monkeypatch, database_url, "--database", database_url)
+    assert result.exit_code == 1 and "nothing was changed" in result.stderr
+    assert holdings(database_url) == before
+
+
+def test_the_demo_refuses_a_database_lab_init_made_even_if_empty(database_url):
+    with pytest.raises(demo.DemoError, match="lab demo did not build it"):
+        demo.build(database_url)
+
+
+def test_the_demo_rebuilds_its_own_database_after_people_tried_it(tmp_path):
+    from lab.pilots import evidence
+
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    demo.build(url)
+    with db.writing(db.engine_for(url)) as session:  # a demo user adds a note
+        evidence.add_note(session, pilot_key="x-care-1h", actor="member@lab.example",
+                          kind="risk", noted_on=date(2026, 11, 1), source="desk", text="Mine")
+    summary = demo.build(url)
+    assert len(summary.pilots) == 5
+    db.engine_for(url).dispose()
+
+
+def test_the_demo_refuses_its_own_database_once_someone_else_changed_it(tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    demo.build(url)
+    with db.writing(db.engine_for(url)) as session:
+        add_user(session, email="ana@bank.example", password="a long password",
+                 role="admin", actor="ana (cli)")
+    with pytest.raises(demo.DemoError, match=r"changes by ana \(cli\)"):
+        demo.build(url)
+    assert "ana@bank.example" in holdings(url)[0]
+    db.engine_for(url).dispose()
+
+
+def test_the_demo_refuses_a_file_that_is_not_a_lab_database(tmp_path):
+    path = tmp_path / "notes.sqlite"
+    path.write_text("my notes, not a database")
+    with pytest.raises(demo.DemoError, match="nothing was changed"):
+        demo.build(f"sqlite:///{path}")
+    assert path.read_text() == "my notes, not a database"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from lab import db, migrations
@@ -54,3 +58,49 @@ def test_lab_init_creates_then_reports_up_to_date(tmp_path, monkeypatch):
     assert "is up to date" in again.output
     assert differences(url) == []
     db.engine_for(url).dispose()
+
+
+def test_0003_keeps_tokens_made_before_it_working_for_90_days(blank_url):
+    migrations.upgrade(blank_url, "0002")
+    with db.engine_for(blank_url).begin() as connection:
+        connection.execute(text(
+            "INSERT INTO lab_user (email, name, role, password_hash, active, session_version, "
+            "created_at) VALUES ('a@lab.example', '', 'analyst', 'x', true, 1, :now)"),
+            {"now": datetime.now(UTC)})
+        connection.execute(text(
+            "INSERT INTO api_token (user_id, name, token_hash, created_at) "
+            "SELECT id, 'old', 'abc', :now FROM lab_user"), {"now": datetime.now(UTC)})
+        connection.execute(text(
+            "INSERT INTO login_attempt (email, address, at) VALUES ('typed secret', 'x', :now)"),
+            {"now": datetime.now(UTC)})
+    migrations.upgrade(blank_url, "0003")
+    with db.engine_for(blank_url).connect() as connection:
+        scope, expires = connection.execute(text("SELECT scope, expires_at FROM api_token")).one()
+    expires = expires if isinstance(expires, datetime) else datetime.fromisoformat(expires)
+    expires = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
+    assert scope == "write"
+    assert timedelta(days=89) < expires - datetime.now(UTC) <= timedelta(days=90)
+    tables = set(inspect(db.engine_for(blank_url)).get_table_names())
+    assert "login_throttle" in tables and "login_attempt" not in tables  # typed text gone
+    assert differences(blank_url) == []
+    migrations.downgrade(blank_url, "0002")
+    assert "login_attempt" in set(inspect(db.engine_for(blank_url)).get_table_names())
+    migrations.upgrade(blank_url)
+    assert differences(blank_url) == []
+
+
+def test_a_token_scope_outside_the_vocabulary_is_refused_by_the_database(database_url):
+    engine = db.engine_for(database_url)
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO lab_user (email, name, role, password_hash, active, session_version, "
+            "created_at) VALUES ('a@lab.example', '', 'analyst', 'x', true, 1, :now)"),
+            {"now": datetime.now(UTC)})
+        connection.execute(text(
+            "INSERT INTO api_token (user_id, name, token_hash, scope, created_at, expires_at) "
+            "SELECT id, 'n', 'abc', 'admin', :now, :now FROM lab_user"),
+            {"now": datetime.now(UTC)})
+
+
+def test_the_head_the_command_line_checks_for_is_alembics():
+    assert migrations.head_revision() == migrations.HEAD

@@ -107,6 +107,7 @@ VOCABULARY_CHECKS = {
     "ck_decision_outcome": [str(status) for status in vocabulary.TERMINAL],
     "ck_decision_recommended": values(vocabulary.Outcome),
     "ck_user_role": values(vocabulary.UserRole),
+    "ck_api_token_scope": values(vocabulary.TokenScope),
 }
 
 

@@ -7,10 +7,10 @@ import hashlib
 import pytest
 from sqlmodel import select
 
-from lab import accounts
+from lab import accounts, db
 from lab.cli.users import user_group
 from lab.demo.users import create_demo_users
-from lab.models import ApiToken, LoginAttempt, User
+from lab.models import ApiToken, LoginThrottle, User
 from lab.pilots import audit
 from tests.web.conftest import PASSWORD
 
@@ -21,9 +21,12 @@ def add(session, email="ana@bank.example", role="member", password=PASSWORD):
     return user
 
 
-def login(session, email, password, address="10.0.0.1", limit=3):
+THROTTLE = accounts.Throttle(account=3, address=10, window_seconds=300, secret="test")
+
+
+def login(session, email, password, address="10.0.0.1", throttle=THROTTLE, browser=None):
     result = accounts.authenticate(session, email=email, password=password, address=address,
-                                   limit=limit, pause_seconds=300)
+                                   throttle=throttle, browser=browser)
     session.commit()
     return result
 
@@ -39,6 +42,14 @@ def test_passwords_are_stored_as_scrypt_hashes(session):
     ({"email": "not-an-email"}, "email: 'not-an-email' is not an email address"),
     ({"role": "owner"}, "role: must be one of viewer, member, analyst, manager, admin"),
     ({"password": "short"}, "password: must be at least 10 characters"),
+    ({"password": " " * 10}, "password: must not be blank"),
+    ({"password": "qwertyuiop"}, "password: is one of the 10,000 most common passwords"),
+    ({"password": "Password123"}, "password: is one of the 10,000 most common passwords"),
+    ({"password": "ana@bank.example"}, "password: must not be an e-mail address"),
+    ({"password": " ANA@BANK.EXAMPLE "}, "password: must not be an e-mail address"),
+    ({"password": "someone@else.example"}, "password: must not be an e-mail address"),
+    ({"password": "ana.bank.account", "email": "ana.bank.account@bank.example"},
+     "password: must not be an e-mail address or the account's name"),
 ])
 def test_bad_accounts_are_refused_with_the_field_named(session, changes, message):
     with pytest.raises(accounts.AccountError, match=message):
@@ -83,22 +94,12 @@ def test_an_unknown_user_is_checked_against_a_hash_as_slowly_as_a_wrong_password
     assert wrong == 1 and len(derived) in (2, 3)
 
 
-def test_logins_are_throttled_per_email_and_address(session):
-    add(session)
-    for _ in range(3):
-        assert not login(session, "ana@bank.example", "wrong password").throttled
-    paused = login(session, "ana@bank.example", PASSWORD)
-    assert paused.throttled and paused.user is None and 0 < paused.retry_after <= 300
-    elsewhere = login(session, "ana@bank.example", PASSWORD, address="10.0.0.2")
-    assert elsewhere.user is not None
-    assert audit.events(session, action="login.throttled")
-
-
-def test_a_successful_login_clears_the_failures(session):
+def test_a_successful_login_clears_the_accounts_failures(session):
     add(session)
     login(session, "ana@bank.example", "wrong password")
     assert login(session, "ana@bank.example", PASSWORD).user is not None
-    assert session.exec(select(LoginAttempt)).all() == []
+    counts = {row.key: row.attempts for row in session.exec(select(LoginThrottle))}
+    assert counts == {"address:10.0.0.1": 1}  # the failure; the success was taken back
 
 
 def test_a_disabled_account_cannot_sign_in(session):
@@ -117,6 +118,13 @@ def test_role_change_and_disable_end_sessions(session):
     assert user.session_version == before + 2
     assert [event.action for event in audit.events(session, object_key=user.email)] == [
         "user.add", "user.role", "user.disable"]
+
+
+def test_a_new_password_is_checked_as_carefully_as_a_first_one(session):
+    user = add(session)
+    for weak in ("1234567890", "          ", user.email):
+        with pytest.raises(accounts.AccountError, match="password: "):
+            accounts.change_password(session, user=user, current=PASSWORD, new=weak)
 
 
 def test_changing_a_password_needs_the_current_one(session):
@@ -195,3 +203,76 @@ def test_cli_refusals_name_the_problem(app, runner, monkeypatch):
     assert result.exit_code == 1 and "at least 10 characters" in result.output
     result = runner.invoke(user_group, ["role", "nobody@lab.example", "admin"])
     assert result.exit_code == 1 and "no user 'nobody@lab.example'" in result.output
+
+
+@pytest.mark.parametrize("change", ["demote", "disable"])
+def test_the_last_active_admin_keeps_the_role(session, change):
+    admin = add(session, "root@lab.example", "admin")
+    add(session, "old@lab.example", "admin")
+    accounts.disable(session, email="old@lab.example", actor="root@lab.example")
+    session.commit()  # a disabled admin is no admin to fall back on
+
+    def act(email, actor):
+        if change == "demote":
+            return accounts.set_role(session, email=email, role="manager", actor=actor)
+        return accounts.disable(session, email=email, actor=actor)
+
+    for actor in (admin.email, "someone (cli)"):
+        with pytest.raises(accounts.AccountError, match="root@lab.example is the last active "
+                                                       "admin"):
+            act(admin.email, actor)
+    session.rollback()
+    add(session, "second@lab.example", "admin")
+    act(admin.email, admin.email)  # with another admin it may go
+    session.commit()
+    with pytest.raises(accounts.AccountError, match="second@lab.example is the last"):
+        act("second@lab.example", "second@lab.example")
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one(engine, session):
+    import threading
+
+    add(session, "a@lab.example", "admin")
+    add(session, "b@lab.example", "admin")
+    start, outcomes = threading.Barrier(2), []
+
+    def demote(email, actor):
+        start.wait()
+        try:
+            with db.writing(engine) as change:
+                accounts.set_role(change, email=email, role="viewer", actor=actor)
+            outcomes.append("done")
+        except accounts.AccountError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=demote, args=pair) for pair in
+               (("a@lab.example", "b@lab.example"), ("b@lab.example", "a@lab.example"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["done", "refused"]
+    session.expire_all()
+    assert [user.email for user in session.exec(select(User).where(User.role == "admin"))] \
+        in (["a@lab.example"], ["b@lab.example"])
+
+
+def test_the_command_line_refuses_to_disable_the_last_admin(app, runner, session):
+    add(session, "root@lab.example", "admin")
+    result = runner.invoke(user_group, ["disable", "root@lab.example"])
+    assert result.exit_code == 1 and "last active admin" in result.output
+    session.expire_all()
+    assert accounts.find_user(session, "root@lab.example").active
+
+
+@pytest.mark.parametrize(("path", "data"), [("role", {"role": "viewer"}), ("disable", {})])
+def test_the_only_admin_cannot_demote_or_disable_itself_on_the_admin_page(app, signed_in,
+                                                                         people, path, data):
+    from tests.web.conftest import post_form, write
+
+    admin = signed_in("admin")
+    user_id = write(app, lambda s: accounts.find_user(s, people["admin"]).id)
+    response = post_form(admin, f"/admin/users/{user_id}/{path}", data)
+    assert response.status_code == 422
+    assert "is the last active admin" in response.get_data(as_text=True)
+    assert admin.get("/admin/users").status_code == 200  # still an admin, still signed in

@@ -26,7 +26,7 @@ def token(app, people) -> str:
     """An analyst's API token."""
     def create(session):
         user = accounts.find_user(session, people["analyst"])
-        return accounts.create_token(session, user=user, name="tests")[1]
+        return accounts.create_token(session, user=user, name="tests", scope="write")[1]
     return write(app, create)
 
 
@@ -219,7 +219,7 @@ def test_a_draft_has_nothing_to_check(client, token):
 def test_tokens_cannot_sign_off_but_a_fresh_browser_session_can(app, client, people, running):
     def manager_token(session):
         user = accounts.find_user(session, people["manager"])
-        return accounts.create_token(session, user=user, name="m")[1]
+        return accounts.create_token(session, user=user, name="m", scope="write")[1]
     secret = write(app, manager_token)
     decision = {"outcome": "withdraw", "rationale": "Stop it"}
     refused = client.post(f"{API}/pilots/x-care-1h/decisions", json=decision,

@@ -33,6 +33,24 @@ def test_sign_in_lands_on_the_page_asked_for_and_never_off_site(client, people):
     assert other.headers["Location"] == "/"
 
 
+@pytest.mark.parametrize("target", [
+    "/\t/evil.example", "/\n/evil.example", "//evil.example", "/\\evil.example",
+    "\\/evil.example", "https://evil.example/", "/ /evil.example", "/\u2028/evil.example",
+    "javascript:alert(1)", "/hypotheses\r\nSet-Cookie: x=1"])
+def test_only_same_site_paths_survive_sign_in(client, people, target):
+    response = client.post("/login", data={"email": people["viewer"], "password": PASSWORD,
+                                           "next": target, "csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_a_same_site_path_with_a_query_survives_sign_in(client, people):
+    response = client.post("/login", data={"email": people["viewer"], "password": PASSWORD,
+                                           "next": "/pilots/x-care-1h?tab=notes",
+                                           "csrf_token": csrf_token(client)})
+    assert response.headers["Location"] == "/pilots/x-care-1h?tab=notes"
+
+
 def test_unknown_user_and_wrong_password_get_the_same_answer(client, people):
     wrong = sign_in(client, people["viewer"], "not the password")
     unknown = sign_in(client, "nobody@lab.example", PASSWORD)
@@ -150,7 +168,8 @@ def test_pages_carry_the_security_headers(client):
 
 def test_the_session_cookie_is_http_only_and_same_site(client, people):
     response = sign_in(client, people["viewer"])
-    cookie = response.headers["Set-Cookie"]
+    [cookie] = [cookie for cookie in response.headers.getlist("Set-Cookie")
+                if cookie.startswith("session=")]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 

@@ -22,8 +22,11 @@ STATUSES = {
     "lab.pilots.decisions.DecisionConflict": 409, "lab.demo.DemoError": 409,
     "lab.pilots.decisions.OwnerCannotSignOff": 403, "lab.errors.NotFound": 404,
 }
-# Errors that mean the code is wrong, not the request: answered 500 on purpose.
-BUGS = {"lab.models.governance.AppendOnlyError"}
+# Errors that mean the code is wrong, not the request: answered 500 on purpose; and two
+# that never reach a view: a bad LAB_* setting stops the app at start-up, and the
+# importer's unreadable-line signal is caught inside the importer.
+BUGS = {"lab.models.governance.AppendOnlyError", "lab.config.ConfigError",
+        "lab.pilots.observations.importer._Unreadable"}
 
 
 def name_of(cls: type) -> str:

@@ -9,7 +9,7 @@ nothing does.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -26,6 +26,10 @@ from lab.pilots.observations.store import ObservationStore
 from lab.pilots.observations.targets import Targets
 
 CHUNK_ROWS = 20_000
+# Caps on what one file may ask of memory: an observation row is a few dozen characters
+# in a dozen columns, so these leave room for wide spreadsheets and nothing absurd.
+MAX_LINE_CHARS = 10_000
+MAX_COLUMNS = 100
 Source = str | Path | IO[str]
 Progress = Callable[[int], None]
 
@@ -97,10 +101,16 @@ def _import_one(source, targets: Targets, store: ObservationStore) -> ImportResu
             if not problems:
                 problems.add(1, "", "empty: a CSV file needs a header line and rows")
             return result
+        if len(header) > MAX_COLUMNS:
+            problems.add(reader.line_num, "", f"has {len(header)} columns; an observations "
+                                              f"file has at most {MAX_COLUMNS}")
+            return result
         checker = RowChecker(header, targets, problems,
                              date.isoformat if store.dates_as_text else _same)
         if checker.valid:
             _import_rows(reader, checker, store, result, source.report)
+    except _Unreadable as error:
+        problems.add(error.line, "", str(error))
     except csv.Error as error:
         problems.add(reader.line_num, "", f"not readable as CSV: {error}")
     except UnicodeDecodeError:
@@ -157,6 +167,31 @@ def _same(value: date) -> date:
     return value
 
 
+class _Unreadable(csv.Error):
+    """A line the reader refuses before the csv module sees it; `line` says which."""
+
+    def __init__(self, line: int, message: str):
+        self.line = line
+        super().__init__(message)
+
+
+def _capped_lines(stream: IO[str]) -> Iterator[str]:
+    """Yield the stream's lines, refusing a NUL or a line past MAX_LINE_CHARS.
+
+    A line is read at most one character past the cap, so a file that is one endless
+    line (a header of millions of columns) costs no more memory than a short one.
+    """
+    number = 0
+    while line := stream.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise _Unreadable(number, f"is longer than {MAX_LINE_CHARS:,} characters; no "
+                                      "observation row needs that many")
+        if "\x00" in line:
+            raise _Unreadable(number, "contains a NUL character, which no database can store")
+        yield line
+
+
 class _CsvSource:
     """A CSV file or text stream, read for the import, reporting its progress."""
 
@@ -171,7 +206,7 @@ class _CsvSource:
         if not isinstance(self.source, str | Path):
             self.stream = self.source
             name = str(getattr(self.source, "name", "upload"))
-            return name, csv.reader(self.stream, strict=True)
+            return name, csv.reader(_capped_lines(self.stream), strict=True)
         try:
             # utf-8-sig: spreadsheets often start their CSV with a byte-order mark.
             self.stream = open(self.source, newline="", encoding="utf-8-sig")  # noqa: SIM115
@@ -179,7 +214,7 @@ class _CsvSource:
         except OSError as error:
             problems.add(0, "", f"cannot be read: {error.strerror or error}")
             return str(self.source), csv.reader([])
-        return str(self.source), csv.reader(self.stream, strict=True)
+        return str(self.source), csv.reader(_capped_lines(self.stream), strict=True)
 
     def report(self) -> None:
         """Tell the progress bar how many more bytes were read."""
