@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from lab.analysis import reasons
+from lab.analysis import nonrandomized, reasons
 from lab.analysis.looks import Looks
-from lab.analysis.nonrandomized import Pretrends
+from lab.analysis.trends import Pretrends
 from lab.analysis.verdicts import GATES, Verdicts
 from lab.stats import planning
+from lab.stats.did import DEFAULT_SERIAL_CORRELATION
 from lab.stats.fixed import small_expected_cell
 from lab.stats.moments import sample_variance
 from lab.stats.results import finite_or_none
@@ -130,6 +131,9 @@ def assemble(specs, table: Looks, verdicts: Verdicts, pretrends: Pretrends,
     ``p_value`` and ``lift`` (lift, low, high) are given at every row of the table whose
     look is its pilot's last; elsewhere they are NaN.
     """
+    compared = np.flatnonzero(table.design != "holdout")
+    p_value = p_value.copy()
+    p_value[compared] = nonrandomized.p_values(table, compared)
     rows_of = _slices(table.pilot)
     looks_of = _slices(table.pilot[verdicts.row])
     out = {}
@@ -175,8 +179,10 @@ def _recommendation(spec, table, verdicts, entries, rows, pretrends, p_value,
     if outcome == "continue":
         needed, projected = _still_needed(spec, table, primary, entries, verdicts)
         said.append(reasons.still_needed(table.kind[primary], needed, projected))
-    if design == "baseline":
-        said.append(capitalised(reasons.BASELINE_NOTE))
+    if design != "holdout":
+        if code != "pretrend" and trend is not None:
+            said.append(capitalised(_trend_reason(spec, pretrends, trend)))
+        said.append(capitalised(reasons.evidence(design)))
     return Recommendation(
         pilot=spec.pilot.key, outcome=outcome, reasons=said, design=design,
         analysis=spec.pilot.analysis.value, final=bool(table.final[primary]),
@@ -209,7 +215,8 @@ def _metric_result(table: Looks, row: int, p_value, lift) -> MetricResult:
         p_value=float(p_value[row]), lift=float(lift[0][row]),
         lift_ci_low=float(lift[1][row]), lift_ci_high=float(lift[2][row]),
         method=reasons.method(table.design[row], table.analysis[row], table.kind[row],
-                              bool(table.fallback[row]), float(table.critical[row]), small),
+                              bool(table.fallback[row]), float(table.critical[row]), small,
+                              float(table.df[row])),
         n_pilot=float(table.n_pilot[row]), n_control=float(table.n_control[row]))
 
 
@@ -233,17 +240,32 @@ def _trend_sentence(spec, pretrends: Pretrends, trend: int | None) -> str | None
                             float(pretrends.se[trend]), float(pretrends.critical[trend]))
 
 
+def _trend_reason(spec, pretrends: Pretrends, trend: int) -> str:
+    """Say what the parallel-trends check found for a pilot it did not send back."""
+    slope, half = float(pretrends.slope[trend]), float(
+        pretrends.critical[trend] * pretrends.se[trend])
+    return reasons.trend(pretrends.state[trend], spec.primary.kind.value,
+                         spec.pilot.design.value, int(pretrends.before[trend]), slope,
+                         slope - half, slope + half, float(pretrends.detectable[trend]),
+                         float(pretrends.needed[trend]))
+
+
 def _notes(spec, table: Looks, rows: list[int], names: dict, trend: int | None,
            pretrends: Pretrends) -> list[str]:
     notes = [reasons.no_interval(names[table.metric[r]], table.n_pilot[r], table.n_control[r],
                                  table.se[r])
              for r in rows if not (math.isfinite(table.estimate[r])
                                    and math.isfinite(table.ci_low[r]))]
-    checked = trend is not None and math.isfinite(pretrends.slope[trend])
+    said = None if trend is None else reasons.trend_note(
+        pretrends.state[trend], spec.primary.kind.value, int(pretrends.before[trend]),
+        float(pretrends.detectable[trend]), float(pretrends.relevant[trend]),
+        float(pretrends.needed[trend]))
     rate_primary = any(table.role[r] == "primary" and table.kind[r] == "rate" for r in rows)
+    rho = spec.pilot.serial_correlation
     return notes + reasons.design_notes(
         spec.pilot.design.value, spec.pilot.analysis.value, spec.pilot.planned_sample,
-        any(bool(table.fallback[r]) for r in rows), checked, rate_primary)
+        any(bool(table.fallback[r]) for r in rows), said, rate_primary,
+        DEFAULT_SERIAL_CORRELATION if rho is None else rho)
 
 
 def _still_needed(spec, table: Looks, primary: int, entries: range,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lab.analysis.looks import Looks
-from lab.analysis.nonrandomized import Pretrends
+from lab.analysis.trends import Pretrends
 from lab.stats import gates
 from lab.stats.decision import REASONS, rule
 

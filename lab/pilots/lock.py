@@ -14,7 +14,8 @@ from lab.pilots.plans import Preregistration, parse
 
 # The pilot fields a running pilot can no longer change (besides its metrics).
 LOCKED_FIELDS = ("channel", "segment", "design", "analysis", "allocation", "alpha", "power",
-                 "planned_sample", "planned_periods", "start", "end", "parent")
+                 "planned_sample", "planned_periods", "serial_correlation", "start", "end",
+                 "parent")
 NEW_ITERATION = "create a new iteration"
 
 

@@ -125,26 +125,38 @@ def test_non_randomized_designs(design, analysis):
     assert result.final
     assert result.outcome == "scale_up"
     assert result.metrics[0].lift is None or result.metrics[0].to_dict()["lift"] is None
-    if design == "baseline":
-        assert "Weak evidence" in result.reasons[-1]
-    assert result.metrics[0].estimate == pytest.approx(0.05 if design != "baseline" else
-                                                       0.05, abs=0.012)
+    evidence = "Weak evidence: before/after only" if design == "baseline" else \
+        "Evidence: a comparison scope (diff-in-diff)"
+    assert result.reasons[-1].startswith(evidence)
+    # The baseline has no control: its estimate is the pilot's own change, also 5 points.
+    assert result.metrics[0].estimate == pytest.approx(0.05, abs=0.012)
 
 
-def test_a_pre_trend_sends_the_pilot_back():
-    result = outcome_of(did_observations(trend=0.01, before=range(-6, 0)),
+@pytest.mark.parametrize("seed", range(1, 6))
+def test_a_pre_trend_sends_the_pilot_back(seed):
+    # 1.5 points a week against weekly noise of 1.3 points: clear over 8 before-weeks.
+    result = outcome_of(did_observations(trend=0.015, before=range(-8, 0), seed=seed),
                         design="diff-in-diff", planned_periods=8)
     assert result.outcome == "revise"
     assert "already drifting apart" in result.reasons[0]
 
 
-def test_few_before_periods_fall_back_and_say_so():
+def test_too_few_before_periods_leave_the_trend_unchecked_and_say_how_many():
     result = outcome_of(did_observations(before=range(-2, 0), during=range(3)),
                         design="diff-in-diff", planned_periods=8)
-    assert any("serial correlation could not be checked" in n for n in result.notes)
-    assert any("parallel trends could not be checked" in n for n in result.notes)
-    assert "four cell variances" in result.metrics[0].method
-    assert not result.final and result.information_fraction == pytest.approx(3 / 8)
+    assert any(r.startswith("Parallel trends could not be checked: 2 before-periods logged, "
+                            "at least 3 needed (and about ") for r in result.reasons)
+    assert any(n.startswith("parallel trends not checked") for n in result.notes)
+    assert "period-to-period noise, t with" in result.metrics[0].method
+    assert not result.final
+    assert result.information_fraction == pytest.approx((1 / 2 + 1 / 8) / (1 / 2 + 1 / 3))
+
+
+def test_one_period_in_each_phase_falls_back_to_the_sampling_variances_and_says_so():
+    result = outcome_of(did_observations(before=range(-1, 0), during=range(1)),
+                        design="diff-in-diff", planned_periods=8)
+    assert any("noise could not be estimated" in n for n in result.notes)
+    assert "sampling variances alone" in result.metrics[0].method
 
 
 def test_rate_primary():
