@@ -216,7 +216,7 @@ def trend_note(state: str, kind: str, before: int, detectable: float, relevant: 
                 f"{_needed(needed)} would find a drift of {amount(kind, relevant)} per "
                 "period, the one that alone would create the minimum effect")
     return (f"parallel trends not confirmed: over {before} before-periods the check finds "
-            f"a drift of {amount(kind, detectable)} per period (80% power), but "
+            f"a drift of {amount(kind, detectable)} per period with the planned power, but "
             f"{amount(kind, relevant)} per period would already create the minimum effect; "
             f"{_needed(needed)} before-periods would find it")
 

@@ -221,3 +221,19 @@ def test_results_are_deterministic():
 def test_bad_plans_and_observations_are_refused_clearly(spec, observations, message):
     with pytest.raises((ValueError, PreregistrationError), match=message):
         check(spec, observations)
+
+
+def test_a_check_strong_enough_to_see_a_drift_that_matters_says_trends_are_parallel():
+    result = outcome_of(did_observations(before=range(-8, 0), trials=400000),
+                        design="diff-in-diff", planned_periods=8)
+    assert any("a drift large enough to create the minimum effect would have shown" in r
+               for r in result.reasons)
+    assert not any(n.startswith("parallel trends") for n in result.notes)
+
+
+def test_a_check_too_weak_for_the_drift_that_matters_does_not_pass_the_trend():
+    result = outcome_of(did_observations(), design="diff-in-diff", planned_periods=8)
+    said = next(r for r in result.reasons if r.startswith("No clear drift before the pilot"))
+    assert "parallel trends are not confirmed" in said and "before-periods would be" in said
+    assert any(n.startswith("parallel trends not confirmed: over 4 before-periods")
+               for n in result.notes)
