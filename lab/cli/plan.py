@@ -21,6 +21,12 @@ def _probability(ctx, param, value):
     return value
 
 
+def _not_negative(ctx, param, value):
+    if not (math.isfinite(value) and value >= 0):
+        raise click.BadParameter("must be 0 or more", ctx=ctx, param=param)
+    return value
+
+
 def _positive(ctx, param, value):
     if value is not None and not (math.isfinite(value) and value > 0):
         raise click.BadParameter("must be greater than 0", ctx=ctx, param=param)
@@ -57,7 +63,7 @@ def _positive(ctx, param, value):
               help="During-periods planned (diff-in-diff, baseline).")
 @click.option("--period-volume", type=float, callback=_positive,
               help="Units per arm and period (diff-in-diff, baseline).")
-@click.option("--period-sd", type=float, default=0.0, show_default=True,
+@click.option("--period-sd", type=float, default=0.0, show_default=True, callback=_not_negative,
               help="Week-to-week sd of the gap beyond sampling (diff-in-diff, baseline).")
 @click.option("--serial-correlation", type=click.FloatRange(0, 1, max_open=True),
               default=DEFAULT_SERIAL_CORRELATION, show_default=True,
@@ -97,8 +103,6 @@ def _periods(design, before, during, volume, period_sd, rho, sample) -> feasibil
                                "--during-periods and --period-volume, not --sample")
     if during is None or volume is None:
         raise click.UsageError(f"a {design} needs --during-periods and --period-volume")
-    if not (math.isfinite(period_sd) and period_sd >= 0):
-        raise click.BadParameter("must be 0 or more", param_hint="--period-sd")
     return feasibility.Periods(design, before, during, volume, period_sd, rho)
 
 
