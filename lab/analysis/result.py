@@ -179,10 +179,7 @@ def _recommendation(spec, table, verdicts, entries, rows, pretrends, p_value,
     if outcome == "continue":
         needed, projected = _still_needed(spec, table, primary, entries, verdicts)
         said.append(reasons.still_needed(table.kind[primary], needed, projected))
-    if design != "holdout":
-        if code != "pretrend" and trend is not None:
-            said.append(capitalised(_trend_reason(spec, pretrends, trend)))
-        said.append(capitalised(reasons.evidence(design)))
+    said += _design_reasons(spec, code, pretrends, trend)
     return Recommendation(
         pilot=spec.pilot.key, outcome=outcome, reasons=said, design=design,
         analysis=spec.pilot.analysis.value, final=bool(table.final[primary]),
@@ -240,14 +237,14 @@ def _trend_sentence(spec, pretrends: Pretrends, trend: int | None) -> str | None
                             float(pretrends.se[trend]), float(pretrends.critical[trend]))
 
 
-def _trend_reason(spec, pretrends: Pretrends, trend: int) -> str:
-    """Say what the parallel-trends check found for a pilot it did not send back."""
-    slope, half = float(pretrends.slope[trend]), float(
-        pretrends.critical[trend] * pretrends.se[trend])
-    return reasons.trend(pretrends.state[trend], spec.primary.kind.value,
-                         spec.pilot.design.value, int(pretrends.before[trend]), slope,
-                         slope - half, slope + half, float(pretrends.detectable[trend]),
-                         float(pretrends.needed[trend]))
+def _design_reasons(spec, code: str, pretrends: Pretrends, trend: int | None) -> list[str]:
+    """Say what the parallel-trends check found and how strong the design's evidence is."""
+    design = spec.pilot.design.value
+    if design == "holdout":
+        return []
+    said = [] if code == "pretrend" or trend is None else [
+        pretrends.reason(trend, spec.primary.kind.value, design)]
+    return [capitalised(sentence) for sentence in said + [reasons.evidence(design)]]
 
 
 def _notes(spec, table: Looks, rows: list[int], names: dict, trend: int | None,
@@ -256,10 +253,7 @@ def _notes(spec, table: Looks, rows: list[int], names: dict, trend: int | None,
                                  table.se[r])
              for r in rows if not (math.isfinite(table.estimate[r])
                                    and math.isfinite(table.ci_low[r]))]
-    said = None if trend is None else reasons.trend_note(
-        pretrends.state[trend], spec.primary.kind.value, int(pretrends.before[trend]),
-        float(pretrends.detectable[trend]), float(pretrends.relevant[trend]),
-        float(pretrends.needed[trend]))
+    said = None if trend is None else pretrends.note(trend, spec.primary.kind.value)
     rate_primary = any(table.role[r] == "primary" and table.kind[r] == "rate" for r in rows)
     rho = spec.pilot.serial_correlation
     return notes + reasons.design_notes(

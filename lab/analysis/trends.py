@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
+from lab.analysis import reasons
 from lab.stats import did, did_power
 
 CLEAR, UNCHECKED, WEAK, PARALLEL = "clear", "unchecked", "weak", "parallel"
@@ -59,6 +60,19 @@ class Pretrends:
     def _positions(self) -> dict[str, int]:
         return {pilot: i for i, pilot in enumerate(self.pilot)}
 
+    def reason(self, i: int, kind: str, design: str) -> str:
+        """Say what the check found for a pilot it did not send back."""
+        slope, half = float(self.slope[i]), float(self.critical[i] * self.se[i])
+        return reasons.trend(self.state[i], kind, design, int(self.before[i]), slope,
+                             slope - half, slope + half, float(self.detectable[i]),
+                             float(self.needed[i]))
+
+    def note(self, i: int, kind: str) -> str | None:
+        """Give the check's numbers when it could not tell (None when it could)."""
+        return reasons.trend_note(self.state[i], kind, int(self.before[i]),
+                                  float(self.detectable[i]), float(self.relevant[i]),
+                                  float(self.needed[i]))
+
 
 def pretrends(primary: pd.DataFrame, laid_out, plans: pd.DataFrame,
               metrics: pd.DataFrame) -> Pretrends:
@@ -86,13 +100,10 @@ def pretrends(primary: pd.DataFrame, laid_out, plans: pd.DataFrame,
     relevant = did_power.relevant_drift(effect, before, during)
     state = np.select([clear, before < did.MINIMUM_BEFORE_PERIODS, detectable > relevant],
                       [CLEAR, UNCHECKED, WEAK], default=PARALLEL).astype(object)
-    needed = np.full(len(keys), np.nan)
-    ask = np.flatnonzero((state == UNCHECKED) | (state == WEAK))
-    for r in np.unique(rho[ask]):
-        here = ask[rho[ask] == r]
-        needed[here] = did_power.before_periods_needed(
-            effect[here], during[here], sampling[here], period[here], float(r), alpha[here],
-            power[here])
+    ask = (state == UNCHECKED) | (state == WEAK)
+    needed = _by_group(lambda _, r, i: did_power.before_periods_needed(
+        effect[i], during[i], sampling[i], period[i], r, alpha[i], power[i]),
+        np.zeros(len(keys), dtype=int), rho, ask)
     return Pretrends(keys["pilot"].to_numpy(), before, fit.estimate, fit.se, fit.df,
                      critical, clear, detectable, relevant, needed, state)
 
@@ -105,10 +116,12 @@ def _plan_of(keys: pd.DataFrame, plans: pd.DataFrame, metrics: pd.DataFrame) -> 
         primary, on="pilot", how="left")
 
 
-def _by_group(compute, before: np.ndarray, rho: np.ndarray) -> np.ndarray:
-    """Apply compute(before, rho, rows) to the rows sharing a before count and ρ̄."""
+def _by_group(compute, before: np.ndarray, rho: np.ndarray, chosen=None) -> np.ndarray:
+    """Apply compute(before, rho, rows) to the chosen rows sharing a before count and ρ̄."""
     out = np.full(len(before), np.nan)
-    for b, r in {(int(b), float(r)) for b, r in zip(before, rho, strict=True)}:
-        rows = np.flatnonzero((before == b) & (rho == r))
+    chosen = np.ones(len(before), dtype=bool) if chosen is None else chosen
+    for b, r in {(int(b), float(r)) for b, r in zip(before[chosen], rho[chosen],
+                                                     strict=True)}:
+        rows = np.flatnonzero(chosen & (before == b) & (rho == r))
         out[rows] = compute(b, r, rows)
     return out
