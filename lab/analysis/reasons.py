@@ -201,9 +201,11 @@ def trend(state: str, kind: str, design: str, before: int, slope: float, low: fl
              f"{_end(kind, high)})")
     if state == "parallel":
         return f"{found}; a drift large enough to create the minimum effect would have shown"
-    return (f"{found}, but the check could miss a drift of {amount(kind, detectable)} per "
-            f"period, enough to create the minimum effect on its own: parallel trends are "
-            f"not confirmed ({need} before-periods would be needed)")
+    miss = (f"could miss a drift of {amount(kind, detectable)} per period, enough to "
+            "create the minimum effect on its own" if math.isfinite(detectable)
+            else "cannot tell which drifts it would miss (the data do not vary)")
+    return (f"{found}, but the check {miss}: parallel trends are not confirmed ({need} "
+            "before-periods would be needed)")
 
 
 def trend_note(state: str, kind: str, before: int, detectable: float, relevant: float,
@@ -215,10 +217,11 @@ def trend_note(state: str, kind: str, before: int, detectable: float, relevant: 
         return (f"parallel trends not checked: a slope needs at least 3 before-periods; "
                 f"{_needed(needed)} would find a drift of {amount(kind, relevant)} per "
                 "period, the one that alone would create the minimum effect")
-    return (f"parallel trends not confirmed: over {before} before-periods the check finds "
-            f"a drift of {amount(kind, detectable)} per period with the planned power, but "
-            f"{amount(kind, relevant)} per period would already create the minimum effect; "
-            f"{_needed(needed)} before-periods would find it")
+    finds = (f"finds a drift of {amount(kind, detectable)} per period with the planned power"
+             if math.isfinite(detectable) else "cannot tell which drifts it finds")
+    return (f"parallel trends not confirmed: over {before} before-periods the check {finds}, "
+            f"but {amount(kind, relevant)} per period would already create the minimum "
+            f"effect; {_needed(needed)} before-periods would find it")
 
 
 def _needed(needed: float) -> str:

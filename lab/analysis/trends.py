@@ -98,7 +98,8 @@ def pretrends(primary: pd.DataFrame, laid_out, plans: pd.DataFrame,
     detectable = _by_group(lambda b, r, i: did_power.detectable_drift(
         b, sampling[i], period[i], r, alpha[i], power[i]), before, rho)
     relevant = did_power.relevant_drift(effect, before, during)
-    state = np.select([clear, before < did.MINIMUM_BEFORE_PERIODS, detectable > relevant],
+    # A check whose reach is unknown (no variation at all) cannot vouch for the trends.
+    state = np.select([clear, before < did.MINIMUM_BEFORE_PERIODS, ~(detectable <= relevant)],
                       [CLEAR, UNCHECKED, WEAK], default=PARALLEL).astype(object)
     ask = (state == UNCHECKED) | (state == WEAK)
     needed = _by_group(lambda _, r, i: did_power.before_periods_needed(

@@ -130,12 +130,14 @@ class Shape:
         period = np.asarray(period, dtype=float)
         mean = offset + period * self.tr_ms
         spread = 2 * (quadratic + 2 * period * cross + period**2 * self.tr_msms)
-        g, h = spread / (2 * mean), 2 * mean**2 / spread
-        cut = offset / g
-        tails = [chdtrc(h + 2 * j, cut) for j in range(3)]
-        first = g * h * tails[1] - offset * tails[0]
-        second = (g**2 * h * (h + 2) * tails[2] - 2 * offset * g * h * tails[1]
-                  + offset**2 * tails[0])
+        # No noise at all (identical gaps, zero variances) leaves these undefined: NaN.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g, h = spread / (2 * mean), 2 * mean**2 / spread
+            cut = offset / g
+            tails = [chdtrc(h + 2 * j, cut) for j in range(3)]
+            first = g * h * tails[1] - offset * tails[0]
+            second = (g**2 * h * (h + 2) * tails[2] - 2 * offset * g * h * tails[1]
+                      + offset**2 * tails[0])
         scale = self.ar_variance / self.tr_ms
         return sampling + scale * first, scale**2 * np.maximum(second - first**2, 0.0)
 

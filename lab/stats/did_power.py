@@ -123,7 +123,9 @@ def detectable_drift(before: int, sampling_variance, period_variance=0.0,
     out = np.full(sampling.shape, np.inf)
     if before < MINIMUM_BEFORE_PERIODS:
         return out
-    ratio = period / sampling
+    # Without sampling variance (no variation at all) the drift is undefined: NaN.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(sampling > 0, period / sampling, np.nan)
     for level, wanted in {(float(a), float(p)) for a, p in zip(alpha, power, strict=True)}:
         here = (alpha == level) & (power == wanted)
         grid = _drift_table(before, float(serial_correlation), level, wanted)

@@ -237,3 +237,15 @@ def test_a_check_too_weak_for_the_drift_that_matters_does_not_pass_the_trend():
     assert "parallel trends are not confirmed" in said and "before-periods would be" in said
     assert any(n.startswith("parallel trends not confirmed: over 4 before-periods")
                for n in result.notes)
+
+
+def test_a_non_randomized_pilot_without_any_variation_has_no_interval_and_says_why():
+    rows = [row for week in range(-4, 8) for row in mean_rows(
+        KEY, "cost-per-contact", [week], 400, 10.0, 10.0, sd=0.0,
+        phase="before" if week < 0 else "during")]
+    metrics = [{"key": "cost-per-contact", "kind": "mean", "role": "primary",
+                "direction": "decrease", "minimum_effect": 1.0}]
+    result = check(plan(design="diff-in-diff", planned_periods=8, metrics=metrics), rows)
+    assert result.to_dict()["metrics"][0]["ci_low"] is None
+    assert any("cost-per-contact: no interval (no variation" in n for n in result.notes)
+    assert result.outcome == "continue"
