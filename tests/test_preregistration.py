@@ -40,6 +40,11 @@ def test_the_example_plan_is_valid():
      "'marketing'"),
     ({"hypothesis": {"process": "sales"}}, "hypothesis.process", "'acquisition'"),
     ({"hypothesis": {"owner": "ana"}}, "hypothesis.owner", "pattern"),
+    ({"pilot": {"before_periods": 8}}, "pilot", "apply to diff-in-diff and baseline designs"),
+    ({"pilot": {"design": "baseline", "serial_correlation": 1.0}}, "pilot.serial_correlation",
+     "less than 1"),
+    ({"pilot": {"design": "baseline", "before_periods": 0}}, "pilot.before_periods",
+     "greater than 0"),
 ])
 def test_refusals_name_the_key_and_the_reason(change, where, reason):
     found = problems(make_spec(**change))

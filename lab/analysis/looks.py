@@ -18,7 +18,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from lab.pilots.plans import Preregistration
-from lab.stats import always_valid, sequential
+from lab.stats import always_valid, did, sequential
 
 DEFAULT_PERIOD = pd.Timedelta(days=7)
 
@@ -59,6 +59,7 @@ class Looks:
     n_control: np.ndarray
     estimate: np.ndarray
     se: np.ndarray
+    df: np.ndarray  # t degrees of freedom of se (inf: the normal reference)
     planned_variance: np.ndarray  # V_planned of the always-valid mixture; NaN: V·t
     enough: np.ndarray  # bool: the enough-data gate for this metric
     fallback: np.ndarray  # bool: non-randomized se from cell variances (too few periods)
@@ -71,8 +72,14 @@ class Looks:
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> Looks:
-        """Take the declared columns from a frame (missing ones raise KeyError)."""
-        return cls(**{name: frame[name].to_numpy() for name in FIELDS})
+        """Take the declared columns from a frame (missing ones raise KeyError).
+
+        ``df`` may be left out: a design without one reads the normal distribution.
+        """
+        columns = {name: frame[name].to_numpy() for name in FIELDS if name != "df"}
+        df = frame["df"].to_numpy(dtype=float) if "df" in frame else np.full(len(frame),
+                                                                            np.inf)
+        return cls(**columns, df=df)
 
     @classmethod
     def empty(cls) -> Looks:
@@ -110,6 +117,8 @@ def plan_table(specs: list[Preregistration]) -> pd.DataFrame:
             "alpha": p.alpha, "power": p.power, "allocation": p.allocation,
             "planned_sample": float(p.planned_sample) if p.planned_sample else np.nan,
             "planned_periods": float(p.planned_periods or p.weeks),
+            "serial_correlation": (did.DEFAULT_SERIAL_CORRELATION
+                                   if p.serial_correlation is None else p.serial_correlation),
             "start": pd.Timestamp(p.start), "end": pd.Timestamp(p.end),
             "guardrails": len(spec.guardrails), "primary": spec.primary.key})
     return pd.DataFrame(rows)

@@ -1,20 +1,23 @@
 """Diff-in-diff and baseline pilots as looks (STATISTICS §6).
 
-Each (pilot, metric) becomes a series of oriented per-period gaps dₜ in time order
-(pilot − control, or the pilot level alone for a baseline). A look of the primary is
-each logged during-period; every metric's estimate at a look uses the periods up to it.
-The information fraction is the during-periods logged over the planned periods.
+Each (pilot, metric) becomes a series of oriented per-period gaps dₜ on the pilot's
+calendar of periods (pilot − control, or the pilot level alone for a baseline). A look of
+the primary is each logged during-period; every metric's estimate at a look uses the
+periods up to it, with the small-sample inference of `lab.stats.did`: its t degrees of
+freedom carry every critical value (the sequential boundary, the always-valid width, the
+fixed z) to the statistic's own distribution at the same tail probability. The
+information fraction is `lab.stats.did.information_fraction`. The parallel-trends check
+is `lab.analysis.trends`.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from lab.analysis import looks as shared
 from lab.analysis.looks import Looks
+from lab.analysis.trends import Pretrends, pretrends
 from lab.stats import did, gates
 from lab.stats.moments import arm_level
 
@@ -22,38 +25,31 @@ STATS = ["n", "total", "total_sq"]
 CELLS = ["n_p", "t_p", "q_p", "n_c", "t_c", "q_c"]
 
 
-@dataclass(frozen=True)
-class Pretrends:
-    """The slope of each pilot's primary gap over its before-periods (parallel trends)."""
-
-    pilot: np.ndarray
-    slope: np.ndarray  # per period, in the metric's unit; NaN with too few periods
-    se: np.ndarray
-    critical: np.ndarray  # z₁₋α/₂ of the pilot's alpha
-    clear: np.ndarray  # bool: the slope's interval excludes zero
-
-    def of(self, pilot: str) -> int | None:
-        """Return the position of a pilot's trend, or None when it has none."""
-        found = np.flatnonzero(self.pilot == pilot)
-        return int(found[0]) if found.size else None
-
 
 def looks(summaries: pd.DataFrame, plans: pd.DataFrame,
           metrics: pd.DataFrame) -> tuple[Looks, Pretrends]:
     """Return the look table and the pre-trends of the non-randomized pilots."""
     chosen = plans[plans["design"] != "holdout"]
     data = summaries[summaries["pilot"].isin(chosen["pilot"])]
-    none = Pretrends(*(np.empty(0) for _ in range(5)))
     if chosen.empty or data.empty:
-        return Looks.empty(), none
+        return Looks.empty(), Pretrends.empty()
     series = _period_gaps(data, metrics, chosen)
     scheduled = _scheduled_looks(series, chosen)
     if scheduled.empty:
-        return Looks.empty(), none
+        return Looks.empty(), Pretrends.empty()
     scheduled["boundary"] = shared.boundaries(scheduled)
     rows = _rows_at_looks(series, scheduled, metrics[metrics["pilot"].isin(chosen["pilot"])])
     table = shared.read_intervals(Looks.from_frame(rows), shared.normal_fixed)
-    return table, _pretrends(series, chosen)
+    primary = series.merge(chosen[["pilot", "primary"]], left_on=["pilot", "metric"],
+                           right_on=["pilot", "primary"])
+    return _on_t_scale(table), pretrends(primary, _matrices(primary), chosen, metrics)
+
+
+def _on_t_scale(table: Looks) -> Looks:
+    """Carry each row's normal critical value to t with its df, and widen the interval."""
+    critical = did.critical_value(table.critical, table.df)
+    return table.replace(critical=critical, ci_low=table.estimate - critical * table.se,
+                         ci_high=table.estimate + critical * table.se)
 
 
 def _period_gaps(frame: pd.DataFrame, metrics: pd.DataFrame, plans: pd.DataFrame):
@@ -79,8 +75,26 @@ def _period_gaps(frame: pd.DataFrame, metrics: pd.DataFrame, plans: pd.DataFrame
         series.loc[part.index, "gap_var"] = np.where(baseline, var_p, var_p + var_c)
     series["during"] = series["phase"] == "during"
     series[CELLS] = series[CELLS].fillna(0.0)
-    return series[np.isfinite(series["gap"])].sort_values(
-        ["pilot", "metric", "period", "phase"]).reset_index(drop=True)
+    series = series[np.isfinite(series["gap"])]
+    return _positions(series).sort_values(["pilot", "metric", "position"]).reset_index(
+        drop=True)
+
+
+def _positions(series: pd.DataFrame) -> pd.DataFrame:
+    """Number each pilot's (period, phase) on its calendar: a skipped period leaves a gap.
+
+    Column distance is then the lag the serial correlation works over; a period logged
+    in both phases (not meaningful, but not refused) takes two consecutive positions.
+    """
+    slots = (series[["pilot", "period", "phase"]].drop_duplicates()
+             .sort_values(["pilot", "period", "phase"]).reset_index(drop=True))
+    length = slots["pilot"].map(shared.period_length(slots.drop_duplicates(["pilot",
+                                                                            "period"])))
+    steps = (slots.groupby("pilot")["period"].diff() / length).round().fillna(0)
+    first = slots["pilot"] != slots["pilot"].shift()
+    slots["position"] = np.where(first, 0, np.maximum(steps, 1)).astype(int)
+    slots["position"] = slots.groupby("pilot")["position"].cumsum()
+    return series.merge(slots, on=["pilot", "period", "phase"])
 
 
 def _scheduled_looks(series: pd.DataFrame, plans: pd.DataFrame) -> pd.DataFrame:
@@ -90,18 +104,22 @@ def _scheduled_looks(series: pd.DataFrame, plans: pd.DataFrame) -> pd.DataFrame:
     periods = primary.loc[primary["during"], ["pilot", "period"]].drop_duplicates()
     periods = periods.sort_values(["pilot", "period"]).reset_index(drop=True)
     periods["look"] = periods.groupby("pilot").cumcount()
+    before = primary.loc[~primary["during"]].groupby("pilot")["period"].nunique()
     periods = periods.merge(plans, on="pilot", how="left")
-    fraction = ((periods["look"] + 1) / periods["planned_periods"]).to_numpy()
-    return shared.schedule(periods, fraction)
+    by_design = did.information_fraction(
+        periods["pilot"].map(before).fillna(0).to_numpy(), periods["look"].to_numpy() + 1,
+        periods["planned_periods"].to_numpy())
+    by_count = ((periods["look"] + 1) / periods["planned_periods"]).to_numpy()
+    return shared.schedule(periods, np.where(np.isfinite(by_design), by_design, by_count))
 
 
 def _matrices(series: pd.DataFrame):
-    """Pad each (pilot, metric) series into rows of a (S, T) matrix."""
+    """Lay each (pilot, metric) series on rows of a (S, T) matrix, columns by position."""
     keys = series[["pilot", "metric"]].drop_duplicates().reset_index(drop=True)
     code = pd.MultiIndex.from_frame(series[["pilot", "metric"]]).map(
         {tuple(k): i for i, k in enumerate(keys.itertuples(index=False))})
     code = np.asarray(code, dtype=int)
-    position = series.groupby(["pilot", "metric"]).cumcount().to_numpy()
+    position = series["position"].to_numpy(dtype=int)
     shape = (len(keys), position.max() + 1 if len(series) else 0)
     out = {}
     for column in ["gap", "gap_var", "during", "period"] + CELLS:
@@ -118,7 +136,7 @@ def _matrices(series: pd.DataFrame):
 
 def _rows_at_looks(series: pd.DataFrame, scheduled: pd.DataFrame,
                    metrics: pd.DataFrame) -> pd.DataFrame:
-    """Return one row per (pilot, metric, look) with estimate, se and the data gate."""
+    """Return one row per (pilot, metric, look) with estimate, se, df and the data gate."""
     keys, m = _matrices(series)
     rows = scheduled.merge(metrics, on="pilot").merge(
         keys.reset_index().rename(columns={"index": "series"}), on=["pilot", "metric"],
@@ -128,7 +146,8 @@ def _rows_at_looks(series: pd.DataFrame, scheduled: pd.DataFrame,
     s = rows["series"].fillna(0).astype(int).to_numpy()
     mask = m["present"][s] & (m["period"][s] <= rows["period"].to_numpy()[:, None]) & has[:, None]
     during = m["during"][s]
-    estimate, se, fallback = did.gap_effect(m["gap"][s], m["gap_var"][s], during, mask)
+    fit = did.gap_effect(m["gap"][s], m["gap_var"][s], during, mask,
+                         rows["serial_correlation"].to_numpy(dtype=float))
     baseline = (rows["design"] == "baseline").to_numpy()
     # The cells hold the during-periods' sums; the units count both phases.
     sums = {cell: np.where(mask & during, m[cell][s], 0).sum(1) for cell in CELLS}
@@ -136,8 +155,9 @@ def _rows_at_looks(series: pd.DataFrame, scheduled: pd.DataFrame,
     control_all = np.where(mask, m["n_c"][s], 0).sum(1)
     # Identical gaps in every period leave the error undefined rather than zero.
     return rows.assign(
-        **sums, estimate=estimate, se=np.where(se > 0, se, np.nan), fallback=fallback,
-        enough=_enough(rows, m, s, mask, during), planned_variance=np.nan,
+        **sums, estimate=fit.estimate, se=np.where(fit.se > 0, fit.se, np.nan),
+        df=fit.df, fallback=fit.fallback, enough=_enough(rows, m, s, mask, during),
+        planned_variance=np.nan,
         n_pilot=np.where(baseline, sums["n_p"], sums["n_p"] + pilot_before),
         n_control=np.where(baseline, pilot_before, control_all),
         critical=np.nan, ci_low=np.nan, ci_high=np.nan)
@@ -158,20 +178,3 @@ def _enough(rows, m, s, mask, during) -> np.ndarray:
                 cell[here] = gates.enough_data(kind, n[here], total[here])
             ok &= cell | (baseline & (arm == "c"))
     return ok
-
-
-def _pretrends(series: pd.DataFrame, plans: pd.DataFrame) -> Pretrends:
-    """Return per pilot the slope of the primary's gap over the before periods, with se."""
-    from scipy.special import ndtri
-
-    primary = series.merge(plans[["pilot", "primary", "alpha"]],
-                           left_on=["pilot", "metric"], right_on=["pilot", "primary"])
-    before = primary[~primary["during"]]
-    if before.empty:
-        return Pretrends(*(np.empty(0) for _ in range(5)))
-    keys, m = _matrices(before)
-    slope, se = did.pretrend(m["gap"], m["present"])
-    alpha = keys.merge(plans[["pilot", "alpha"]], on="pilot")["alpha"].to_numpy(dtype=float)
-    critical = -ndtri(alpha / 2)
-    return Pretrends(keys["pilot"].to_numpy(), slope, se, critical,
-                     np.abs(slope) > critical * se)

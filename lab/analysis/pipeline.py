@@ -28,8 +28,7 @@ from lab.pilots import decisions
 from lab.pilots.find import get_pilot
 from lab.pilots.observations.summaries import COLUMNS, from_observations, period_summaries
 from lab.pilots.plans import Preregistration, parse
-from lab.stats import intervals
-from lab.stats.sequential import nominal_p_value
+from lab.stats import did, intervals
 
 
 def check(spec, observations, as_of: dt.date | None = None) -> Recommendation:
@@ -124,11 +123,15 @@ def _current_figures(table: Looks, found) -> tuple[np.ndarray, tuple]:
         return p_value, lift
     last = dict(zip(table.pilot[found.row], table.look[found.row], strict=True))
     current = np.flatnonzero(table.look == np.array([last[p] for p in table.pilot]))
-    at_zero = nominal_p_value(table.estimate[current], table.se[current])
+    # The non-randomized designs read t intervals: their level at 0 and their critical
+    # value go back to the normal scale with the same tail probabilities.
+    df = table.df[current]
+    at_zero = did.t_p_value(table.estimate[current], table.se[current], df)
+    critical = did.normal_equivalent(table.critical[current], df)
     randomized = table.design[current] == "holdout"
     at_zero[randomized] = holdout.p_at_zero(table, current[randomized])
     p_value[current] = intervals.look_adjusted_p(at_zero, table.alpha[current].astype(float),
-                                                 table.critical[current])
+                                                 critical)
     rows = current[randomized]
     for target, values in zip(lift, holdout.lifts(table, rows), strict=True):
         target[rows] = values

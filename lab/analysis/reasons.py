@@ -13,9 +13,19 @@ from collections.abc import Sequence
 from lab.stats import gates
 from lab.words import Effect, allowed, amount, capitalised, change, harm_verb, number, worth
 
-BASELINE_NOTE = "weak evidence: time effects cannot be separated from the pilot"
-FALLBACK_NOTE = ("fewer than 3 periods in a phase: serial correlation could not be "
-                 "checked; the standard error uses the sampling variances of the four cells")
+# How strong each design's evidence is, in a manager's words.
+EVIDENCE = {
+    "holdout": "evidence: randomized (customers split at random between pilot and control), "
+               "the strongest",
+    "diff-in-diff": "evidence: a comparison scope (diff-in-diff), which holds only if the "
+                    "pilot and comparison scopes would have moved in parallel without the "
+                    "pilot",
+    "baseline": "weak evidence: before/after only, so time effects cannot be separated from "
+                "the pilot",
+}
+BASELINE_NOTE = EVIDENCE["baseline"]
+FALLBACK_NOTE = ("one period in each phase: the period-to-period noise could not be "
+                 "estimated; the standard error uses the cells' sampling variances alone")
 _P_MATCHES = "p-value adjusted to the look, below alpha exactly when the interval excludes 0"
 # The holdout's interval per kind: valid for small counts (lab.stats.intervals).
 _SMALL_SAMPLE = {"proportion": "Newcombe hybrid score interval of the difference",
@@ -112,14 +122,16 @@ def still_needed(kind: str, needed: int | None, projected: dt.date | None) -> st
     return f"About {needed:,} more {unit} per arm are needed{when}."
 
 
-def method(design: str, analysis: str, kind: str, fallback: bool, critical: float) -> str:
+def method(design: str, analysis: str, kind: str, fallback: bool, critical: float,
+           df: float = math.inf) -> str:
     """Name how a metric's interval and p-value were obtained."""
     if design != "holdout":
         base = ("diff-in-diff of the per-period gaps" if design == "diff-in-diff"
                 else "before/during change of the pilot series alone")
-        base += (", standard error from the four cell variances" if fallback
-                 else ", HAC (1 lag) standard error")
-        interval = "normal interval"
+        base += (", standard error from the cells' sampling variances alone" if fallback
+                 else ", standard error from the sampling variances plus period-to-period "
+                      f"noise, t with {_df(df)} df")
+        interval = "t interval"
     else:
         base = _SMALL_SAMPLE[kind]
         interval = "interval"
@@ -130,8 +142,12 @@ def method(design: str, analysis: str, kind: str, fallback: bool, critical: floa
         return (f"{base}; {interval} spanning the always-valid normal-mixture confidence "
                 f"sequence (mSPRT, {critical:.3f} standard errors); {_P_MATCHES}")
     if design != "holdout":
-        return f"{base}; normal interval and p-value"
+        return f"{base}; t interval and p-value"
     return f"{base}; p-value where the interval reaches 0; log-ratio interval for the lift"
+
+
+def _df(df: float) -> str:
+    return f"{df:.1f}" if math.isfinite(df) else "infinite"
 
 
 def no_interval(name: str, n_pilot: float, n_control: float, se: float) -> str:
@@ -146,14 +162,18 @@ def no_interval(name: str, n_pilot: float, n_control: float, se: float) -> str:
 
 
 def design_notes(design: str, analysis: str, planned_sample: int | None, fallback: bool,
-                 trend_checked: bool, rate_primary: bool) -> list[str]:
+                 trend_note: str | None, rate_primary: bool,
+                 serial_correlation: float | None = None) -> list[str]:
     """Return what could not be checked, or how the design reads, as notes."""
     out = []
     if design != "holdout":
         if fallback:
             out.append(FALLBACK_NOTE)
-        if not trend_checked:
-            out.append("parallel trends could not be checked: fewer than 3 before periods")
+        if trend_note:
+            out.append(trend_note)
+        out.append(f"the intervals allow for period-to-period noise with serial correlation "
+                   f"up to {serial_correlation:g} (the plan's assumption); stronger "
+                   f"correlation would make them too narrow")
         out.append("relative lift is not reported for a non-randomized design")
     elif not planned_sample and analysis == "sequential":
         out.append("no planned sample: the information fraction is calendar time")
@@ -174,6 +194,52 @@ def waiting_for_primary(others: Sequence[str], primary: str) -> str:
     """Say that other metrics have rows while the looks wait for the primary's."""
     return (f"{', '.join(others)} {'has' if len(others) == 1 else 'have'} rows, but a look "
             f"is the period of a primary row: nothing is read until {primary} is logged")
+
+
+def evidence(design: str) -> str:
+    """Say how strong the design's evidence is."""
+    return EVIDENCE[design]
+
+
+def trend(state: str, kind: str, design: str, before: int, slope: float, low: float,
+          high: float, detectable: float, needed: float) -> str:
+    """Say what the parallel-trends check found, for a pilot it did not send back."""
+    need = _needed(needed)
+    if state == "unchecked":
+        return (f"parallel trends could not be checked: {before} before-period"
+                f"{'s' if before != 1 else ''} logged, at least 3 needed (and {need} to see a "
+                "drift that alone would create the minimum effect)")
+    what = "gap" if design == "diff-in-diff" else "level"
+    found = (f"no clear drift before the pilot over {before} before-periods ({what} "
+             f"changing by {amount(kind, slope)} per period, {_end(kind, low)} to "
+             f"{_end(kind, high)})")
+    if state == "parallel":
+        return f"{found}; a drift large enough to create the minimum effect would have shown"
+    miss = (f"could miss a drift of {amount(kind, detectable)} per period, enough to "
+            "create the minimum effect on its own" if math.isfinite(detectable)
+            else "cannot tell which drifts it would miss (the data do not vary)")
+    return (f"{found}, but the check {miss}: parallel trends are not confirmed ({need} "
+            "before-periods would be needed)")
+
+
+def trend_note(state: str, kind: str, before: int, detectable: float, relevant: float,
+               needed: float) -> str | None:
+    """Return the parallel-trends check's numbers as a note (None when it was conclusive)."""
+    if state in ("clear", "parallel"):
+        return None
+    if state == "unchecked":
+        return (f"parallel trends not checked: a slope needs at least 3 before-periods; "
+                f"{_needed(needed)} would find a drift of {amount(kind, relevant)} per "
+                "period, the one that alone would create the minimum effect")
+    finds = (f"finds a drift of {amount(kind, detectable)} per period with the planned power"
+             if math.isfinite(detectable) else "cannot tell which drifts it finds")
+    return (f"parallel trends not confirmed: over {before} before-periods the check {finds}, "
+            f"but {amount(kind, relevant)} per period would already create the minimum "
+            f"effect; {_needed(needed)} before-periods would find it")
+
+
+def _needed(needed: float) -> str:
+    return f"about {int(needed)}" if math.isfinite(needed) else "more than 104"
 
 
 def no_data(name: str) -> str:

@@ -17,9 +17,10 @@ import pandas as pd
 
 from lab.analysis import reasons
 from lab.analysis.looks import Looks
-from lab.analysis.nonrandomized import Pretrends
+from lab.analysis.trends import Pretrends
 from lab.analysis.verdicts import GATES, Verdicts
 from lab.stats import planning
+from lab.stats.did import DEFAULT_SERIAL_CORRELATION
 from lab.stats.moments import sample_variance
 from lab.stats.results import finite_or_none
 from lab.vocabulary import EVIDENCE
@@ -206,8 +207,7 @@ def _recommendation(spec, table, verdicts, entries, rows, pretrends, p_value,
     if outcome == "continue":
         needed, projected = _still_needed(spec, table, primary, entries, verdicts)
         said.append(reasons.still_needed(table.kind[primary], needed, projected))
-    if design == "baseline":
-        said.append(capitalised(reasons.BASELINE_NOTE))
+    said += _design_reasons(spec, code, pretrends, trend)
     return Recommendation(
         pilot=spec.pilot.key, outcome=outcome, reasons=said, design=design,
         analysis=spec.pilot.analysis.value, evidence=EVIDENCE[spec.pilot.design].value,
@@ -238,7 +238,8 @@ def _metric_result(table: Looks, row: int, p_value, lift) -> MetricResult:
         p_value=float(p_value[row]), lift=float(lift[0][row]),
         lift_ci_low=float(lift[1][row]), lift_ci_high=float(lift[2][row]),
         method=reasons.method(table.design[row], table.analysis[row], table.kind[row],
-                              bool(table.fallback[row]), float(table.critical[row])),
+                              bool(table.fallback[row]), float(table.critical[row]),
+                              float(table.df[row])),
         n_pilot=float(table.n_pilot[row]), n_control=float(table.n_control[row]))
 
 
@@ -259,17 +260,29 @@ def _trend_sentence(spec, pretrends: Pretrends, trend: int | None) -> str | None
                             float(pretrends.se[trend]), float(pretrends.critical[trend]))
 
 
+def _design_reasons(spec, code: str, pretrends: Pretrends, trend: int | None) -> list[str]:
+    """Say what the parallel-trends check found and how strong the design's evidence is."""
+    design = spec.pilot.design.value
+    if design == "holdout":
+        return []
+    said = [] if code == "pretrend" or trend is None else [
+        pretrends.reason(trend, spec.primary.kind.value, design)]
+    return [capitalised(sentence) for sentence in said + [reasons.evidence(design)]]
+
+
 def _notes(spec, table: Looks, rows: list[int], names: dict, trend: int | None,
            pretrends: Pretrends) -> list[str]:
     notes = [reasons.no_interval(names[table.metric[r]], table.n_pilot[r], table.n_control[r],
                                  table.se[r])
              for r in rows if not (math.isfinite(table.estimate[r])
                                    and math.isfinite(table.ci_low[r]))]
-    checked = trend is not None and math.isfinite(pretrends.slope[trend])
+    said = None if trend is None else pretrends.note(trend, spec.primary.kind.value)
     rate_primary = any(table.role[r] == "primary" and table.kind[r] == "rate" for r in rows)
+    rho = spec.pilot.serial_correlation
     return notes + reasons.design_notes(
         spec.pilot.design.value, spec.pilot.analysis.value, spec.pilot.planned_sample,
-        any(bool(table.fallback[r]) for r in rows), checked, rate_primary)
+        any(bool(table.fallback[r]) for r in rows), said, rate_primary,
+        DEFAULT_SERIAL_CORRELATION if rho is None else rho)
 
 
 def _still_needed(spec, table: Looks, primary: int, entries: range,

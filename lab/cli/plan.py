@@ -6,13 +6,21 @@ import math
 
 import click
 
+from lab.pilots import feasibility
 from lab.stats import planning
-from lab.vocabulary import Analysis, Direction, Kind, values
+from lab.stats.did import DEFAULT_SERIAL_CORRELATION
+from lab.vocabulary import Analysis, Design, Direction, Kind, values
 
 
 def _probability(ctx, param, value):
     if value is not None and not 0 < value < 1:
         raise click.BadParameter("must lie between 0 and 1", ctx=ctx, param=param)
+    return value
+
+
+def _not_negative(ctx, param, value):
+    if not (math.isfinite(value) and value >= 0):
+        raise click.BadParameter("must be 0 or more", ctx=ctx, param=param)
     return value
 
 
@@ -45,12 +53,36 @@ def _positive(ctx, param, value):
               help="Guardrail standard deviation (default: the primary's unit variance).")
 @click.option("--weekly-volume", type=float, callback=_positive,
               help="Units entering the pilot per week, both arms together.")
+@click.option("--design", type=click.Choice(values(Design)), default="holdout", show_default=True,
+              help="diff-in-diff or baseline: say what the periods can detect instead.")
+@click.option("--before-periods", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Before-periods to be logged (diff-in-diff, baseline).")
+@click.option("--during-periods", type=click.IntRange(min=1),
+              help="During-periods planned (diff-in-diff, baseline).")
+@click.option("--period-volume", type=float, callback=_positive,
+              help="Units per arm and period (diff-in-diff, baseline).")
+@click.option("--period-sd", type=float, default=0.0, show_default=True, callback=_not_negative,
+              help="Week-to-week sd of the gap beyond sampling (diff-in-diff, baseline).")
+@click.option("--serial-correlation", type=click.FloatRange(0, 1, max_open=True),
+              default=DEFAULT_SERIAL_CORRELATION, show_default=True,
+              help="AR(1) correlation of that noise the analysis assumes.")
 def plan_command(kind, baseline, sd, minimum_effect, sample, direction, alpha, power, analysis,
-                 guardrails, guardrail_margin, guardrail_sd, weekly_volume):
+                 guardrails, guardrail_margin, guardrail_sd, weekly_volume, design,
+                 before_periods, during_periods, period_volume, period_sd, serial_correlation):
     """Plan a pilot: sample per arm for a minimum effect, or the effect a sample detects."""
     if (minimum_effect is None) == (sample is None):
         raise click.UsageError("give exactly one of --minimum-effect or --sample")
     _check_inputs(kind, baseline, sd)
+    if design != "holdout":
+        periods = _periods(design, before_periods, during_periods, period_volume, period_sd,
+                           serial_correlation, sample)
+        try:
+            found = feasibility.assess(kind, minimum_effect, periods, baseline=baseline,
+                                       sd=sd, alpha=alpha, power=power, analysis=analysis)
+        except ValueError as error:
+            raise click.UsageError(str(error)) from None
+        click.echo("\n".join(_capital(line) for line in found.sentences()))
+        return
     try:
         if sample is not None:
             lines = _detectable(kind, sample, baseline, sd, alpha, power, direction, analysis)
@@ -60,6 +92,20 @@ def plan_command(kind, baseline, sd, minimum_effect, sample, direction, alpha, p
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     click.echo("\n".join(lines))
+
+
+def _periods(design, before, during, volume, period_sd, rho, sample) -> feasibility.Periods:
+    """Check the options a diff-in-diff or baseline plan needs and return its design."""
+    if sample is not None:
+        raise click.UsageError(f"a {design} is planned by its periods: give --minimum-effect, "
+                               "--during-periods and --period-volume, not --sample")
+    if during is None or volume is None:
+        raise click.UsageError(f"a {design} needs --during-periods and --period-volume")
+    return feasibility.Periods(design, before, during, volume, period_sd, rho)
+
+
+def _capital(line: str) -> str:
+    return line[:1].upper() + line[1:]
 
 
 def _check_inputs(kind, baseline, sd) -> None:

@@ -2,14 +2,17 @@
 
 The true effects below are chosen so that the demo shows every recommendation:
 x-care-1h works and harms nothing (scale up); callback-at-risk works but makes many
-customers ask not to be called again (revise); thermostat-community changes nothing
-worth having (withdraw); linkedin-wealth is still collecting (continue); forum-codesign
-shows a large lift on a baseline design (weak evidence). The numbers are drawn from a
-seeded numpy Generator per pilot, so every run produces the same rows.
+customers ask not to be called again (revise); thermostat-community does not cut calls
+(withdraw); linkedin-wealth is still collecting (continue); forum-codesign shows a large
+lift on a baseline design (scale up, on weak evidence). The numbers are drawn from a
+numpy Generator seeded per pilot, so every run produces the same rows.
 
-The seed matters for one pilot: thermostat-community's true pre-period gap is constant,
-but with eight noisy pre-periods the parallel-trends check sees a "clear pre-trend" (and
-recommends revise) under about 9 of 20 seeds tried; SEED is one under which it does not.
+No seed is picked for luck: each effect is far enough from the decision boundaries that
+any seed shows the same outcomes, bar the error rates the analysis allows.
+thermostat-community's pre-period gap is constant and its true effect a small rise in
+calls, so it is withdrawn (effect ruled out, or worse than the control) unless the
+parallel-trends check raises a false alarm; over 200 seeds it was withdrawn in 199
+(tests/db/test_demo.py checks 100 seeds for every pilot).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import numpy as np
 
 from lab.pilots.plans import Preregistration
 
-SEED = 20260107  # see the module docstring
+SEED = 0  # any seed shows the same outcomes (see the module docstring)
 DATA_UNTIL = date(2026, 11, 16)  # the last weekly period the demo logs
 BEFORE_PERIODS = 8  # pre-periods logged for diff-in-diff and baseline designs
 
@@ -61,7 +64,7 @@ SCENARIOS: dict[str, dict[str, Truth]] = {
         "handling-minutes": Truth(control=4, effect=18, volume=180, sd=6),
     },
     "thermostat-community": {
-        "support-calls": Truth(control=38, effect=-0.4, gap=4, volume=60),
+        "support-calls": Truth(control=38, effect=0.3, gap=4, volume=60),
         "csat": Truth(control=4.1, effect=0.02, gap=0.05, volume=300, sd=0.9),
     },
     "forum-codesign": {
@@ -69,15 +72,15 @@ SCENARIOS: dict[str, dict[str, Truth]] = {
         "moderation-hours": Truth(control=12, effect=0.5, volume=30, sd=2.5),
     },
     "linkedin-wealth": {
-        "meetings-booked": Truth(control=0.04, effect=0.008, volume=250),
+        "meetings-booked": Truth(control=0.04, effect=0.005, volume=150),
         "unfollows": Truth(control=0.8, effect=0.05, volume=120),
     },
 }
 
 
-def generator(pilot_key: str) -> np.random.Generator:
+def generator(pilot_key: str, seed: int = SEED) -> np.random.Generator:
     """Return the pilot's own seeded generator, so pilots do not shift each other."""
-    return np.random.default_rng([SEED, zlib.crc32(pilot_key.encode())])
+    return np.random.default_rng([seed, zlib.crc32(pilot_key.encode())])
 
 
 def periods(spec: Preregistration) -> list[tuple[str, date]]:
@@ -94,10 +97,10 @@ def periods(spec: Preregistration) -> list[tuple[str, date]]:
     return found
 
 
-def observation_rows(spec: Preregistration) -> list[dict]:
+def observation_rows(spec: Preregistration, seed: int = SEED) -> list[dict]:
     """Return the pilot's generated rows, with the CSV's column names."""
     truths = SCENARIOS.get(spec.pilot.key, {})
-    rng = generator(spec.pilot.key)
+    rng = generator(spec.pilot.key, seed)
     arms = ["pilot"] if spec.pilot.design.value == "baseline" else ["pilot", "control"]
     rows = []
     for phase, period in periods(spec):

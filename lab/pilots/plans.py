@@ -98,6 +98,10 @@ class PilotSpec(Strict):
     power: float = Field(default=0.8, gt=0.5, lt=1, allow_inf_nan=False)
     planned_sample: int | None = Field(default=None, gt=0)
     planned_periods: int | None = Field(default=None, gt=0)
+    # Diff-in-diff and baseline only: the before-periods to be logged (for the planner),
+    # and the AR(1) correlation of the period-to-period noise the analysis assumes.
+    before_periods: int | None = Field(default=None, gt=0)
+    serial_correlation: float | None = Field(default=None, ge=0, lt=1, allow_inf_nan=False)
     start: date
     end: date
     budget: float = Field(default=0, ge=0, allow_inf_nan=False)
@@ -119,6 +123,10 @@ class PilotSpec(Strict):
             raise ValueError("a pilot needs a channel, a segment, or both (one of each)")
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
+        if self.design is Design.holdout and (self.before_periods or self.serial_correlation
+                                              is not None):
+            raise ValueError("before_periods and serial_correlation apply to diff-in-diff "
+                             "and baseline designs only")
         return self
 
     @property

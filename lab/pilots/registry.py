@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from lab.models import Channel, Hypothesis, Metric, Pilot, Segment, TeamMember
 from lab.models.base import utcnow
-from lab.pilots import audit
+from lab.pilots import audit, feasibility
 from lab.pilots.find import find_hypothesis, find_pilot, get_pilot
 from lab.pilots.lock import hypothesis_values, refusals, row_values, spec_of
 from lab.pilots.overlap import overlaps
@@ -57,7 +57,8 @@ def register(session: Session, *, spec: Preregistration | dict, actor: str,
         raise RegistryError(source, problems)
     result = SyncResult()
     _apply(session, spec, actor, result)
-    result.warnings = _overlap_warnings(session, [spec.pilot.key])
+    result.warnings = (_overlap_warnings(session, [spec.pilot.key])
+                       + feasibility.registration_warnings(spec))
     return result
 
 
@@ -77,6 +78,7 @@ def sync_paths(session: Session, *, paths: list[Path], actor: str) -> SyncResult
         if errors:
             raise RegistryError.combine(errors)
     result.warnings = _overlap_warnings(session, [spec.pilot.key for _, spec in specs])
+    result.warnings += [w for _, spec in specs for w in feasibility.registration_warnings(spec)]
     return result
 
 

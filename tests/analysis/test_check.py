@@ -126,26 +126,38 @@ def test_non_randomized_designs(design, analysis):
     assert result.final
     assert result.outcome == "scale_up"
     assert result.metrics[0].lift is None or result.metrics[0].to_dict()["lift"] is None
-    if design == "baseline":
-        assert "Weak evidence" in result.reasons[-1]
-    assert result.metrics[0].estimate == pytest.approx(0.05 if design != "baseline" else
-                                                       0.05, abs=0.012)
+    evidence = "Weak evidence: before/after only" if design == "baseline" else \
+        "Evidence: a comparison scope (diff-in-diff)"
+    assert result.reasons[-1].startswith(evidence)
+    # The baseline has no control: its estimate is the pilot's own change, also 5 points.
+    assert result.metrics[0].estimate == pytest.approx(0.05, abs=0.012)
 
 
-def test_a_pre_trend_sends_the_pilot_back():
-    result = outcome_of(did_observations(trend=0.01, before=range(-6, 0)),
+@pytest.mark.parametrize("seed", range(1, 6))
+def test_a_pre_trend_sends_the_pilot_back(seed):
+    # 1.5 points a week against weekly noise of 1.3 points: clear over 8 before-weeks.
+    result = outcome_of(did_observations(trend=0.015, before=range(-8, 0), seed=seed),
                         design="diff-in-diff", planned_periods=8)
     assert result.outcome == "revise"
     assert "already drifting apart" in result.reasons[0]
 
 
-def test_few_before_periods_fall_back_and_say_so():
+def test_too_few_before_periods_leave_the_trend_unchecked_and_say_how_many():
     result = outcome_of(did_observations(before=range(-2, 0), during=range(3)),
                         design="diff-in-diff", planned_periods=8)
-    assert any("serial correlation could not be checked" in n for n in result.notes)
-    assert any("parallel trends could not be checked" in n for n in result.notes)
-    assert "four cell variances" in result.metrics[0].method
-    assert not result.final and result.information_fraction == pytest.approx(3 / 8)
+    assert any(r.startswith("Parallel trends could not be checked: 2 before-periods logged, "
+                            "at least 3 needed (and about ") for r in result.reasons)
+    assert any(n.startswith("parallel trends not checked") for n in result.notes)
+    assert "period-to-period noise, t with" in result.metrics[0].method
+    assert not result.final
+    assert result.information_fraction == pytest.approx((1 / 2 + 1 / 8) / (1 / 2 + 1 / 3))
+
+
+def test_one_period_in_each_phase_falls_back_to_the_sampling_variances_and_says_so():
+    result = outcome_of(did_observations(before=range(-1, 0), during=range(1)),
+                        design="diff-in-diff", planned_periods=8)
+    assert any("noise could not be estimated" in n for n in result.notes)
+    assert "sampling variances alone" in result.metrics[0].method
 
 
 def test_rate_primary():
@@ -211,3 +223,33 @@ def test_results_are_deterministic():
 def test_bad_plans_and_observations_are_refused_clearly(spec, observations, message):
     with pytest.raises((ValueError, PreregistrationError), match=message):
         check(spec, observations)
+
+
+def test_a_check_strong_enough_to_see_a_drift_that_matters_says_trends_are_parallel():
+    result = outcome_of(did_observations(before=range(-8, 0), trials=400000),
+                        design="diff-in-diff", planned_periods=8)
+    assert any("a drift large enough to create the minimum effect would have shown" in r
+               for r in result.reasons)
+    assert not any(n.startswith("parallel trends") for n in result.notes)
+
+
+def test_a_check_too_weak_for_the_drift_that_matters_does_not_pass_the_trend():
+    result = outcome_of(did_observations(), design="diff-in-diff", planned_periods=8)
+    said = next(r for r in result.reasons if r.startswith("No clear drift before the pilot"))
+    assert "parallel trends are not confirmed" in said and "before-periods would be" in said
+    assert any(n.startswith("parallel trends not confirmed: over 4 before-periods")
+               for n in result.notes)
+
+
+def test_a_non_randomized_pilot_without_any_variation_has_no_interval_and_says_why():
+    rows = [row for week in range(-4, 8) for row in mean_rows(
+        KEY, "cost-per-contact", [week], 400, 10.0, 10.0, sd=0.0,
+        phase="before" if week < 0 else "during")]
+    metrics = [{"key": "cost-per-contact", "kind": "mean", "role": "primary",
+                "direction": "decrease", "minimum_effect": 1.0}]
+    result = check(plan(design="diff-in-diff", planned_periods=8, metrics=metrics), rows)
+    assert result.to_dict()["metrics"][0]["ci_low"] is None
+    assert any("cost-per-contact: no interval (no variation" in n for n in result.notes)
+    # The planned periods are all in: the pilot ends, inconclusive, rather than waiting.
+    assert result.final and result.outcome == "revise"
+    assert result.reasons[0].startswith("The pilot ended without a clear answer")

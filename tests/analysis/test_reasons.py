@@ -48,3 +48,37 @@ def test_the_data_requirement_names_the_gate_thresholds():
     assert reasons.requirement("proportion") == "at least 30 successes and 30 failures"
     assert reasons.requirement("mean") == "at least 30 units"
     assert reasons.requirement("rate") == "at least 20 events"
+
+
+def test_each_design_states_its_evidence():
+    assert reasons.evidence("holdout").startswith("evidence: randomized")
+    assert "comparison scope" in reasons.evidence("diff-in-diff")
+    assert reasons.evidence("baseline").startswith("weak evidence: before/after only")
+
+
+@pytest.mark.parametrize(("state", "words"), [
+    ("unchecked", "parallel trends could not be checked: 2 before-periods logged, at least 3 "
+                  "needed (and about 14 to see a drift"),
+    ("weak", "but the check could miss a drift of 0.8 points per period, enough to create "
+             "the minimum effect on its own: parallel trends are not confirmed (about 14 "
+             "before-periods would be needed)"),
+    ("parallel", "no clear drift before the pilot over 2 before-periods (gap changing by "
+                 "0.1 points per period, -0.2 to 0.4); a drift large enough"),
+])
+def test_the_trend_check_says_what_it_could_tell(state, words):
+    said = reasons.trend(state, "proportion", "diff-in-diff", 2, 0.001, -0.002, 0.004, 0.008,
+                         14.0)
+    assert said.startswith(words) if state == "unchecked" else words in said
+
+
+def test_a_trend_check_needing_more_than_two_years_says_so():
+    said = reasons.trend("weak", "mean", "baseline", 8, 0.1, -0.2, 0.4, 0.5, float("nan"))
+    assert "level changing by" in said and "(more than 104 before-periods" in said
+
+
+def test_the_trend_notes_give_the_numbers_only_when_the_check_was_not_conclusive():
+    assert reasons.trend_note("parallel", "mean", 8, 0.1, 0.2, float("nan")) is None
+    assert reasons.trend_note("clear", "mean", 8, 0.1, 0.2, float("nan")) is None
+    weak = reasons.trend_note("weak", "mean", 8, 0.5, 0.2, 30.0)
+    assert "finds a drift of 0.5 per period with the planned power" in weak
+    assert "about 30 before-periods" in weak

@@ -184,3 +184,28 @@ def test_the_demo_refuses_a_file_that_is_not_a_lab_database(tmp_path):
     with pytest.raises(demo.DemoError, match="nothing was changed"):
         demo.build(f"sqlite:///{path}")
     assert path.read_text() == "my notes, not a database"
+
+
+@pytest.mark.slow
+def test_the_outcomes_do_not_depend_on_the_seed():
+    from collections import Counter
+
+    import lab
+
+    wanted = {"x-care-1h": "scale_up", "callback-at-risk": "revise",
+              "thermostat-community": "withdraw", "linkedin-wealth": "continue",
+              "forum-codesign": "scale_up"}
+    specs, rows = [], []
+    for seed in range(100):
+        for path in sorted(demo.EXPERIMENTS.glob("*.toml")):
+            spec = load(path)
+            key = f"{spec.pilot.key}-{seed}"
+            specs.append(spec.model_copy(update={
+                "pilot": spec.pilot.model_copy(update={"key": key})}))
+            rows += [{**row, "pilot": key} for row in demo_data.observation_rows(spec, seed)]
+    found = lab.check_portfolio(specs, rows, as_of=demo_data.DATA_UNTIL)
+    shown = Counter(key.rsplit("-", 1)[0] for key, r in found.items()
+                    if r.outcome == wanted[key.rsplit("-", 1)[0]])
+    # The misses allowed are the analysis's own error rates (a false pre-trend alarm, a
+    # holdout interval crossing early); each pilot shows its outcome under 97 seeds of 100.
+    assert all(shown[key] >= 97 for key in wanted), shown

@@ -134,7 +134,10 @@ def test_a_running_plan_is_locked(session, tmp_path, change, where):
 LOCKED_CHANGES = {"channel": "facebook", "segment": "retail", "design": "baseline",
                   "analysis": "fixed", "allocation": 0.3, "alpha": 0.1, "power": 0.9,
                   "planned_sample": 100, "planned_periods": 6, "start": "2026-01-12",
-                  "end": "2026-04-30", "parent": "x-care-0"}
+                  "end": "2026-04-30", "parent": "x-care-0", "before_periods": 6,
+                  "serial_correlation": 0.3}
+# Fields only a non-randomized plan takes: tested on a diff-in-diff pilot.
+COMPARED_ONLY = {"before_periods", "serial_correlation"}
 
 
 def test_every_pilot_field_off_the_allow_list_is_locked_by_default():
@@ -143,9 +146,10 @@ def test_every_pilot_field_off_the_allow_list_is_locked_by_default():
 
 @pytest.mark.parametrize("name", sorted(LOCKED_CHANGES))
 def test_a_running_pilot_refuses_each_locked_field(session, tmp_path, name):
-    start_pilot(session)
+    design = {"design": "diff-in-diff"} if name in COMPARED_ONLY else {}
+    start_pilot(session, pilot=design)
     message = refused(session, write_spec(tmp_path, make_spec(
-        pilot={name: LOCKED_CHANGES[name]})))
+        pilot={**design, name: LOCKED_CHANGES[name]})))
     assert f"pilot.{name}: locked since the pilot started on" in message
 
 
@@ -288,3 +292,36 @@ def test_a_refused_sync_leaves_nothing_even_if_the_caller_commits(session, tmp_p
         sync_paths(session, paths=[good, bad], actor=ACTOR)
     session.commit()
     assert count(session, Pilot) == 0 and count(session, Channel) == 0
+
+
+DID = {"design": "diff-in-diff", "planned_periods": 12, "before_periods": 8,
+       "planned_sample": 24000}
+
+
+def test_the_assumed_serial_correlation_is_locked_once_running(session, tmp_path):
+    start_pilot(session, pilot=DID)
+    spec = make_spec(pilot={**DID, "serial_correlation": 0.7})
+    assert "pilot.serial_correlation: locked since the pilot started on" in refused(
+        session, write_spec(tmp_path, spec))
+
+
+def test_a_non_randomized_plan_that_cannot_decide_is_warned_about_with_its_numbers(session):
+    spec = make_spec(pilot={**DID, "planned_sample": 1200}, metrics=[
+        {"key": "churn-90d", "kind": "proportion", "role": "primary", "direction": "decrease",
+         "minimum_effect": 0.01, "baseline": 0.2}])
+    [warning] = registry.register(session, spec=spec, actor=ACTOR).warnings
+    assert warning.startswith("x-care-1h: diff-in-diff with 8 before- and 12 during-periods "
+                              "of 100 units per arm: detects ")
+    assert "this design cannot reach 70% power at twice the minimum effect" in warning
+
+
+def test_a_non_randomized_plan_without_its_volume_says_what_it_lacks(session):
+    result = registry.register(session, spec=make_spec(pilot={"design": "baseline"}),
+                               actor=ACTOR)
+    assert result.warnings == [
+        "x-care-1h: what this baseline can detect is not checked: the plan lacks "
+        "pilot.before_periods, metrics[churn-90d].baseline"]
+
+
+def test_a_holdout_gets_no_design_warning(session):
+    assert registry.register(session, spec=make_spec(), actor=ACTOR).warnings == []

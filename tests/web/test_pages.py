@@ -177,3 +177,18 @@ def test_a_crash_shows_no_traceback(app, signed_in, monkeypatch):
         assert response.status_code == 500 and response.mimetype == mimetype
         assert "secret internals" not in body and "Traceback" not in body
         assert "Something went wrong on our side" in body
+
+
+def test_the_pilot_page_shows_the_notes_of_a_non_randomized_design(app, session, signed_in):
+    from tests.factories import start_pilot
+
+    start_pilot(session, pilot={"design": "baseline", "planned_periods": 6})
+    rows = (observation_rows(periods=2, start=date(2025, 12, 22), arms=("pilot",),
+                             phase="before")
+            + observation_rows(periods=4, arms=("pilot",)))
+    write(app, lambda s: record_observations(s, rows=rows, actor="test"))
+    html = signed_in("viewer").get("/pilots/x-care-1h").get_data(as_text=True)
+    notes = recommendation(app)["notes"]
+    assert any(note.startswith("parallel trends not checked") for note in notes)
+    for note in notes:
+        assert (note[:1].upper() + note[1:]).replace("'", "&#39;") in html

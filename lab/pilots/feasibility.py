@@ -1,0 +1,133 @@
+"""Whether a diff-in-diff or baseline design can decide, said before the pilot starts.
+
+`lab plan --design` and the registration both ask `assess` (the planner of
+`lab.stats.did_power`): the effect the design detects, its power at the minimum effect
+and at twice it, and whether the parallel-trends check can see a drift that would fake
+the minimum effect. A design whose power at twice the minimum effect is below 70% is
+told so beforehand, with the during-periods that would reach it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from lab.pilots.plans import Preregistration
+from lab.stats import did_power, planning
+from lab.stats.did import DEFAULT_SERIAL_CORRELATION
+from lab.words import amount
+
+WANTED = 0.7  # the power at twice the minimum effect a design must reach
+
+
+@dataclass(frozen=True)
+class Periods:
+    """The design a planner reads: periods, volume, noise and the assumed correlation."""
+
+    design: str
+    before: int
+    during: int
+    volume: float  # units (trials, customers, exposure) per arm and period
+    period_sd: float = 0.0  # week-to-week sd of the gap beyond sampling
+    serial_correlation: float = DEFAULT_SERIAL_CORRELATION
+
+
+@dataclass(frozen=True)
+class Feasibility:
+    """What a design can detect, in numbers and in sentences."""
+
+    kind: str
+    minimum_effect: float
+    periods: Periods
+    found: did_power.DesignPower
+    during_needed: int | None  # to reach WANTED at twice the minimum effect
+    drift: float  # the drift per period the parallel-trends check sees
+    relevant: float  # the drift per period that alone fakes the minimum effect
+    before_needed: float  # to see it (NaN: more than 104)
+
+    @property
+    def reaches(self) -> bool:
+        """Return whether the power at twice the minimum effect reaches 70%."""
+        return self.found.power(2 * self.minimum_effect) >= WANTED
+
+    def sentences(self) -> list[str]:
+        """Say what the design can detect, and what it cannot, before it starts."""
+        p, kind, delta = self.periods, self.kind, self.minimum_effect
+        unit = "exposure" if kind == "rate" else "units"
+        lines = [f"{p.design} with {p.before} before- and {p.during} during-periods of "
+                 f"{p.volume:,.0f} {unit} per arm: detects {amount(kind, self.found.detectable)} "
+                 f"with the planned power; power {self.found.power(delta):.0%} at the "
+                 f"minimum effect ({amount(kind, delta)}), "
+                 f"{self.found.power(2 * delta):.0%} at twice it"]
+        if not self.reaches:
+            more = (f"{self.during_needed} during-periods would reach it"
+                    if self.during_needed else "no number of during-periods up to 104 "
+                    "would: add volume or before-periods")
+            lines.append(f"this design cannot reach {WANTED:.0%} power at twice the minimum "
+                         f"effect; {more}")
+        if self.drift > self.relevant:
+            need = (f"about {int(self.before_needed)}" if math.isfinite(self.before_needed)
+                    else "more than 104")
+            lines.append(f"the parallel-trends check over {p.before} before-periods sees a "
+                         f"drift of {amount(kind, self.drift)} per period, but "
+                         f"{amount(kind, self.relevant)} per period would already create "
+                         f"the minimum effect; {need} before-periods would see it")
+        noise = (f"week-to-week noise of sd {p.period_sd:g} beyond sampling" if p.period_sd
+                 else "periods that vary only by sampling")
+        lines.append(f"assumes {noise}, with serial correlation up to "
+                     f"{p.serial_correlation:g}")
+        return lines
+
+
+def assess(kind: str, minimum_effect: float, periods: Periods, *,
+           baseline: float | None = None, sd: float | None = None, alpha: float = 0.05,
+           power: float = 0.8, analysis: str = "sequential") -> Feasibility:
+    """Return what a non-randomized design can detect (ValueError on impossible input)."""
+    arms = 2 if periods.design == "diff-in-diff" else 1
+    if not periods.volume > 0:
+        raise ValueError(f"the volume per period must be greater than 0, got {periods.volume}")
+    sampling = arms * planning.unit_variance(kind, baseline, sd) / periods.volume
+    noise = arms * periods.period_sd**2
+    arguments = (sampling, noise, periods.serial_correlation, alpha)
+    found = did_power.design_power(periods.before, periods.during, *arguments, power=power,
+                                   analysis=analysis)
+    needed = did_power.during_periods_needed(2 * minimum_effect, WANTED, periods.before,
+                                             *arguments, analysis=analysis)
+    drift = float(did_power.detectable_drift(periods.before, *arguments, power)[0])
+    relevant = float(did_power.relevant_drift(minimum_effect, periods.before,
+                                              periods.during))
+    before = float(did_power.before_periods_needed(minimum_effect, periods.during, *arguments,
+                                                   power)[0])
+    return Feasibility(kind, minimum_effect, periods, found, needed, drift, relevant, before)
+
+
+def registration_warnings(spec: Preregistration) -> list[str]:
+    """Return what a non-randomized plan cannot detect, or what the check needs to know."""
+    pilot, primary = spec.pilot, spec.primary
+    if pilot.design.value == "holdout":
+        return []
+    during = pilot.planned_periods or pilot.weeks
+    missing = [name for name, value in (
+        ("pilot.before_periods", pilot.before_periods),
+        ("pilot.planned_sample (units per arm over the during-periods)", pilot.planned_sample),
+        (f"metrics[{primary.key}].baseline", primary.baseline
+         if primary.kind.value != "mean" else None)) if value is None]
+    lead = f"{pilot.key}: "
+    if missing:
+        hint = (" (a mean primary: run `lab plan --design` with its sd)"
+                if primary.kind.value == "mean" else "")
+        return [lead + f"what this {pilot.design.value} can detect is not checked: the plan "
+                f"lacks {', '.join(missing)}{hint}"]
+    rho = pilot.serial_correlation
+    periods = Periods(pilot.design.value, pilot.before_periods, during,
+                      pilot.planned_sample / during,
+                      serial_correlation=DEFAULT_SERIAL_CORRELATION if rho is None else rho)
+    try:
+        found = assess(primary.kind.value, primary.minimum_effect, periods,
+                       baseline=primary.baseline, alpha=pilot.alpha, power=pilot.power,
+                       analysis=pilot.analysis.value)
+    except ValueError as error:
+        return [lead + f"what this {pilot.design.value} can detect is not checked: {error}"]
+    if found.reaches and found.drift <= found.relevant:
+        return []
+    return [lead + "; ".join(found.sentences())]
