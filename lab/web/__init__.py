@@ -20,7 +20,8 @@ def installed(app: Flask) -> bool:
 
 def init_app(app: Flask) -> None:
     """Install security, error handling and every blueprint on the app."""
-    from lab.web import admin, api, auth, errors, inputs, pages, security, signoff, team, templating
+    from lab.web import (admin, api, auth, errors, inputs, pages, reportpages, security,
+                         signoff, team, templating)
 
     app.config.setdefault("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)  # CSV uploads
     app.url_map.converters["id"] = RowId
@@ -28,7 +29,8 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     inputs.init_app(app)
     templating.init_app(app)
-    for blueprint in (auth.bp, pages.bp, team.bp, signoff.bp, admin.bp, api.bp):
+    for blueprint in (auth.bp, pages.bp, team.bp, signoff.bp, admin.bp, api.bp,
+                      reportpages.bp):
         app.register_blueprint(blueprint)
     # The API checks CSRF itself, for cookie sessions only (see lab.web.api).
     security.csrf.exempt(api.bp)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 
 from lab import db
 from lab.analysis.pipeline import recommend_pilots
+from lab.analysis import standing
 from lab.analysis.portfolio import build, hypothesis_state
 from lab.pilots import decisions, reads
 from lab.pilots.find import get_hypothesis
@@ -36,10 +37,24 @@ def portfolio_page():
     rows = build(db.session())
     filters, sort, descending = _selection()
     shown = portfolio.select_rows(rows, filters, sort, descending)
+    grouping = request.args.get("group", "")
+    currency = lab_currency()
+    active = {name: value for name, value in filters.items() if value}
+    if grouping == "process":
+        active["group"] = grouping
     return render_template("portfolio.html", rows=shown, total=len(rows),
                            options=portfolio.options(rows), filters=filters, sort=sort,
-                           active={name: value for name, value in filters.items() if value},
+                           active=active, grouping=grouping,
+                           groups=portfolio.by_process(shown) if grouping == "process" else [],
+                           currency=currency, money_totals=standing.money_totals(shown, currency),
+                           wins=standing.wins_and_flukes(shown),
+                           chart_alt=portfolio.chart_alt(shown),
                            descending=descending, version=reads.version_tag(db.session()))
+
+
+def lab_currency() -> str:
+    """Return the lab's one currency (LAB_CURRENCY, default EUR)."""
+    return str(current_app.config.get("CURRENCY") or "EUR")
 
 
 @bp.get("/portfolio.csv")

@@ -14,7 +14,12 @@ FILTERS = {
     "money": words.money, "count": words.count, "q_value": words.q_value,
     "p_text": words.p_text, "percent": words.percent, "lift": words.lift,
     "when": words.when, "day": words.day, "effect": words.effect,
-    "interval": words.interval,
+    "interval": words.interval, "evidence_word": words.evidence_word,
+    "guardrail_word": words.guardrail_word, "flukes": words.flukes,
+    "better_when": words.better_when, "process_word": words.process_word,
+    "relative": words.relative,
+    "judged": lambda metric, label=None: words.judged_metric(
+        {**metric, "label": label} if label else metric),
 }
 
 
