@@ -14,8 +14,8 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_ATTEMPTS": 5,  # failed logins per account and address before a pause
     "LOGIN_PAUSE_SECONDS": 300,
     "FRESH_LOGIN_MINUTES": 15,  # sign-off needs a login at most this old
-    "ACTOR": None,
-    "CURRENCY": "EUR",  # the lab's one currency: totals are summed in it, never converted  # who CLI changes are audited as; None: the operating-system user
+    "ACTOR": None,  # who CLI changes are audited as; None: the operating-system user
+    "CURRENCY": "EUR",  # the lab's one currency: totals are summed in it, never converted
 }
 
 

@@ -122,3 +122,18 @@ def wins_and_flukes(rows: Iterable) -> dict | None:
     return {"count": len(wins), "flukes": flukes,
             "sentence": f"{len(wins)} pilot{'s' if len(wins) != 1 else ''} show an apparent "
                         f"win on the primary metric; {said}."}
+
+
+def cost_interval(primary: Mapping, spend: float) -> tuple[float, float] | None:
+    """Return the range of the spend per extra outcome the effect's interval allows.
+
+    The larger the effect the cheaper each outcome: the interval's upper end gives the
+    lowest cost. None unless a cost per outcome is known (see
+    `lab.analysis.portfolio.cost_per_outcome`): a countable primary above zero, and spend.
+    """
+    low, high, units = (to_float(primary.get(name)) for name in ("ci_low", "ci_high",
+                                                                  "n_pilot"))
+    if primary.get("kind") not in ("proportion", "rate") or spend <= 0 or not (
+            low > 0 and units > 0 and math.isfinite(high)):
+        return None
+    return spend / (high * units), spend / (low * units)

@@ -20,8 +20,19 @@ def installed(app: Flask) -> bool:
 
 def init_app(app: Flask) -> None:
     """Install security, error handling and every blueprint on the app."""
-    from lab.web import (admin, api, auth, errors, inputs, pages, reportpages, security,
-                         signoff, team, templating)
+    from lab.web import (
+        admin,
+        api,
+        auth,
+        errors,
+        inputs,
+        pages,
+        reportpages,
+        security,
+        signoff,
+        team,
+        templating,
+    )
 
     app.config.setdefault("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)  # CSV uploads
     app.url_map.converters["id"] = RowId

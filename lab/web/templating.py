@@ -27,5 +27,6 @@ def init_app(app: Flask) -> None:
     """Give the templates their filters and the signed-in person."""
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals["current_user"] = current_user
+    app.jinja_env.globals["metric_name"] = words.metric_name
     app.jinja_env.globals["can"] = lambda role: (current_user.is_authenticated
                                                  and current_user.can(role))
