@@ -306,9 +306,12 @@ def judged(effect: Effect) -> str:
                                                  effect.ci_high))
     if not math.isfinite(raw):
         return f"No estimate yet: {effect.name}"
-    ends = sorted(end for end in (low, high))
-    shown = (f"{effect.name} {'up' if raw >= 0 else 'down'} {amount(effect.kind, abs(raw))} "
-             f"{interval(ends[0], ends[1], effect.kind)}")
+    low, high = sorted((low, high))
+    if raw < 0:  # said as "down by": the interval's ends as sizes of the drop
+        low, high = -high, -low
+    ends = (f"({_bare(effect.kind, low)} to {_bare(effect.kind, high)})"
+            if math.isfinite(low) and math.isfinite(high) else "(no interval)")
+    shown = f"{effect.name} {'up' if raw >= 0 else 'down'} {amount(effect.kind, abs(raw))} {ends}"
     if effect.ci_low > 0:
         return f"Better: {shown}"
     if effect.ci_high < 0:
