@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
         signoff,
         team,
         templating,
+        week,
     )
 
     app.config.setdefault("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)  # CSV uploads
@@ -41,7 +42,7 @@ def init_app(app: Flask) -> None:
     inputs.init_app(app)
     templating.init_app(app)
     for blueprint in (auth.bp, pages.bp, team.bp, signoff.bp, admin.bp, api.bp,
-                      reportpages.bp):
+                      reportpages.bp, week.bp):
         app.register_blueprint(blueprint)
     # The API checks CSRF itself, for cookie sessions only (see lab.web.api).
     security.csrf.exempt(api.bp)
