@@ -26,7 +26,7 @@ def import_command(files: tuple[Path, ...], correct: bool) -> None:
     """Import observation CSV files in one transaction: all of them, or none."""
     size = sum(path.stat().st_size for path in files if path.is_file())
     for path in files:
-        hint = semicolon_problem(first_line(path.read_bytes()[:4096])) if path.is_file() else None
+        hint = semicolon_problem(first_line(_opening(path))) if path.is_file() else None
         if hint:
             fail(f"nothing was imported:\n{path}: line 1: {hint}")
     try:
@@ -41,3 +41,9 @@ def import_command(files: tuple[Path, ...], correct: bool) -> None:
         fail(f"nothing was imported:\n{error}")
     for result in results:
         click.echo(result.describe())
+
+
+def _opening(path: Path) -> bytes:
+    """Return a file's first bytes (enough for its header line)."""
+    with path.open("rb") as stream:
+        return stream.read(4096)
