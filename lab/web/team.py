@@ -15,7 +15,7 @@ from lab.pilots.find import find_pilot, get_hypothesis
 from lab.pilots.observations import ObservationError, import_csv, record_observations
 from lab.pilots.observations.problems import Problem
 from lab.pilots.plans import PreregistrationError, parse
-from lab.web import registration
+from lab.web import planner, registration
 from lab.web.errors import problems_of
 from lab.web.forms import (
     NoteForm,
@@ -62,6 +62,8 @@ def register():
         return render_template("register.html", form=_register_form(), problems=[])
     form = registration.new_form()
     plan, positions = registration.to_plan(form)
+    if request.form.get("action") == "plan":
+        return _plan_sample(form, plan, positions)
     try:
         spec = parse(plan, "form")
         problems = _taken(form, spec.pilot.key)
@@ -77,6 +79,18 @@ def register():
                                count=len(problems)), 422
     _report_registration(result)
     return redirect(url_for("pages.pilot", key=spec.pilot.key))
+
+
+def _plan_sample(form, plan, positions):
+    """Fill in the planned sample from the plan as typed; save nothing."""
+    sample, problems, said = planner.planned_sample(plan)
+    if sample is None:
+        unplaced = place_problems(form, problems)
+        return render_template("register.html", form=form, problems=unplaced,
+                               count=len(problems), planning=True), 422
+    form.pilot.planned_sample.data = str(sample)
+    flash(said, "info")
+    return render_template("register.html", form=form, problems=[])
 
 
 def _report_registration(result: registry.SyncResult) -> None:
