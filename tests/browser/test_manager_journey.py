@@ -51,11 +51,11 @@ def test_a_manager_reads_the_portfolio_the_pilot_and_the_brief_then_signs(
     check_step(page, "manager-1-portfolio", width, problems)
 
     page.click("text=One-hour reply desk on X")
-    assert "x-care-1h" in page.inner_text("h1, .sub")
+    assert "x-care-1h" in page.inner_text(".page-head")
     assert "Over budget" in page.inner_text("#plan")
     check_step(page, "manager-2-pilot", width, problems)
 
-    page.click("text=Decision brief and sign-off")
+    page.click("text=Sign off a decision")
     brief = page.inner_text("main")
     for part in ("Primary and guardrails", "Overlaps", "Spend", "Evidence"):
         assert part in brief
