@@ -18,8 +18,7 @@ FILTERS = {
     "guardrail_word": words.guardrail_word, "flukes": words.flukes,
     "better_when": words.better_when, "process_word": words.process_word,
     "relative": words.relative,
-    "judged": lambda metric, label=None: words.judged_metric(
-        {**metric, "label": label} if label else metric),
+    "judged": words.judged_metric,
 }
 
 

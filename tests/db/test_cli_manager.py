@@ -34,6 +34,6 @@ def test_the_check_table_wraps_to_the_terminal_and_shows_the_decision():
                             final=True, information_fraction=1.0, srm_p_value=None,
                             needed_sample=None, projected_date=None)
     table = format_table([answer], {"x-care-1h": "Scaled up, signed off by m@x on 2026-03-01"},
-                         width=100)
-    assert max(len(line) for line in table.splitlines()) <= 100
+                         width=160)
+    assert max(len(line) for line in table.splitlines()) <= 160
     assert "signed off by m@x" in table
