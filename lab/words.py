@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from lab.vocabulary import Analysis, Design, Kind, Outcome, Status
+from lab.vocabulary import Analysis, Design, Evidence, Kind, Outcome, Status
 
 MISSING = "–"  # one mark for a value that is not known (yet)
 
@@ -37,8 +37,14 @@ ANALYSIS_WORDS = {
     Analysis.always_valid: "always-valid: look at any time; needs about 1.8 times the sample",
     Analysis.fixed: "fixed horizon: one look at the planned end",
 }
+EVIDENCE_WORDS = {Evidence.randomized: "Randomized",
+                  Evidence.comparison: "Comparison scopes",
+                  Evidence.before_after: "Before/after only — weak evidence"}
+# A guardrail's standing against its margin (lab.analysis.portfolio.guardrail_status).
+GUARDRAIL_WORDS = {"safe": "Safe", "harmed": "Harmed", "unclear": "Not yet shown safe",
+                   "none": "No guardrail"}
 # What one unit of a metric's value is, as a chart's axis says it.
-VALUE_LABELS = {Kind.proportion: "Share of trials (%)", Kind.mean: "Mean per unit",
+VALUE_LABELS = {Kind.proportion: "Share of customers (%)", Kind.mean: "Mean per customer",
                 Kind.rate: "Events per unit of exposure"}
 
 
@@ -277,3 +283,75 @@ def _moment(value: object) -> date | None:
     if not isinstance(value, date) or value != value:  # NaT is a date unequal to itself
         return None
     return value
+
+
+def evidence_word(evidence: str | None) -> str:
+    """Name how strong a design's evidence is, e.g. 'Before/after only — weak evidence'."""
+    return EVIDENCE_WORDS.get(evidence or "", MISSING)
+
+
+def guardrail_word(status: str | None) -> str:
+    """Name where the guardrails stand, e.g. 'Not yet shown safe'."""
+    return GUARDRAIL_WORDS.get(status or "", MISSING)
+
+
+def judged(effect: Effect) -> str:
+    """Say whether a metric got better or worse, and how: 'Worse: opt-outs up 4.1 points'.
+
+    The verdict reads the oriented interval (positive is better); the movement is said
+    in the metric's own direction, so a lower-is-better metric that rose reads 'up'.
+    """
+    sign = 1.0 if effect.direction == "increase" else -1.0
+    raw, low, high = (sign * value for value in (effect.estimate, effect.ci_low,
+                                                 effect.ci_high))
+    if not math.isfinite(raw):
+        return f"No estimate yet: {effect.name}"
+    low, high = sorted((low, high))
+    if raw < 0:  # said as "down by": the interval's ends as sizes of the drop
+        low, high = -high, -low
+    ends = (f"({_bare(effect.kind, low)} to {_bare(effect.kind, high)})"
+            if math.isfinite(low) and math.isfinite(high) else "(no interval)")
+    shown = f"{effect.name} {'up' if raw >= 0 else 'down'} {amount(effect.kind, abs(raw))} {ends}"
+    if effect.ci_low > 0:
+        return f"Better: {shown}"
+    if effect.ci_high < 0:
+        return f"Worse: {shown}"
+    return f"Not clear yet: {shown}, could be better or worse"
+
+
+def relative(lift_value: object, direction: str) -> str:
+    """Say a lift with its direction spelled out: '189% higher than control (worse)'."""
+    value = to_float(lift_value)
+    if not math.isfinite(value):
+        return MISSING
+    higher = value >= 0
+    better = higher == (direction == "increase")
+    return (f"{abs(value):.0%} {'higher' if higher else 'lower'} than control "
+            f"({'better' if better else 'worse'})")
+
+
+def better_when(direction: str) -> str:
+    """Say which way a metric is better: 'higher is better'."""
+    return "higher is better" if direction == "increase" else "lower is better"
+
+
+def flukes(q: object) -> str:
+    """Explain a q-value as advice: 'about 3 in 100 wins this strong could be flukes'."""
+    value = to_float(q)
+    if not math.isfinite(value):
+        return MISSING
+    if value < 0.01:
+        return "fewer than 1 in 100 wins this strong could be flukes"
+    return f"about {round(100 * value)} in 100 wins this strong could be flukes"
+
+
+def judged_metric(metric: Mapping) -> str:
+    """Say a recommendation's metric entry as `judged` does (labels before keys)."""
+    return judged(Effect(metric_name(metric), str(metric.get("kind")),
+                         str(metric.get("direction")), to_float(metric.get("estimate")),
+                         to_float(metric.get("ci_low")), to_float(metric.get("ci_high"))))
+
+
+def process_word(process: str | None) -> str:
+    """Name a customer-lifecycle process: 'Win back', 'Voice of the customer'."""
+    return (process or MISSING).replace("-", " ").capitalize()

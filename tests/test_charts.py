@@ -13,7 +13,8 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from lab import charts
+from lab import charts, words
+from lab.vocabulary import Kind
 
 
 def recommendation(outcomes=("continue", "continue", "scale_up"), **primary) -> dict:
@@ -54,9 +55,10 @@ def texts(ax) -> str:
     """Return every text an ax shows: title, labels, ticks, notes and legend."""
     parts = [ax.get_title(loc="left"), ax.get_xlabel(), ax.get_ylabel()]
     parts += [t.get_text() for t in ax.texts + ax.get_xticklabels() + ax.get_yticklabels()]
-    legend = ax.get_legend()
-    if legend is not None:
-        parts += [t.get_text() for t in legend.get_texts()]
+    # Legends sit below the plot, on the figure, so they never hide the data.
+    for legend in [ax.get_legend(), *ax.figure.legends]:
+        if legend is not None:
+            parts += [t.get_text() for t in legend.get_texts()]
     return "\n".join(parts)
 
 
@@ -86,7 +88,7 @@ def test_looks_chart_draws_every_look_with_its_interval_and_outcome():
     shown = texts(ax)
     assert "percentage points" in ax.get_ylabel()
     assert "churn-90d" in ax.get_title(loc="left")
-    assert "minimum effect worth\nscaling (+2.0 points)" in shown
+    assert "smallest effect worth\nscaling (+2.0 points)" in shown
     assert "Scale up" in shown and "Keep collecting data" in shown  # lab.words' outcomes
     assert "05 Jan\n33%" in shown
 
@@ -140,7 +142,7 @@ def test_periods_chart_draws_one_line_per_arm_with_values_in_percent():
     assert lines["pilot arm"].get_ydata()[0] == pytest.approx(10.0)  # 40 / 400, in %
     assert len(lines["control arm"].get_xdata()) == 8
     assert "before the pilot" in texts(ax)
-    assert ax.get_ylabel() == "Share of trials (%)"
+    assert ax.get_ylabel() == words.VALUE_LABELS[Kind.proportion]
 
 
 def test_periods_chart_shows_means_as_they_are_and_skips_empty_periods():

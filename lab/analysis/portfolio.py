@@ -16,11 +16,13 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session
 
+from lab.analysis import standing
 from lab.analysis.pipeline import recommend_pilots
 from lab.analysis.result import Recommendation
 from lab.caching import SharedLRU
 from lab.errors import NotFound
 from lab.pilots import frames
+from lab.pilots.decisions import decisions_by_pilot
 from lab.pilots.find import get_pilot
 from lab.pilots.frames import DATE, FLOAT, INT, TEXT, category, typed
 from lab.pilots.overlap import overlaps
@@ -33,7 +35,8 @@ RECOMMENDATIONS = {
     "pilot": TEXT, "title": TEXT, "status": category(Status), "design": category(Design),
     "analysis": category(Analysis), "outcome": category(Outcome), "final": "boolean",
     "information_fraction": FLOAT, "metric": TEXT, "kind": category(Kind),
-    "estimate": FLOAT, "ci_low": FLOAT, "ci_high": FLOAT, "p_value": FLOAT, "q_value": FLOAT,
+    "direction": category(Direction), "estimate": FLOAT, "ci_low": FLOAT, "ci_high": FLOAT,
+    "p_value": FLOAT, "q_value": FLOAT,
     "minimum_effect": FLOAT, "lift": FLOAT, "lift_ci_low": FLOAT, "lift_ci_high": FLOAT,
     "n_pilot": FLOAT, "n_control": FLOAT, "needed_sample": INT, "projected_date": DATE,
     "budget": FLOAT, "spend": FLOAT, "currency": TEXT, "incremental": FLOAT,
@@ -157,6 +160,54 @@ class PortfolioRow:
     primary: dict[str, Any] = field(default_factory=dict)
     overlaps: list[str] = field(default_factory=list)
     overlapping: list[str] = field(default_factory=list)  # the other pilots' keys
+    decision: dict[str, Any] | None = None  # outcome, decided_by, decided_at, rationale
+    design: str = Design.holdout.value
+    today: date = field(default_factory=date.today)
+
+    @property
+    def evidence(self) -> str:
+        """Return how strong the design's evidence is (randomized, comparison, before-after)."""
+        return standing.evidence_of(self.recommendation, self.design)
+
+    @property
+    def guardrails(self) -> str:
+        """Return where the guardrails stand: safe, harmed, unclear, or none."""
+        return standing.guardrails_status((self.recommendation or {}).get("metrics") or [])
+
+    @property
+    def overdue(self) -> int | None:
+        """Return the days a decision is overdue (0: due now), or None."""
+        answer = self.recommendation or {}
+        return standing.overdue_days(self.status, self.outcome, bool(answer.get("final")),
+                                     self.end, self.today)
+
+    @property
+    def burn_rate(self) -> float | None:
+        """Return the spend per week so far."""
+        return standing.burn_rate(self.spend, self.start, self.end, self.today)
+
+    @property
+    def projected_cost(self) -> float:
+        """Return the cost at the planned end at the current burn rate."""
+        return standing.projected_cost(self.spend, self.status, self.start, self.end,
+                                       self.today)
+
+    @property
+    def over_budget(self) -> bool:
+        """Tell whether the spend already exceeds the budget."""
+        return self.spend > self.budget
+
+    @property
+    def heading_over(self) -> bool:
+        """Tell whether the projected cost exceeds the budget while spend does not yet."""
+        return not self.over_budget and self.projected_cost > self.budget
+
+    @property
+    def rank(self) -> tuple:
+        """Order for 'best first': strongest evidence first, then effect ÷ minimum."""
+        ratio = self.effect_ratio
+        return (standing.EVIDENCE_RANK.get(self.evidence, 9),
+                -(ratio if ratio is not None and math.isfinite(ratio) else -math.inf))
 
     @property
     def outcome(self) -> str | None:
@@ -208,12 +259,15 @@ def build(session: Session, today: date | None = None) -> list[PortfolioRow]:
     spent = spend_totals(session)
     checked = recommendations(session)
     q = q_values(checked)
+    decided = decisions_by_pilot(session)
     rows = []
     for found in pilot_rows(session):
         answer = checked.get(found.pilot.key)
         if answer is not None:
             answer = {**with_thresholds(answer, found.pilot.plan), "q_value": q[found.pilot.key]}
-        rows.append(_row(found, spent.get(found.pilot.id, 0.0), today, answer))
+        row = _row(found, spent.get(found.pilot.id, 0.0), today, answer)
+        row.decision = _decision(decided.get(found.pilot.id))
+        rows.append(row)
     _add_overlaps(session, rows)
     return rows
 
@@ -235,7 +289,16 @@ def _row(found: PilotRow, spent: float, today: date, answer: dict | None) -> Por
         segment=found.segment, scope=found.scope, status=pilot.status, owner=pilot.owner,
         iteration=pilot.iteration, start=pilot.start_date, end=pilot.end_date,
         budget=pilot.budget, currency=pilot.currency, spend=spent,
-        days_left=(pilot.end_date - today).days, recommendation=answer, primary=primary)
+        days_left=(pilot.end_date - today).days, recommendation=answer, primary=primary,
+        design=pilot.design, today=today)
+
+
+def _decision(found) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {"outcome": found.outcome, "recommended": found.recommended,
+            "decided_by": found.decided_by, "decided_at": found.decided_at,
+            "rationale": found.rationale}
 
 
 def _add_overlaps(session: Session, rows: list[PortfolioRow]) -> None:
@@ -282,8 +345,8 @@ def _frame_row(row: PortfolioRow) -> dict:
         **{name: answer.get(name) for name in ("design", "analysis", "outcome", "final",
                                                 "information_fraction", "needed_sample",
                                                 "projected_date")},
-        **{name: primary.get(name) for name in ("kind", "estimate", "ci_low", "ci_high",
-                                                 "p_value", "minimum_effect", "lift",
+        **{name: primary.get(name) for name in ("kind", "direction", "estimate", "ci_low",
+                                                 "ci_high", "p_value", "minimum_effect", "lift",
                                                  "lift_ci_low", "lift_ci_high", "n_pilot",
                                                  "n_control")},
         "pilot": row.key, "title": row.title, "status": row.status,

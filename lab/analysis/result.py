@@ -105,6 +105,8 @@ class Recommendation:
     metrics: list[MetricResult] = field(default_factory=list)
     looks: list[LookResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Every other metric's interval at each look, by metric key (the primary's is `looks`).
+    metric_looks: dict[str, list[LookResult]] = field(default_factory=dict)
 
     @property
     def primary(self) -> MetricResult | None:
@@ -124,6 +126,8 @@ class Recommendation:
             "metrics": [m.to_dict() for m in self.metrics],
             "looks": [look.to_dict() for look in self.looks],
             "notes": list(self.notes),
+            "metric_looks": {key: [look.to_dict() for look in looks]
+                             for key, looks in self.metric_looks.items()},
         }
 
 
@@ -154,6 +158,8 @@ def assemble(specs, table: Looks, verdicts: Verdicts, pretrends: Pretrends,
             rows = [r for r in range(*rows_of[key]) if table.look[r] == last]
             recommendation = _recommendation(spec, table, verdicts, entries, rows, pretrends,
                                              p_value, lift)
+            recommendation.metric_looks.update(
+                _metric_looks(table, verdicts, entries, range(*rows_of[key])))
         if key in waiting:
             recommendation.notes.extend(_unmatched_notes(spec, waiting[key]))
         out[key] = recommendation
@@ -250,6 +256,22 @@ def _look_results(table: Looks, verdicts: Verdicts, entries: range) -> list[Look
                        table.ci_high[row], verdicts.outcome[entry])
             for entry, row in zip(entries, verdicts.row[entries.start:entries.stop],
                                   strict=True)]
+
+
+def _metric_looks(table: Looks, verdicts: Verdicts, entries: range,
+                  pilot_rows: range) -> dict[str, list[LookResult]]:
+    """Return each non-primary metric's interval at every look, with the pilot's verdict."""
+    at_look = {int(table.look[verdicts.row[entry]]): entry for entry in entries}
+    found: dict[str, list[LookResult]] = {}
+    for row in pilot_rows:
+        entry = at_look.get(int(table.look[row]))
+        if table.role[row] == "primary" or entry is None:
+            continue
+        found.setdefault(str(table.metric[row]), []).append(LookResult(
+            pd.Timestamp(table.period[row]).date(), float(table.information_fraction[row]),
+            float(table.critical[row]), float(table.estimate[row]), float(table.ci_low[row]),
+            float(table.ci_high[row]), str(verdicts.outcome[entry])))
+    return found
 
 
 def _trend_sentence(spec, pretrends: Pretrends, trend: int | None) -> str | None:

@@ -7,7 +7,7 @@ and the blueprints it never uses.
 
 from __future__ import annotations
 
-from importlib import import_module
+from importlib import import_module, metadata
 
 import click
 from flask.cli import FlaskGroup
@@ -54,6 +54,15 @@ class LabGroup(FlaskGroup):
         except DatabaseBusy as error:
             raise click.ClickException(str(error)) from None
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        # Flask's group adds --env-file, --app and --debug, which mean nothing for lab.
+        self.params = [param for param in self.params
+                       if param.name not in ("env_file", "app", "debug", "version")]
+        self.params.append(click.Option(["--version"], is_flag=True, expose_value=False,
+                                        is_eager=True, callback=_version,
+                                        help="Show lab's version and exit."))
+        return super().make_context(info_name, args, parent, **extra)
+
 
 def _cli_app():
     """Make the command line's app, refusing in one line a bad setting or schema."""
@@ -70,9 +79,19 @@ def _cli_app():
     return app
 
 
+
+def _version(ctx: click.Context, _param, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(f"lab {metadata.version('lab')}")
+    ctx.exit()
+
+
 main = LabGroup(
     name="lab",
     create_app=_cli_app,
     add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
     help="The social-CRM pilot laboratory. Every command honours LAB_DATABASE_URL.",
 )

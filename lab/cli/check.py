@@ -12,6 +12,19 @@ from lab import db
 from lab.analysis.pipeline import recommend_pilots
 from lab.cli.common import fail
 from lab.cli.table import format_table
+from lab.models import Decision, Pilot
+from lab.words import day, status_word
+
+
+def standing(session) -> dict[str, str]:
+    """Say each pilot's status and, once signed off, the decision: who and when."""
+    from sqlmodel import col, select
+
+    rows = session.exec(select(Pilot, Decision)
+                        .outerjoin(Decision, col(Decision.pilot_id) == Pilot.id)).all()
+    return {pilot.key: status_word(pilot.status) + (
+        f", signed off by {decision.decided_by} on {day(decision.decided_at)}"
+        if decision else "") for pilot, decision in rows}
 
 
 @click.command("check")
@@ -35,7 +48,9 @@ def check_command(pilots: tuple[str, ...], as_json: bool, as_of: datetime | None
         fail(f"pilot '{missing[0]}' is a draft: start it before checking it")
     recommendations = [found[key] for key in pilots] if pilots else list(found.values())
     if not as_json:
-        click.echo(format_table(recommendations))
+        with db.reading(db.engine()) as session:
+            states = standing(session)
+        click.echo(format_table(recommendations, states))
         return
     documents = [recommendation.to_dict() for recommendation in recommendations]
     if len(pilots) == 1:

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from lab import db
 from lab.cli.common import actor, fail
+from lab.delimiters import first_line, semicolon_problem
 from lab.pilots.observations import ObservationError, import_files
 
 # Files past this size get a progress bar even when stderr is not a terminal.
@@ -24,6 +25,10 @@ LONG_FILE_BYTES = 50 * 1024 * 1024
 def import_command(files: tuple[Path, ...], correct: bool) -> None:
     """Import observation CSV files in one transaction: all of them, or none."""
     size = sum(path.stat().st_size for path in files if path.is_file())
+    for path in files:
+        hint = semicolon_problem(first_line(_opening(path))) if path.is_file() else None
+        if hint:
+            fail(f"nothing was imported:\n{path}: line 1: {hint}")
     try:
         if sys.stderr.isatty() or size > LONG_FILE_BYTES:
             with click.progressbar(length=size, label="importing", file=sys.stderr) as bar:
@@ -36,3 +41,9 @@ def import_command(files: tuple[Path, ...], correct: bool) -> None:
         fail(f"nothing was imported:\n{error}")
     for result in results:
         click.echo(result.describe())
+
+
+def _opening(path: Path) -> bytes:
+    """Return a file's first bytes (enough for its header line)."""
+    with path.open("rb") as stream:
+        return stream.read(4096)

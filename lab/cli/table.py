@@ -1,37 +1,68 @@
-"""A plain-text table of recommendations, for `lab check` and `lab demo`."""
+"""A plain-text table of recommendations, for `lab check` and `lab demo`, wrapped to fit."""
 
 from __future__ import annotations
 
 import math
+import shutil
+import textwrap
 from collections.abc import Iterable, Mapping
 
 from lab.analysis.result import Recommendation
-from lab.words import Effect, change, outcome_word
+from lab.words import Effect, evidence_word, judged, outcome_word
 
-HEADERS = ("pilot", "recommendation", "primary effect", "reason")
+HEADERS = ("pilot", "status", "recommendation", "primary effect", "reasons")
+NARROWEST_REASONS = 30  # the other columns wrap before the reasons get narrower than this
 
 
 def primary_effect(recommendation: Recommendation) -> str:
-    """Describe the primary's effect with its interval, or say there is none yet."""
+    """Say whether the primary got better or worse, with its interval, or that none is known."""
     metric = recommendation.primary
     if metric is None or not math.isfinite(metric.estimate):
         return "no estimate yet"
-    effect = Effect(metric.key, metric.kind, metric.direction, metric.estimate,
-                    metric.ci_low, metric.ci_high)
-    return change(effect)
+    return judged(Effect(metric.key, metric.kind, metric.direction, metric.estimate,
+                         metric.ci_low, metric.ci_high))
 
 
-def format_table(recommendations: Iterable[Recommendation] | Mapping) -> str:
-    """Return a readable table: pilot, recommendation, primary effect, first reason."""
+def format_table(recommendations: Iterable[Recommendation] | Mapping,
+                 standing: Mapping[str, str] | None = None, width: int | None = None) -> str:
+    """Return a table wrapped to the terminal: pilot, status (and signed decision),
+    recommendation with its evidence, primary effect, and every reason."""
     if isinstance(recommendations, Mapping):
         recommendations = recommendations.values()
-    lines = [(r.pilot, outcome_word(r.outcome), primary_effect(r),
-              r.reasons[0] if r.reasons else "") for r in recommendations]
-    widths = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(HEADERS)]
-    widths[-1] = len(HEADERS[-1])
+    width = width or shutil.get_terminal_size((120, 24)).columns
+    lines = [(r.pilot, (standing or {}).get(r.pilot, "running"),
+              f"{outcome_word(r.outcome)} ({evidence_word(r.evidence)})", primary_effect(r),
+              " ".join(r.reasons)) for r in recommendations]
+    columns = range(len(HEADERS) - 1)
+    natural = [max(len(text) for text in [HEADERS[i]] + [line[i] for line in lines])
+               for i in columns]
+    floors = [max(len(word) for text in [HEADERS[i]] + [line[i] for line in lines]
+                  for word in text.split() or [""]) for i in columns]
+    widths = _fit(natural, floors, width - 2 * len(natural) - NARROWEST_REASONS)
+    widths.append(max(width - sum(widths) - 2 * len(widths), NARROWEST_REASONS))
+    out = [_row(HEADERS, widths), "  ".join("-" * w for w in widths)]
+    for line in lines:
+        out.append(_row(line, widths))
+    return "\n".join(out) + "\n"
 
-    def row(cells) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
-    rule = "  ".join("-" * w for w in widths[:-1]) + "  " + "-" * 6
-    return "\n".join([row(HEADERS), rule] + [row(line) for line in lines]) + "\n"
+def _fit(natural: list[int], floors: list[int], room: int) -> list[int]:
+    """Narrow the column with the most slack, one character at a time, until the columns
+    fit in `room` or every column is as narrow as its longest word."""
+    widths = list(natural)
+    while sum(widths) > room:
+        slack, i = max((w - f, i) for i, (w, f) in enumerate(zip(widths, floors, strict=True)))
+        if slack <= 0:
+            break
+        widths[i] -= 1
+    return widths
+
+
+def _row(cells, widths) -> str:
+    """Write one row, each cell wrapped between words inside its column."""
+    wrapped = [textwrap.wrap(cell, width, break_long_words=False) or [""]
+               for cell, width in zip(cells, widths, strict=True)]
+    height = max(len(lines) for lines in wrapped)
+    return "\n".join("  ".join((lines[i] if i < len(lines) else "").ljust(width)
+                               for lines, width in zip(wrapped, widths, strict=True)).rstrip()
+                     for i in range(height))

@@ -68,3 +68,26 @@ def disable(email: str) -> None:
             click.echo(f"{user.email} is disabled.")
     except accounts.AccountError as error:
         fail(str(error))
+
+
+@user_group.command("list")
+@with_appcontext
+def list_users() -> None:
+    """List the accounts: email, name, role and whether each is active."""
+    from sqlmodel import col, select
+
+    from lab.models import User
+
+    with db.reading(db.engine()) as session:
+        users = session.exec(select(User).order_by(col(User.email))).all()
+        lines = [(user.email, user.name or "–", user.role,
+                  "active" if user.active else "disabled") for user in users]
+    if not lines:
+        click.echo("No accounts yet: add one with `lab user add EMAIL --role ROLE`.")
+        return
+    widths = [max(len(line[i]) for line in [("email", "name", "role", "state"), *lines])
+              for i in range(4)]
+    for line in [("email", "name", "role", "state"), *lines]:
+        click.echo("  ".join(cell.ljust(width) for cell, width in
+                             zip(line, widths, strict=True)).rstrip())
+    click.echo(f"{len(lines)} account{'s' if len(lines) != 1 else ''}")

@@ -74,7 +74,8 @@ def build(url: str, experiments: Path = EXPERIMENTS) -> DemoSummary:
     with db.writing(engine) as session:
         synced = registry.sync_paths(session, paths=[experiments], actor=ACTOR)
         for key in synced.created:
-            lifecycle.start(session, pilot_key=key, actor=ACTOR)
+            started = lifecycle.start(session, pilot_key=key, actor=ACTOR)
+            started.started_at = demo_data.started_at(started.start_date)
         summary.warnings = [overlap.message for overlap in overlaps(session)]
         summary.users = create_demo_users(session)
         specs = [spec_of(pilot) for pilot in session.exec(select(Pilot))]

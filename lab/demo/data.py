@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 
@@ -76,6 +76,11 @@ SCENARIOS: dict[str, dict[str, Truth]] = {
         "unfollows": Truth(control=0.8, effect=0.05, volume=120),
     },
 }
+
+
+def started_at(start: date) -> datetime:
+    """Return when the demo says a pilot started: its planned start, when its data begin."""
+    return datetime.combine(start, time(9, 0), tzinfo=UTC)
 
 
 def generator(pilot_key: str, seed: int = SEED) -> np.random.Generator:

@@ -1,5 +1,6 @@
 """The tables of lab. Importing this package registers them all on SQLModel.metadata."""
 
+from lab.models.briefs import DecisionBrief
 from lab.models.catalogue import Channel, Segment
 from lab.models.governance import AuditEvent, Decision
 from lab.models.logged import VALUE_COLUMNS, Note, Observation, Spend
@@ -7,7 +8,8 @@ from lab.models.people import ApiToken, LoginThrottle, User
 from lab.models.pilots import Hypothesis, Metric, Pilot, TeamMember
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Channel", "Decision", "Hypothesis", "LoginThrottle",
+    "ApiToken", "AuditEvent", "Channel", "Decision", "DecisionBrief", "Hypothesis",
+    "LoginThrottle",
     "Metric", "Note", "Observation", "Pilot", "Segment", "Spend", "TeamMember", "User",
     "VALUE_COLUMNS",
 ]

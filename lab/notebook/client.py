@@ -176,7 +176,7 @@ class Lab:
         pandas.DataFrame
             pilot, title : string; status, design, analysis, outcome : category;
             final : boolean (the final look); information_fraction : Float64; metric :
-            string (the primary); kind : category; estimate, ci_low, ci_high, p_value,
+            string (the primary); kind, direction : category; estimate, ci_low, ci_high, p_value,
             q_value, minimum_effect, lift, lift_ci_low, lift_ci_high : Float64; n_pilot,
             n_control : Float64 (units per arm: trials, n, or exposure for a rate);
             needed_sample : Int64; projected_date : datetime64[ns]; budget,

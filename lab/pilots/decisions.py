@@ -98,3 +98,8 @@ def _refuse(session: Session, pilot: Pilot, decided_by: str, outcome: str, recom
     if outcome != recommended and not rationale:
         raise DecisionError(f"the recommendation is {recommended}: a rationale is required "
                             f"to decide {outcome} instead")
+
+
+def decisions_by_pilot(session: Session) -> dict[int, Decision]:
+    """Return every signed-off decision, by pilot id (one query for the portfolio)."""
+    return {decision.pilot_id: decision for decision in session.exec(select(Decision))}

@@ -37,13 +37,16 @@ class Overlap:
         object.__setattr__(self, "message", text)
 
 
-def overlaps(session: Session, *, include_drafts: bool = False) -> list[Overlap]:
+def overlaps(session: Session, *, include_drafts: bool = False,
+             history: bool = False) -> list[Overlap]:
     """Return every pair of running pilots whose scopes and dates overlap.
 
     With include_drafts, drafts count as well when paired with a running pilot, so a
-    plan can be warned about before it starts.
+    plan can be warned about before it starts. With history, pilots already decided
+    count too, so an overlap stays on record after one of the pair is decided.
     """
-    statuses = ["running", "draft"] if include_drafts else ["running"]
+    finished = ["scaled_up", "revised", "withdrawn"] if history else []
+    statuses = ["running", *finished, *(["draft"] if include_drafts else [])]
     rows = session.exec(
         select(Pilot, Channel.name, Segment.name)
         .outerjoin(Channel, col(Pilot.channel_id) == Channel.id)
@@ -55,7 +58,8 @@ def overlaps(session: Session, *, include_drafts: bool = False) -> list[Overlap]
     shared: dict[tuple[str, str], list[str]] = defaultdict(list)
     for scope, members in _by_scope(rows).items():
         for a, b in combinations(members, 2):
-            if "running" in (a.status, b.status):
+            if "running" in (a.status, b.status) or (
+                    history and "draft" not in (a.status, b.status)):
                 shared[a.key, b.key].append(scope)
     found = []
     for (key_a, key_b), scopes in shared.items():

@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from lab.errors import Invalid
+from lab.reports.brief import brief_document
 from lab.reports.document import Document
 from lab.reports.html import render_html
 from lab.reports.pdf import render_pdf
@@ -39,6 +40,11 @@ def portfolio_report(session: Session, fmt: str = "pdf") -> bytes:
     return render(portfolio_document(session), fmt)
 
 
+def brief_report(session: Session, pilot_key: str) -> bytes:
+    """Return the one-page decision brief of a pilot as PDF bytes."""
+    return render_pdf(brief_document(session, pilot_key), compact=True)
+
+
 def render(document: Document, fmt: str) -> bytes:
     """Render a document in the given format."""
     _check_format(fmt)
@@ -50,5 +56,5 @@ def _check_format(fmt: str) -> None:
         raise ReportError(f"unknown report format {fmt!r}: use pdf or html")
 
 
-__all__ = ["FORMATS", "MEDIA_TYPES", "ReportError", "pilot_report", "portfolio_report",
-           "render"]
+__all__ = ["FORMATS", "MEDIA_TYPES", "ReportError", "brief_report", "pilot_report",
+           "portfolio_report", "render"]

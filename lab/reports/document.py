@@ -63,7 +63,14 @@ class PageBreak:
     """Start a new page (in HTML, a print page break)."""
 
 
-Block = Heading | Paragraph | Bullets | Verdict | Table | Chart | PageBreak
+@dataclass(frozen=True)
+class Columns:
+    """Charts side by side (a brief fits a page this way); each gets an equal width."""
+
+    charts: list[Chart]
+
+
+Block = Heading | Paragraph | Bullets | Verdict | Table | Chart | PageBreak | Columns
 
 
 @dataclass(frozen=True)

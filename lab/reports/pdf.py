@@ -1,28 +1,43 @@
-"""Render a report as a PDF: text and charts laid out on A4 matplotlib Figure pages.
+"""Render a report as a PDF with reportlab's Platypus: real text, words never split.
 
-The text is real text (TrueType fonts with a Unicode map), so it can be searched,
-copied and extracted; charts stay vector graphics. No dependency beyond matplotlib.
+Text is set in DejaVu Sans (matplotlib ships it; it has every sign the words use, such
+as '−' and '→'), embedded with its Unicode map so the PDF can be searched and copied.
+Paragraphs break lines only between words (`splitLongWords=0`), and every table column
+is at least as wide as its longest word, so no word is ever cut in two.
 """
 
 from __future__ import annotations
 
 import io
 from functools import cache
+from html import escape
 
-from matplotlib import rc_context
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findfont
-from matplotlib.ft2font import FT2Font
-from matplotlib.lines import Line2D
-from matplotlib.patches import Rectangle
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import inch, mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    KeepTogether,
+    ListFlowable,
+    ListItem,
+    SimpleDocTemplate,
+    Spacer,
+)
+from reportlab.platypus import PageBreak as BreakPage
+from reportlab.platypus import Paragraph as Text
+from reportlab.platypus import Table as Grid
 
-from lab.charts import BLUE, GREY, OUTCOME_COLOURS
+from lab.charts import BLUE, GREY, OUTCOME_COLOURS, figure_bytes, new_figure
 from lab.reports.document import (
     Block,
     Bullets,
     Chart,
+    Columns,
     Document,
     Heading,
     PageBreak,
@@ -31,234 +46,158 @@ from lab.reports.document import (
     Verdict,
 )
 
-WIDTH, HEIGHT = 8.27, 11.69  # A4, inches
-LEFT, RIGHT, TOP, BOTTOM = 0.8, 0.8, 0.8, 0.9
-USABLE = WIDTH - LEFT - RIGHT
-BODY = 9.5
-BOLD = 1.1  # bold glyphs run up to a tenth wider than regular ones
+MARGIN = 15 * mm
+USABLE = A4[0] - 2 * MARGIN  # points
+REGULAR, BOLD = "LabSans", "LabSans-Bold"
+PADDING = 4  # points each side of a table cell
 
 
-def render_pdf(document: Document) -> bytes:
-    """Render the document as PDF bytes, one or more A4 pages."""
+@cache
+def _fonts() -> None:
+    """Register DejaVu Sans (regular and bold) once."""
+    for name, weight in ((REGULAR, "normal"), (BOLD, "bold")):
+        path = findfont(FontProperties(family="DejaVu Sans", weight=weight))
+        pdfmetrics.registerFont(TTFont(name, path))
+    pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD)
+
+
+def style(size: float = 9, *, bold: bool = False, colour: str = "#1f1f1f",
+          after: float = 3) -> ParagraphStyle:
+    """Return a paragraph style that never splits a word."""
+    return ParagraphStyle(f"lab-{size}-{bold}-{colour}", fontName=BOLD if bold else REGULAR,
+                          fontSize=size, leading=size * 1.3, textColor=colors.HexColor(colour),
+                          spaceAfter=after, splitLongWords=0)
+
+
+def render_pdf(document: Document, *, compact: bool = False) -> bytes:
+    """Render the document as A4 PDF bytes; `compact` sets it smaller (a one-page brief)."""
+    _fonts()
     buffer = io.BytesIO()
-    # Type 42 (TrueType) keeps the text extractable; Type 3 glyphs often are not.
-    with rc_context({"pdf.fonttype": 42}), PdfPages(buffer, metadata={
-            "Title": document.title, "Creator": "lab", "CreationDate": None}) as pdf:
-        pages = _Pages(pdf, document.title)
-        pages.title(document.title, document.subtitle)
-        for block in document.blocks:
-            _render(pages, block)
-        pages.finish()
+    scale = 0.88 if compact else 1.0
+    pdf = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
+                            topMargin=MARGIN * (0.8 if compact else 1),
+                            bottomMargin=MARGIN, title=document.title, author="lab",
+                            creator="lab", invariant=1)
+    story: list[Flowable] = [Text(escape(document.title), style(17 * scale, bold=True)),
+                             Text(escape(document.subtitle), style(9 * scale, colour="#5a5a5a",
+                                                                   after=6))]
+    for block in document.blocks:
+        story += _flowables(block, scale)
+    footer = document.title
+
+    def number(canvas, doc) -> None:
+        canvas.saveState()
+        canvas.setFont(REGULAR, 7)
+        canvas.setFillColor(colors.HexColor(GREY))
+        canvas.drawString(MARGIN, MARGIN / 2, f"{footer} · page {doc.page}")
+        canvas.restoreState()
+
+    pdf.build(story, onFirstPage=number, onLaterPages=number)
     return buffer.getvalue()
 
 
-def wrap(text: str, size: float, width: float = USABLE, bold: bool = False) -> list[str]:
-    """Split text into lines that fit `width` inches at this font size."""
-    limit = width * 72 / (size * (BOLD if bold else 1.0))  # in points at a 1-point font
-    lines: list[str] = []
-    for paragraph in str(text).splitlines() or [""]:
-        line = ""
-        for word in paragraph.split():
-            candidate = f"{line} {word}" if line else word
-            if _width(candidate) <= limit:
-                line = candidate
-                continue
-            if line:
-                lines.append(line)
-            line = _split_long(word, limit, lines)
-        lines.append(line)
-    return lines
-
-
-def _split_long(word: str, limit: float, lines: list[str]) -> str:
-    """Cut a word wider than a line into pieces; return the last, unfinished piece."""
-    piece = ""
-    for char in word:
-        if piece and _width(piece + char) > limit:
-            lines.append(piece)
-            piece = ""
-        piece += char
-    return piece
-
-
-def _width(text: str) -> float:
-    return sum(_advance(char) for char in text)
-
-
-@cache
-def _advance(char: str) -> float:
-    """Return how far a character advances the pen at a 1-point font (DejaVu Sans)."""
-    glyph = _font().load_char(ord(char))
-    return glyph.linearHoriAdvance / 65536 / 100
-
-
-@cache
-def _font() -> FT2Font:
-    # matplotlib's default font, the one the pages are set in.
-    font = FT2Font(findfont(FontProperties(family="DejaVu Sans")))
-    font.set_size(100, 72)
-    return font
-
-
-class _Pages:
-    """A cursor over A4 pages: places text lines and charts top to bottom."""
-
-    def __init__(self, pdf: PdfPages, footer: str):
-        self.pdf, self.footer = pdf, footer
-        self.page: Figure | None = None
-        self.number, self.y, self.empty = 0, 0.0, True
-
-    def room(self, height: float) -> None:
-        """Start a new page unless `height` inches still fit on this one."""
-        if self.page is None or self.y - height < BOTTOM:
-            self.new_page()
-
-    def new_page(self) -> None:
-        """Finish the current page and start an empty one."""
-        self.finish()
-        self.page = Figure(figsize=(WIDTH, HEIGHT))
-        FigureCanvasAgg(self.page)  # a renderer to measure chart labels with
-        self.number += 1
-        self.y, self.empty = HEIGHT - TOP, True
-        self.text(f"{self.footer} · page {self.number}", 7.5, y=BOTTOM - 0.45, color=GREY)
-
-    def finish(self) -> None:
-        """Write the current page to the PDF."""
-        if self.page is not None:
-            self.pdf.savefig(self.page)
-            self.page = None
-
-    def text(self, line: str, size: float, x: float = LEFT, y: float | None = None,
-             **style) -> None:
-        """Put one line of text with its top at y (default: the cursor)."""
-        top = self.y if y is None else y
-        self.page.text(x / WIDTH, top / HEIGHT, line, fontsize=size, va="top",
-                       parse_math=False, **style)  # a '$' in a note is not maths
-
-    def lines(self, lines: list[str], size: float, x: float = LEFT, **style) -> None:
-        """Put lines of text at the cursor, breaking the page where needed."""
-        step = size * 1.45 / 72
-        for line in lines:
-            self.room(step)
-            self.text(line, size, x=x, **style)
-            self.y -= step
-            self.empty = False
-
-    def title(self, title: str, subtitle: str) -> None:
-        """Put the document's title and subtitle at the top of the first page."""
-        self.new_page()
-        self.lines(wrap(title, 18, bold=True), 18, weight="bold")
-        self.lines(wrap(subtitle, 10), 10, color=GREY)
-        self.y -= 0.15
-
-
-def _render(pages: _Pages, block: Block) -> None:
+def _flowables(block: Block, scale: float) -> list[Flowable]:
+    body = 9.5 * scale
     if isinstance(block, Heading):
-        _heading(pages, block)
-    elif isinstance(block, Paragraph):
-        size = 8.5 if block.muted else BODY
-        pages.lines(wrap(block.text, size), size, color=GREY if block.muted else "#1f1f1f")
-        pages.y -= 0.08
-    elif isinstance(block, Bullets):
-        for item in block.items:
-            lines = wrap(item, BODY, USABLE - 0.2)
-            pages.lines(["•"], BODY)
-            pages.y += BODY * 1.45 / 72  # the text starts on the bullet's line
-            pages.lines(lines, BODY, x=LEFT + 0.2)
-        pages.y -= 0.08
-    elif isinstance(block, Verdict):
-        _verdict(pages, block)
-    elif isinstance(block, Table):
-        _table(pages, block)
-    elif isinstance(block, Chart):
-        _chart(pages, block)
-    elif isinstance(block, PageBreak):
-        if not pages.empty:
-            pages.new_page()
-    else:
-        raise TypeError(f"cannot render {type(block).__name__} as PDF")
+        size = (14 if block.level == 1 else 11.5) * scale
+        return [Spacer(1, 4 * scale),
+                Text(escape(block.text), style(size, bold=True,
+                                               colour="#1f1f1f" if block.level == 1 else BLUE))]
+    if isinstance(block, Paragraph):
+        size = body * (0.88 if block.muted else 1)
+        return [Text(_text(block.text), style(size, colour="#5a5a5a" if block.muted
+                                               else "#1f1f1f"))]
+    if isinstance(block, Bullets):
+        items = [ListItem(Text(_text(item), style(body, after=1)), leftIndent=10)
+                 for item in block.items]
+        return [ListFlowable(items, bulletType="bullet", start="•", leftIndent=10,
+                             bulletFontName=REGULAR, bulletFontSize=body), Spacer(1, 3)]
+    if isinstance(block, Verdict):
+        return [_verdict(block, scale)]
+    if isinstance(block, Table):
+        return [table(block, 8 * scale), Spacer(1, 4)]
+    if isinstance(block, Chart):
+        return [KeepTogether([_image(block, USABLE)])]
+    if isinstance(block, Columns):
+        return [_columns(block)]
+    if isinstance(block, PageBreak):
+        return [BreakPage()]
+    raise TypeError(f"cannot render {type(block).__name__} as PDF")
 
 
-def _heading(pages: _Pages, heading: Heading) -> None:
-    size = 15 if heading.level == 1 else 12
-    pages.room(0.9)  # never leave a heading alone at the foot of a page
-    pages.y -= 0.12
-    pages.lines(wrap(heading.text, size, bold=True), size, weight="bold",
-                color="#1f1f1f" if heading.level == 1 else BLUE)
-    if heading.level == 1:
-        pages.page.add_artist(Line2D([LEFT / WIDTH, (WIDTH - RIGHT) / WIDTH],
-                                     [pages.y / HEIGHT] * 2, color=BLUE, linewidth=1.5))
-    pages.y -= 0.08
+def _text(text: str) -> str:
+    return escape(str(text)).replace("\n", "<br/>")
 
 
-def _verdict(pages: _Pages, verdict: Verdict) -> None:
+def _verdict(verdict: Verdict, scale: float) -> Flowable:
     colour = OUTCOME_COLOURS.get(verdict.outcome, GREY)
-    lines = wrap(verdict.text, 13, USABLE - 0.25, bold=True)
-    height = len(lines) * 13 * 1.45 / 72
-    pages.room(height + 0.2)
-    pages.page.add_artist(Rectangle((LEFT / WIDTH, (pages.y - height - 0.05) / HEIGHT),
-                                    0.07 / WIDTH, (height + 0.1) / HEIGHT, color=colour))
-    pages.lines(lines, 13, x=LEFT + 0.2, weight="bold", color=colour)
-    pages.y -= 0.15
+    cell = Text(_text(verdict.text), style(12.5 * scale, bold=True, colour=colour, after=0))
+    box = Grid([[cell]], colWidths=[USABLE])
+    box.setStyle([("LINEBEFORE", (0, 0), (0, 0), 5, colors.HexColor(colour)),
+                  ("BACKGROUND", (0, 0), (0, 0), colors.HexColor("#f6f6f6")),
+                  ("LEFTPADDING", (0, 0), (0, 0), 9), ("TOPPADDING", (0, 0), (0, 0), 5),
+                  ("BOTTOMPADDING", (0, 0), (0, 0), 6)])
+    return box
 
 
-def _table(pages: _Pages, table: Table) -> None:
-    size = 8.0
-    widths = table.widths or [1.0] * len(table.columns)
-    inches = [USABLE * w / sum(widths) for w in widths]
-    if table.header:
-        pages.room(0.55)  # keep the header with the first rows
-        _row(pages, table.columns, inches, size, weight="bold")
-        pages.page.add_artist(Line2D([LEFT / WIDTH, (WIDTH - RIGHT) / WIDTH],
-                                     [(pages.y + 0.03) / HEIGHT] * 2, color=GREY,
-                                     linewidth=0.8))
-    for row in table.rows:
-        styles = [{"color": GREY}] + [{}] * (len(row) - 1) if not table.header else None
-        _row(pages, row, inches, size, styles=styles)
-    pages.y -= 0.1
+def longest_word(text: str, font: str, size: float) -> float:
+    """Return the width in points of the widest word of a cell."""
+    return max((pdfmetrics.stringWidth(word, font, size) for word in str(text).split()),
+               default=0.0)
 
 
-def _row(pages: _Pages, cells: list[str], inches: list[float], size: float,
-         styles: list[dict] | None = None, **style) -> None:
-    bold = style.get("weight") == "bold"
-    wrapped = [wrap(cell, size, width - 0.12, bold)
-               for cell, width in zip(cells, inches, strict=True)]
-    step = size * 1.45 / 72
-    pages.room(step * max(len(lines) for lines in wrapped) + 0.04)
-    top, x = pages.y, LEFT
-    for position, (lines, width) in enumerate(zip(wrapped, inches, strict=True)):
-        for number, line in enumerate(lines):
-            pages.text(line, size, x=x, y=top - number * step,
-                       **{**style, **(styles[position] if styles else {})})
-        x += width
-    pages.y = top - step * max(len(lines) for lines in wrapped) - 0.04
-    pages.empty = False
+def column_widths(block: Table, size: float, width: float = USABLE) -> list[float]:
+    """Give each column at least its longest word, and share the rest by `widths`."""
+    weights = block.widths or [1.0] * len(block.columns)
+    floors = []
+    for position, name in enumerate(block.columns):
+        cells = [row[position] for row in block.rows]
+        floor = max([longest_word(cell, REGULAR, size) for cell in cells]
+                    + [longest_word(name, BOLD, size)])
+        floors.append(floor + 2 * PADDING + 1)
+    spare = max(width - sum(floors), 0.0)
+    return [floor + spare * weight / sum(weights) for floor, weight in
+            zip(floors, weights, strict=True)]
 
 
-def _chart(pages: _Pages, chart: Chart) -> None:
-    pages.room(chart.height + 0.1)
-    box = (LEFT, pages.y - chart.height, USABLE, chart.height)
-    ax = pages.page.add_axes(_fraction(box))
-    chart.draw(ax)
-    _fit(pages.page, ax, box)
-    pages.y -= chart.height + 0.15
-    pages.empty = False
+def table(block: Table, size: float) -> Flowable:
+    """Set a table whose cells wrap between words only, shrinking the type if it must."""
+    widths = column_widths(block, size)
+    while sum(widths) > USABLE + 0.5 and size > 5.5:  # too many long words: smaller type
+        size -= 0.5
+        widths = column_widths(block, size)
+    cell, head = style(size, after=0), style(size, bold=True, after=0)
+    rows = [[Text(_text(c), cell) for c in row] for row in block.rows]
+    if block.header:
+        rows.insert(0, [Text(_text(c), head) for c in block.columns])
+    grid = Grid(rows, colWidths=widths, repeatRows=1 if block.header else 0, hAlign="LEFT")
+    commands = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
+                ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
+                ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#dddddd"))]
+    if block.header:
+        commands.append(("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.HexColor(GREY)))
+    else:  # a facts table: the first column names the fact
+        commands.append(("TEXTCOLOR", (0, 0), (0, -1), colors.HexColor(GREY)))
+    grid.setStyle(commands)
+    return grid
 
 
-def _fit(page: Figure, ax, box: tuple[float, float, float, float]) -> None:
-    """Shrink the axes so its labels, legend and notes fit inside the box."""
-    renderer = page.canvas.get_renderer()
-    inches = page.dpi_scale_trans.inverted()
-    for _ in range(2):  # a second pass settles labels that moved with the axes
-        tight = ax.get_tightbbox(renderer).transformed(inches)
-        frame = ax.get_position().transformed(page.transFigure).transformed(inches)
-        x, y, width, height = box
-        left, bottom = frame.x0 - tight.x0, frame.y0 - tight.y0
-        right, top = tight.x1 - frame.x1, tight.y1 - frame.y1
-        ax.set_position(_fraction((x + left, y + bottom, max(width - left - right, 1.0),
-                                   max(height - bottom - top, 0.8))))
+def _image(chart: Chart, width: float) -> Flowable:
+    """Draw the chart with matplotlib at its printed size and place it as an image."""
+    inches = (width / inch, chart.height)
+    figure = new_figure(*inches)
+    chart.draw(figure.add_subplot())
+    picture = Image(io.BytesIO(figure_bytes(figure, "png")), width=width,
+                    height=chart.height * inch)
+    picture.hAlign = "LEFT"
+    return picture
 
 
-def _fraction(box: tuple[float, float, float, float]) -> list[float]:
-    x, y, width, height = box
-    return [x / WIDTH, y / HEIGHT, width / WIDTH, height / HEIGHT]
+def _columns(block: Columns) -> Flowable:
+    width = USABLE / max(len(block.charts), 1)
+    grid = Grid([[_image(chart, width - 4) for chart in block.charts]],
+                colWidths=[width] * len(block.charts), hAlign="LEFT")
+    grid.setStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                   ("VALIGN", (0, 0), (-1, -1), "TOP")])
+    return grid

@@ -9,6 +9,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from lab.analysis import portfolio
+from lab.analysis.portfolio import primary_of as primary_of_answer
 from lab.charts import looks_chart, periods_chart
 from lab.models import Pilot
 from lab.pilots import frames
@@ -22,6 +23,7 @@ from lab.reports.document import (
     Chart,
     Document,
     Heading,
+    PageBreak,
     Paragraph,
     Table,
     Verdict,
@@ -33,16 +35,16 @@ from lab.words import (
     day,
     design_words,
     effect,
+    flukes,
     headline,
-    interval,
-    lift,
+    judged_metric,
     metric_name,
     money,
     outcome_word,
     p_text,
     p_value,
     percent,
-    q_value,
+    relative,
     status_word,
 )
 
@@ -77,11 +79,15 @@ def gather(session: Session, pilot_key: str, answer: dict | None = None) -> Pilo
 
 
 def pilot_document(session: Session, pilot_key: str) -> Document:
-    """Build the full report of one pilot."""
-    facts = gather(session, pilot_key)
+    """Build the full report of one pilot: the one-page brief first, then the details."""
+    from lab.reports.brief import brief_blocks, brief_facts  # the brief builds on gather
+
+    brief = brief_facts(session, pilot_key)
+    facts = brief.facts
     return Document(title=f"Pilot report: {facts.pilot.title}",
                     subtitle=f"Pilot {facts.pilot.key} · generated {date.today():%Y-%m-%d}",
-                    blocks=pilot_blocks(facts))
+                    blocks=[Heading("Executive summary", level=1), *brief_blocks(brief),
+                            PageBreak(), *pilot_blocks(facts)])
 
 
 def pilot_blocks(facts: PilotFacts, compact: bool = False) -> list[Block]:
@@ -164,9 +170,17 @@ def _results(facts: PilotFacts) -> list[Block]:
     blocks += [Chart(lambda ax: looks_chart(ax, answer), "The primary effect at each look"),
                Paragraph(LOOKS_HELP, muted=True)]
     for metric in facts.spec.metrics:
+        if metric.role == Role.guardrail:
+            blocks.append(Chart(_guardrail_looks(answer, metric.key),
+                                f"{metric.name}: the guardrail at each look"))
+    for metric in facts.spec.metrics:
         if metric.role != Role.secondary:
             blocks.append(_periods(facts, metric))
     return blocks
+
+
+def _guardrail_looks(answer: dict, key: str):
+    return lambda ax: looks_chart(ax, answer, key)
 
 
 def _progress(answer: dict) -> list[list[str]]:
@@ -178,35 +192,28 @@ def _progress(answer: dict) -> list[list[str]]:
         rows.append(["Still needed", f"{count(answer['needed_sample'])} more per arm"])
     if answer.get("projected_date"):
         rows.append(["Projected", f"enough data by {day(answer['projected_date'])}"])
-    if answer.get("q_value") is not None:
-        rows.append(["Portfolio q-value", q_value(answer["q_value"])])
+    if answer.get("q_value") is not None and (primary_of_answer(answer).get("ci_low") or 0) > 0:
+        rows.append(["Could it be a fluke?", flukes(answer["q_value"])])
     return rows
 
 
 def _effects_table(answer: dict) -> Table:
     rows = []
     for metric in answer.get("metrics") or []:
-        kind = metric.get("kind")
-        rows.append([metric_name(metric), str(metric.get("role")),
-                     effect(metric.get("estimate"), kind),
-                     interval(metric.get("ci_low"), metric.get("ci_high"), kind),
+        rows.append([metric_name(metric), str(metric.get("role")), judged_metric(metric),
+                     relative(metric.get("lift"), str(metric.get("direction"))),
                      p_value(metric.get("p_value")),
-                     lift(metric.get("lift"), metric.get("lift_ci_low"),
-                          metric.get("lift_ci_high"), sep="\n"),
-                     f"{count(metric.get('n_pilot'))}\n{count(metric.get('n_control'))}"])
-    # Widths in inches of an A4 page: the longest figures fit without wrapping.
-    return Table(["Metric", "Role", "Effect", "Interval", "p", "Lift", "n pilot, control"],
-                 rows, [1.2, 0.72, 0.85, 1.2, 0.55, 1.37, 0.72])
+                     f"{count(metric.get('n_pilot'))} / {count(metric.get('n_control'))}"])
+    # The p-value is the one matching the interval the decision read (never a nominal one).
+    return Table(["Metric", "Role", "Result (interval)", "Against control", "p",
+                  "n pilot / control"], rows, [1.4, 0.7, 2.6, 1.4, 0.5, 1.0])
 
 
 def _periods(facts: PilotFacts, metric) -> Chart:
     summaries = facts.summaries
 
     def draw(ax):
-        periods_chart(ax, summaries, metric.key, metric.kind.value)
-        # The summaries carry keys only; managers read the plan's label.
-        ax.set_title(f"{metric.name}: value per period", loc="left", parse_math=False)
-        return ax
+        return periods_chart(ax, summaries, metric.key, metric.kind.value, label=metric.name)
 
     return Chart(draw, f"{metric.name} per period, by arm", height=2.8)
 

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlmodel import Session
 
+from lab.analysis import standing
 from lab.analysis.portfolio import PortfolioRow, build
 from lab.charts import portfolio_chart
 from lab.pilots.overlap import overlaps
@@ -21,15 +22,24 @@ from lab.reports.document import (
     Table,
 )
 from lab.reports.pilot import gather, pilot_blocks
-from lab.words import MISSING, effect, interval, money, outcome_word, q_value, status_word
+from lab.words import (
+    MISSING,
+    day,
+    evidence_word,
+    guardrail_word,
+    judged_metric,
+    money,
+    outcome_word,
+    status_word,
+)
 
 PORTFOLIO_HELP = ("Each row is a pilot's primary effect with its interval, divided by the "
                   "smallest effect worth scaling up, so pilots measured in different units "
                   "share one axis: 0 is no effect, 1 is worth scaling. The figures on the "
-                  "right are in the metric's own unit. q-values (Benjamini-Hochberg) are "
-                  "advice on how many apparent effects could be flukes, never a gate.")
-COLUMNS = ["Pilot", "Status", "Recommendation", "Primary effect", "q", "Spend / budget",
-           "Per extra outcome"]
+                  "right are in the metric's own unit. Before/after pilots (weak evidence) "
+                  "are drawn hollow and grey.")
+COLUMNS = ["Pilot", "Evidence", "Status and decision", "Recommendation", "Primary effect",
+           "Guardrails", "Spend / budget", "Per extra outcome"]
 
 
 def portfolio_document(session: Session) -> Document:
@@ -51,32 +61,54 @@ def _summary(session: Session, rows: list[PortfolioRow]) -> list[Block]:
     counts = ", ".join(f"{n} {status_word(s).lower()}" for s, n in statuses.items())
     advice = ", ".join(f"{n} {outcome_word(o).lower()}" for o, n in sorted(outcomes.items()))
     blocks: list[Block] = [
-        Heading("Summary", level=1),
+        Heading("Executive summary", level=1),
         Paragraph(f"{len(rows)} pilots: {counts or 'none yet'}."),
         Paragraph(f"Recommendations of the started pilots: {advice or 'none yet'}."),
-        Table(COLUMNS, [summary_row(row) for row in rows],
-              # Inches of A4: each column at least as wide as its longest word.
-              [1.5, 0.72, 1.2, 1.0, 0.55, 1.0, 0.7])]
+        *_money_and_due(rows),
+        # Ranked as the portfolio page ranks: strongest evidence first, then effect.
+        Table(COLUMNS, [summary_row(row) for row in sorted(rows, key=lambda r: r.rank)],
+              [1.2, 1.0, 1.0, 1.0, 2.6, 0.8, 1.0, 0.7])]
     if checked:
         shown = [row.recommendation for row in checked]
         blocks += [Chart(lambda ax: portfolio_chart(ax, shown),
                          "Primary effects against their minimum effects",
                          height=1.4 + 0.45 * len(shown)),
                    Paragraph(PORTFOLIO_HELP, muted=True)]
-    found = overlaps(session)
+    found = overlaps(session, history=True)
     if found:
-        blocks += [Heading("Overlapping pilots"), Bullets([o.message for o in found])]
+        blocks += [Heading("Overlapping pilots (past ones included)"),
+                   Bullets([o.message for o in found])]
+    return blocks
+
+
+def _money_and_due(rows: list[PortfolioRow]) -> list[Block]:
+    currency = rows[0].currency if rows else ""
+    totals = standing.money_totals(rows, currency)
+    said = (f"Spent {money(totals['spend'], currency)} of {money(totals['budget'], currency)} "
+            "committed to started pilots")
+    said += (f", plus {money(totals['drafts'], currency)} planned in drafts"
+             if totals["drafts"] else "")
+    said += f"; {totals['over']} pilot(s) over budget." if totals["over"] else "."
+    overdue = [row.key for row in rows if row.overdue is not None]
+    blocks: list[Block] = [Paragraph(said)]
+    if overdue:
+        blocks.append(Paragraph(f"Overdue for a decision: {', '.join(overdue)}."))
+    wins = standing.wins_and_flukes(rows)
+    if wins:
+        blocks.append(Paragraph(f"How many wins could be flukes: {wins['sentence']}"))
     return blocks
 
 
 def summary_row(row: PortfolioRow) -> list[str]:
     """Write one pilot's line of the summary table, as the portfolio page shows it."""
     spend = f"{money(row.spend)} / {money(row.budget, row.currency)}"
+    spend += "\nover budget" if row.over_budget else ""
+    decided = status_word(row.status)
+    if row.decision:
+        decided += f"\nsigned by {row.decision['decided_by']}, {day(row.decision['decided_at'])}"
     if row.recommendation is None:
-        return [row.key, status_word(row.status), outcome_word(None), MISSING, MISSING,
-                spend, MISSING]
-    primary = row.primary
-    shown = (f"{effect(primary.get('estimate'), primary.get('kind'))}\n"
-             f"{interval(primary.get('ci_low'), primary.get('ci_high'), primary.get('kind'))}")
-    return [row.key, status_word(row.status), outcome_word(row.outcome), shown,
-            q_value(row.q_value), spend, money(row.cost_per_outcome, row.currency)]
+        return [row.key, evidence_word(row.evidence), decided, outcome_word(None), MISSING,
+                MISSING, spend, MISSING]
+    return [row.key, evidence_word(row.evidence), decided, outcome_word(row.outcome),
+            judged_metric(row.primary), guardrail_word(row.guardrails), spend,
+            money(row.cost_per_outcome, row.currency)]

@@ -28,10 +28,12 @@ def init_app(app: Flask) -> None:
         inputs,
         pages,
         refusals,
+        reportpages,
         security,
         signoff,
         team,
         templating,
+        week,
     )
 
     app.url_map.converters["id"] = RowId
@@ -40,7 +42,8 @@ def init_app(app: Flask) -> None:
     refusals.init_app(app)
     inputs.init_app(app)
     templating.init_app(app)
-    for blueprint in (auth.bp, pages.bp, team.bp, signoff.bp, admin.bp, api.bp):
+    for blueprint in (auth.bp, pages.bp, team.bp, signoff.bp, admin.bp, api.bp,
+                      reportpages.bp, week.bp):
         app.register_blueprint(blueprint)
     # The API checks CSRF itself, for cookie sessions only (see lab.web.api).
     security.csrf.exempt(api.bp)

@@ -24,6 +24,8 @@ from lab.pilots.observations.summaries import period_summaries
 from lab.pilots.reads import data_version
 
 MIMETYPES = {"svg": "image/svg+xml", "png": "image/png"}
+# Inches: a phone gets a narrower drawing (bigger type for its width), not a shrunk one.
+SIZES = {"wide": (7.0, 3.6), "narrow": (4.2, 3.9)}
 # Rendered images by ETag, shared by the server's threads.
 cache: SharedLRU[str, bytes] = SharedLRU(256)
 
@@ -60,34 +62,37 @@ def _recommendation(session: Session, key: str, plan: dict) -> dict:
     return with_thresholds(found.to_dict(), plan)
 
 
-def looks(session: Session, pilot: Pilot, metric_key: str, fmt: str) -> Response:
+def looks(session: Session, pilot: Pilot, metric_key: str, fmt: str,
+          size: tuple[float, float] = SIZES["wide"]) -> Response:
     """Answer the chart of a metric's estimate and interval over the looks."""
-    parts = ("looks", pilot.key, metric_key, fmt, data_version(session, pilot.id))
+    parts = ("looks", pilot.key, metric_key, fmt, size, data_version(session, pilot.id))
     return respond(parts, fmt, lambda: draw(
         lambda ax: charts.looks_chart(ax, _recommendation(session, pilot.key, pilot.plan),
                                       metric_key),
-        fmt, (7.0, 3.6)))
+        fmt, size))
 
 
-def periods(session: Session, pilot: Pilot, metric_key: str, kind: str,
-            fmt: str) -> Response:
+def periods(session: Session, pilot: Pilot, metric_key: str, kind: str, fmt: str,
+            size: tuple[float, float] = SIZES["wide"]) -> Response:
     """Answer the chart of a metric's value per period for each arm."""
-    parts = ("periods", pilot.key, metric_key, fmt, data_version(session, pilot.id))
+    parts = ("periods", pilot.key, metric_key, fmt, size, data_version(session, pilot.id))
+    label = next((m.get("label") for m in pilot.plan.get("metrics", [])
+                  if m.get("key") == metric_key), None)
     return respond(parts, fmt, lambda: draw(
         lambda ax: charts.periods_chart(ax, period_summaries(session, [pilot.key]),
-                                        metric_key, kind),
-        fmt, (7.0, 3.6)))
+                                        metric_key, kind, label=label),
+        fmt, size))
 
 
 def portfolio(session: Session, selection: tuple, fmt: str,
-              rows: Callable[[], list]) -> Response:
+              rows: Callable[[], list], width: float = 11.0) -> Response:
     """Answer the chart of the selected pilots' primary effects against their minimum."""
-    parts = ("portfolio", selection, fmt, data_version(session))
+    parts = ("portfolio", selection, fmt, width, data_version(session))
 
     def make() -> bytes:
         # Each recommendation carries its plan's minimum effect (the read model adds it).
         checked = [row.recommendation for row in rows() if row.recommendation]
-        height = max(3.0, 1.2 + 0.45 * len(checked))
-        return draw(lambda ax: charts.portfolio_chart(ax, checked), fmt, (11.0, height))
+        height = max(3.0, 1.2 + 0.5 * len(checked))
+        return draw(lambda ax: charts.portfolio_chart(ax, checked), fmt, (width, height))
 
     return respond(parts, fmt, make)

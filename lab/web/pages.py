@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 
 from lab import db
+from lab.analysis import standing
 from lab.analysis.pipeline import recommend_pilots
 from lab.analysis.portfolio import build, hypothesis_state
 from lab.pilots import decisions, reads
@@ -36,10 +37,24 @@ def portfolio_page():
     rows = build(db.session())
     filters, sort, descending = _selection()
     shown = portfolio.select_rows(rows, filters, sort, descending)
+    grouping = request.args.get("group", "")
+    currency = lab_currency()
+    active = {name: value for name, value in filters.items() if value}
+    if grouping == "process":
+        active["group"] = grouping
     return render_template("portfolio.html", rows=shown, total=len(rows),
                            options=portfolio.options(rows), filters=filters, sort=sort,
-                           active={name: value for name, value in filters.items() if value},
+                           active=active, grouping=grouping,
+                           groups=portfolio.by_process(shown) if grouping == "process" else [],
+                           currency=currency, money_totals=standing.money_totals(shown, currency),
+                           wins=standing.wins_and_flukes(shown),
+                           chart_alt=portfolio.chart_alt(shown),
                            descending=descending, version=reads.version_tag(db.session()))
+
+
+def lab_currency() -> str:
+    """Return the lab's one currency (LAB_CURRENCY, default EUR)."""
+    return str(current_app.config.get("CURRENCY") or "EUR")
 
 
 @bp.get("/portfolio.csv")
@@ -58,9 +73,10 @@ def portfolio_chart(fmt: str):
     """Draw the selected pilots' primary effects against their minimum effects."""
     filters, sort, descending = _selection()
     session = db.session()
+    width = 6.0 if request.args.get("size") == "narrow" else 11.0
     return chartimages.portfolio(
         session, (tuple(sorted(filters.items())), sort, descending), fmt,
-        lambda: portfolio.select_rows(build(session), filters, sort, descending))
+        lambda: portfolio.select_rows(build(session), filters, sort, descending), width)
 
 
 @bp.get("/hypotheses")
@@ -100,11 +116,10 @@ def render_pilot(key: str, status: int = 200, **shown):
     """Render the pilot page, with the forms given (carrying their problems) or fresh ones."""
     session = db.session()
     detail = reads.pilot_detail(session, key)
-    recommendation = None
-    if detail.pilot.status != "draft":
-        found = recommend_pilots(session, [key]).get(key)
-        recommendation = found.to_dict() if found else None
-    warnings = [o.message for o in overlaps(session, include_drafts=True)
+    row = next((found for found in build(session) if found.key == key), None)
+    recommendation = row.recommendation if row else None
+    # Past overlaps stay on record: a decided pilot's results were still exposed to them.
+    warnings = [o.message for o in overlaps(session, include_drafts=True, history=True)
                 if key in (o.pilot_a, o.pilot_b)]
     shown.setdefault("observation_form", ObservationForm())
     shown["observation_form"].metric.choices = choices(
@@ -114,6 +129,8 @@ def render_pilot(key: str, status: int = 200, **shown):
         shown.setdefault(name, form())
     return render_template(
         "pilot.html", detail=detail, pilot=detail.pilot, recommendation=recommendation,
+        row=row, signed_brief=any(decision is not None and other.key == key
+                                  for other, decision in detail.iterations),
         metrics_by_key={m["key"]: m for m in (recommendation or {}).get("metrics", [])},
         warnings=warnings, spent=sum(entry.amount for entry in detail.spend),
         action_form=ActionForm(), fresh=is_fresh(),
@@ -131,8 +148,9 @@ def pilot_chart(key: str, metric: str, chart: str, fmt: str):
     kind = next((m["kind"] for m in found.plan.get("metrics", []) if m["key"] == metric), None)
     if kind is None:
         abort(404, f"pilot '{key}' has no metric '{metric}'")
+    size = chartimages.SIZES.get(request.args.get("size", "wide"), chartimages.SIZES["wide"])
     if chart == "looks":
-        return chartimages.looks(session, found, metric, fmt)
+        return chartimages.looks(session, found, metric, fmt, size)
     if chart == "periods":
-        return chartimages.periods(session, found, metric, kind, fmt)
+        return chartimages.periods(session, found, metric, kind, fmt, size)
     abort(404, f"no chart '{chart}' (looks or periods)")

@@ -8,30 +8,46 @@ from pydantic import ValidationError
 
 from lab import db
 from lab.analysis import pipeline
-from lab.models import Pilot
+from lab.models import DecisionBrief, Pilot
 from lab.pilots import decisions, reads
+from lab.reports import brief, brief_report
 from lab.web import replies
 from lab.web.errors import problems_of
 from lab.web.forms import SignOffForm, place_problems, values
 from lab.web.queries import writing
 from lab.web.schemas import DecisionIn, DecisionOut
 from lab.web.security import is_fresh, role_required
+from lab.words import outcome_word
 
 bp = Blueprint("signoff", __name__)
 
 
 def _page(row: reads.PilotRow, form: SignOffForm, status: int = 200, **shown):
-    found = pipeline.recommend_pilots(db.session(), [row.pilot.key]).get(row.pilot.key)
-    return render_template("signoff.html", row=row, pilot=row.pilot, form=form,
-                           recommendation=found.to_dict() if found else None,
-                           **shown), status
+    session = db.session()
+    found = brief.brief_facts(session, row.pilot.key)
+    return render_template("signoff.html", row=row, pilot=row.pilot, form=form, brief=found,
+                           facts_rows=brief.facts_rows(found),
+                           metric_rows=brief.metric_rows(found.row.recommendation or {}),
+                           history=brief.history_lines(found),
+                           version=reads.version_tag(session, row.pilot.id), **shown), status
 
 
 def sign_off_now(key: str, outcome: str, rationale: str) -> DecisionOut:
-    """Sign off as the signed-in manager, in one write transaction, and describe it."""
+    """Sign off as the signed-in manager and keep the brief they read with the decision.
+
+    The brief is drawn before the write transaction (drawing takes a second; the write
+    lock should not wait on it) and drawn again inside it only if the data changed
+    in between, so the kept PDF is always the one for the recommendation signed.
+    """
+    session = db.session()
+    pilot_id = reads.pilot_row(session, key).pilot.id
+    seen, pdf = reads.data_version(session, pilot_id), brief_report(session, key)
     with writing() as write:
+        if reads.data_version(write, pilot_id) != seen:
+            pdf = brief_report(write, key)
         decision = pipeline.sign_off(write, pilot_key=key, outcome=outcome,
                                      rationale=rationale, decided_by=current_user.email)
+        write.add(DecisionBrief(decision_id=decision.id, pdf=pdf))
         return replies.decision_out(write, write.get(Pilot, decision.pilot_id), decision)
 
 
@@ -56,7 +72,8 @@ def sign_off(key: str):
         problems = problems_of(error) or [{"field": _field_of(str(error)),
                                           "reason": str(error)}]
         return _page(row, form, 422, problems=place_problems(form, problems))
-    flash(f"Signed off: {entry.outcome.replace('_', ' ')} for pilot {key}.", "success")
+    flash(f"Signed off: {outcome_word(entry.outcome).lower()} for pilot {key}. The brief is "
+          "kept with the decision.", "success")
     if decided.next:
         flash(f"The next iteration, {decided.next}, is drafted: edit its plan and start it.",
               "info")

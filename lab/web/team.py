@@ -9,12 +9,14 @@ from flask_login import current_user
 from pydantic import ValidationError
 
 from lab import db
+from lab.delimiters import first_line, semicolon_problem
 from lab.kinds import VALUE_NAMES
 from lab.pilots import evidence, lifecycle, reads, registry
 from lab.pilots.find import find_pilot, get_hypothesis
 from lab.pilots.observations import ObservationError, import_csv, record_observations
+from lab.pilots.observations.problems import Problem
 from lab.pilots.plans import PreregistrationError, parse
-from lab.web import registration
+from lab.web import planner, registration
 from lab.web.errors import problems_of
 from lab.web.forms import (
     NoteForm,
@@ -28,6 +30,7 @@ from lab.web.pages import render_pilot
 from lab.web.queries import writing
 from lab.web.schemas import NoteIn, SpendIn
 from lab.web.security import role_required
+from lab.words import money
 
 bp = Blueprint("team", __name__)
 
@@ -60,6 +63,8 @@ def register():
         return render_template("register.html", form=_register_form(), problems=[])
     form = registration.new_form()
     plan, positions = registration.to_plan(form)
+    if request.form.get("action") == "plan":
+        return _plan_sample(form, plan, positions)
     try:
         spec = parse(plan, "form")
         problems = _taken(form, spec.pilot.key)
@@ -75,6 +80,18 @@ def register():
                                count=len(problems)), 422
     _report_registration(result)
     return redirect(url_for("pages.pilot", key=spec.pilot.key))
+
+
+def _plan_sample(form, plan, positions):
+    """Fill in the planned sample from the plan as typed; save nothing."""
+    sample, problems, said = planner.planned_sample(plan)
+    if sample is None:
+        unplaced = place_problems(form, problems)
+        return render_template("register.html", form=form, problems=unplaced,
+                               count=len(problems), planning=True), 422
+    form.pilot.planned_sample.data = str(sample)
+    flash(said, "info")
+    return render_template("register.html", form=form, problems=[])
 
 
 def _report_registration(result: registry.SyncResult) -> None:
@@ -153,12 +170,20 @@ def upload():
         form.file.errors = ["choose a CSV file to upload"]
         return render_template("upload.html", form=form, pilot_key=pilot_key,
                                problems=[]), 422
+    hint = semicolon_problem(first_line(storage.stream.read(4096)))
+    storage.stream.seek(0)
+    if hint:
+        return render_template("upload.html", form=form, pilot_key=pilot_key,
+                               problems=[Problem(1, "", hint)], source=storage.filename), 422
     try:
         result = import_csv(db.engine(), source=_Upload(storage), actor=current_user.email,
                             correct=form.correct.data)
     except ObservationError as error:
+        problems = [problem._replace(message=problem.message.replace(
+            "(lab import --correct)", "(tick 'Rows that differ … are corrections' below)"))
+            for problem in error.problems]
         return render_template("upload.html", form=form, pilot_key=pilot_key,
-                               problems=error.problems, truncated=error.truncated,
+                               problems=problems, truncated=error.truncated,
                                source=error.source), 422
     flash(f"Imported {result.describe()}.", "success")
     target = url_for("pages.pilot", key=pilot_key) if pilot_key else url_for(
@@ -179,7 +204,20 @@ def _evidence(key: str, form, model, add, label: str):
             flash(message, "error")
         return render_pilot(key, 422, **{f"{label}_form": form, "open_form": label})
     flash(f"{label.capitalize()} added.", "success")
+    if label == "spend":
+        _warn_overspend(key)
     return redirect(url_for("pages.pilot", key=key, _anchor=label))
+
+
+def _warn_overspend(key: str) -> None:
+    """Say so, where the spend is entered, when it takes the pilot past its budget."""
+    detail = reads.pilot_detail(db.session(), key)
+    spent, budget = sum(entry.amount for entry in detail.spend), detail.pilot.budget
+    if spent > budget:
+        currency = detail.pilot.currency
+        flash(f"Over budget: {money(spent, currency)} spent of a {money(budget, currency)} "
+              f"budget, {money(spent - budget, currency)} over. The portfolio and the "
+              "decision brief now show it.", "warning")
 
 
 @bp.post("/pilots/<key>/notes")

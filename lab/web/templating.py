@@ -14,7 +14,11 @@ FILTERS = {
     "money": words.money, "count": words.count, "q_value": words.q_value,
     "p_text": words.p_text, "percent": words.percent, "lift": words.lift,
     "when": words.when, "day": words.day, "effect": words.effect,
-    "interval": words.interval,
+    "interval": words.interval, "evidence_word": words.evidence_word,
+    "guardrail_word": words.guardrail_word, "flukes": words.flukes,
+    "better_when": words.better_when, "process_word": words.process_word,
+    "relative": words.relative,
+    "judged": words.judged_metric,
 }
 
 
@@ -22,5 +26,6 @@ def init_app(app: Flask) -> None:
     """Give the templates their filters and the signed-in person."""
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals["current_user"] = current_user
+    app.jinja_env.globals["metric_name"] = words.metric_name
     app.jinja_env.globals["can"] = lambda role: (current_user.is_authenticated
                                                  and current_user.can(role))

@@ -183,7 +183,7 @@ def test_to_dict_has_exactly_the_documented_keys_and_round_trips():
     assert tuple(data) == ("pilot", "outcome", "reasons", "design", "analysis", "evidence",
                            "final",
                            "information_fraction", "srm_p_value", "needed_sample",
-                           "projected_date", "metrics", "looks", "notes")
+                           "projected_date", "metrics", "looks", "notes", "metric_looks")
     assert all(tuple(m) == METRIC_KEYS for m in data["metrics"])
     assert all(set(look) == {"period", "information_fraction", "boundary", "estimate",
                              "ci_low", "ci_high", "outcome"} for look in data["looks"])

@@ -146,7 +146,9 @@ def test_check_prints_the_table(runner, session, engine, tmp_path):
     _logged(session, engine, tmp_path)
     result = runner.invoke(check_command, [])
     with db.reading(engine) as reader:
-        expected = format_table(list(recommend_pilots(reader).values()))
+        from lab.cli.check import standing
+
+        expected = format_table(list(recommend_pilots(reader).values()), standing(reader))
     assert result.exit_code == 0 and result.stdout.strip() == expected.strip()
 
 

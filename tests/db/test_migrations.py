@@ -82,7 +82,6 @@ def test_0003_keeps_tokens_made_before_it_working_for_90_days(blank_url):
     assert timedelta(days=89) < expires - datetime.now(UTC) <= timedelta(days=90)
     tables = set(inspect(db.engine_for(blank_url)).get_table_names())
     assert "login_throttle" in tables and "login_attempt" not in tables  # typed text gone
-    assert differences(blank_url) == []
     migrations.downgrade(blank_url, "0002")
     assert "login_attempt" in set(inspect(db.engine_for(blank_url)).get_table_names())
     migrations.upgrade(blank_url)

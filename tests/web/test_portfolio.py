@@ -16,7 +16,7 @@ from lab.pilots import evidence
 from lab.pilots.observations import record_observations
 from lab.reports.document import Table
 from lab.reports.portfolio import COLUMNS, portfolio_document
-from lab.words import MISSING, effect, interval, money, outcome_word, q_value
+from lab.words import MISSING, Effect, judged, money, outcome_word
 from tests.factories import ACTOR, register_pilot, start_pilot
 
 PAID, MEAN, FREE, DRAFT = "prop-paid", "mean-paid", "prop-free", "prop-draft"
@@ -100,9 +100,9 @@ def test_web_report_and_notebook_show_the_same_portfolio(lab_of_four, signed_in)
         assert line["Recommendation"] == outcome_word(row["outcome"])
         # The CSV writes each float exactly (repr), so every number must be the same one.
         assert (row["estimate"], row["ci_low"], row["ci_high"]) == (estimate, low, high)
-        assert line["Primary effect"] == (f"{effect(estimate, row['kind'])}\n"
-                                          f"{interval(low, high, row['kind'])}")
-        assert row["q_value"] == q and line["q"] == q_value(q)
+        assert line["Primary effect"] == judged(Effect(
+            row["metric"], row["kind"], row["direction"], estimate, low, high))
+        assert row["q_value"] == q
         assert row["spend"] == spend == SPENT.get(key, 0.0)
         assert line["Spend / budget"] == f"{money(spend)} / {money(25000, 'EUR')}"
         cost = number(shown["cost_per_outcome"])
