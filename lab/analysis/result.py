@@ -17,7 +17,7 @@ import pandas as pd
 
 from lab.analysis import reasons
 from lab.analysis.looks import Looks
-from lab.analysis.trends import Pretrends
+from lab.analysis.nonrandomized import Pretrends
 from lab.analysis.verdicts import GATES, Verdicts
 from lab.stats import planning
 from lab.stats.did import DEFAULT_SERIAL_CORRELATION

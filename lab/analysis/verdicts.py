@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from lab.analysis.looks import Looks
-from lab.analysis.trends import Pretrends
+from lab.analysis.nonrandomized import Pretrends
 from lab.stats import gates
 from lab.stats.decision import REASONS, rule
 
