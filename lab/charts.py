@@ -22,7 +22,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
 from lab import words
-from lab.analysis.standing import guardrail_status
+from lab.portfolio.standing import guardrail_status
 from lab.vocabulary import Arm, Evidence, Kind, Outcome, Phase
 
 # Okabe–Ito palette: stays distinguishable for the common colour-vision deficiencies.
@@ -36,7 +36,7 @@ OUTCOME_MARKERS = {Outcome.scale_up: "^", Outcome.revise: "D", Outcome.withdraw:
 ARM_COLOURS = {Arm.pilot: BLUE, Arm.control: ORANGE}
 CLIP = 6.0  # portfolio axis limit, in minimum effects; wider intervals end in an arrow
 NARROW = 5.5  # inches: a figure narrower than this gets its legend below and short labels
-# A guardrail's standing at a look (lab.analysis.standing.guardrail_status), as drawn.
+# A guardrail's standing at a look (lab.portfolio.standing.guardrail_status), as drawn.
 GUARD_COLOURS = {"safe": GREEN, "harmed": VERMILLION, "unclear": GREY}
 GUARD_MARKERS = {"safe": "^", "harmed": "v", "unclear": "o"}
 GUARD_WORDS = {"safe": "shown safe", "harmed": "harmed", "unclear": "not yet safe"}
@@ -133,7 +133,7 @@ def portfolio_chart(ax: Axes, recommendations: list[dict],
     """Draw every pilot's primary effect and interval in units of its minimum effect.
 
     The minimum effect is taken from `minimum_effects` by pilot key, else from the
-    primary's entry (which `lab.analysis.portfolio.with_thresholds` fills from the plan).
+    primary's entry (which `lab.portfolio.with_thresholds` fills from the plan).
     """
     ax.set_title("Primary effects against the smallest effect worth scaling", loc="left")
     rows, skipped = _portfolio_rows(recommendations, minimum_effects or {})

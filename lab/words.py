@@ -40,7 +40,7 @@ ANALYSIS_WORDS = {
 EVIDENCE_WORDS = {Evidence.randomized: "Randomized",
                   Evidence.comparison: "Comparison scopes",
                   Evidence.before_after: "Before/after only — weak evidence"}
-# A guardrail's standing against its margin (lab.analysis.portfolio.guardrail_status).
+# A guardrail's standing against its margin (lab.portfolio.standing.guardrail_status).
 GUARDRAIL_WORDS = {"safe": "Safe", "harmed": "Harmed", "unclear": "Not yet shown safe",
                    "none": "No guardrail"}
 # What one unit of a metric's value is, as a chart's axis says it.

@@ -90,6 +90,10 @@ def sqlite_engine(sqlite_template, tmp_path):
     engine.dispose()
 
 
+# The tables whose triggers refuse DELETE (migrations 0002 and 0004).
+APPEND_ONLY = ("audit_event", "decision", "decision_brief")
+
+
 def empty_postgres(url: str) -> None:
     """Remove every row left by the previous test (the schema stays).
 
@@ -98,9 +102,9 @@ def empty_postgres(url: str) -> None:
     """
     with db.engine_for(url).begin() as connection:
         connection.execute(text("SET LOCAL lock_timeout = '10s'"))
-        connection.execute(text("TRUNCATE audit_event, decision"))
+        connection.execute(text(f"TRUNCATE {', '.join(APPEND_ONLY)}"))
         for table in reversed(SQLModel.metadata.sorted_tables):
-            if table.name not in ("audit_event", "decision"):
+            if table.name not in APPEND_ONLY:
                 connection.execute(table.delete())
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from lab.analysis import standing
+from lab.portfolio import standing
 from lab.words import Effect, evidence_word, flukes, judged, relative
 
 

@@ -11,8 +11,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from lab import db
-from lab.analysis import portfolio
+from lab import db, portfolio
 from lab.notebook.planning import plan
 from lab.pilots import frames
 from lab.pilots.find import get_pilot
@@ -167,7 +166,7 @@ class Lab:
     def recommendations(self, pilots: str | Iterable[str] | None = None) -> pd.DataFrame:
         """Return one row per started pilot: its recommendation and primary effect.
 
-        Each row is the web portfolio's row of that pilot (`lab.analysis.portfolio`):
+        Each row is the web portfolio's row of that pilot (`lab.portfolio`):
         q-values are Benjamini–Hochberg over the primaries of every started pilot,
         whichever pilots are asked for, and the cost per outcome is the page's.
 

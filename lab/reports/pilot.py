@@ -8,8 +8,7 @@ from datetime import date
 import pandas as pd
 from sqlmodel import Session
 
-from lab.analysis import portfolio
-from lab.analysis.portfolio import primary_of as primary_of_answer
+from lab import portfolio
 from lab.charts import looks_chart, periods_chart
 from lab.models import Pilot
 from lab.pilots import frames
@@ -17,6 +16,7 @@ from lab.pilots.find import get_pilot
 from lab.pilots.lock import spec_of
 from lab.pilots.observations.summaries import period_summaries
 from lab.pilots.plans import Preregistration
+from lab.portfolio import primary_of as primary_of_answer
 from lab.reports.document import (
     Block,
     Bullets,

@@ -7,10 +7,9 @@ from datetime import date
 
 from sqlmodel import Session
 
-from lab.analysis import standing
-from lab.analysis.portfolio import PortfolioRow, build
 from lab.charts import portfolio_chart
 from lab.pilots.overlap import overlaps
+from lab.portfolio import PortfolioRow, build, standing
 from lab.reports.document import (
     Block,
     Bullets,

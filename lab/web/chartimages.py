@@ -17,11 +17,11 @@ from sqlmodel import Session
 
 from lab import charts
 from lab.analysis.pipeline import recommend_pilots
-from lab.analysis.portfolio import with_thresholds
 from lab.caching import SharedLRU
 from lab.models import Pilot
 from lab.pilots.observations.summaries import period_summaries
 from lab.pilots.reads import data_version
+from lab.portfolio import with_thresholds
 
 MIMETYPES = {"svg": "image/svg+xml", "png": "image/png"}
 # Inches: a phone gets a narrower drawing (bigger type for its width), not a shrunk one.

@@ -8,7 +8,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from lab.analysis.portfolio import PortfolioRow
+from lab.portfolio import PortfolioRow
 
 # A spreadsheet treats a cell starting with one of these as a formula (or, for tab and
 # carriage return, may shift it into one); a leading quote makes it plain text.

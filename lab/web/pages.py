@@ -8,12 +8,11 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_login import current_user
 
 from lab import db
-from lab.analysis import standing
 from lab.analysis.pipeline import recommend_pilots
-from lab.analysis.portfolio import build, hypothesis_state
 from lab.pilots import decisions, reads
 from lab.pilots.find import get_hypothesis
 from lab.pilots.overlap import overlaps
+from lab.portfolio import build, hypothesis_state, standing
 from lab.web import chartimages, portfolio
 from lab.web.export import portfolio_csv
 from lab.web.forms import ActionForm, NoteForm, ObservationForm, SpendForm, UploadForm, choices

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from lab.analysis.portfolio import PortfolioRow
+from lab.portfolio import PortfolioRow
 from lab.vocabulary import Process, Status
 from lab.words import evidence_word, judged_metric, outcome_word
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from lab.analysis.portfolio import hypothesis_state
 from lab.models import ApiToken, Decision, Note, Observation, Pilot, Spend
 from lab.pilots.find import next_iteration_of
 from lab.pilots.reads import PilotRow
+from lab.portfolio import hypothesis_state
 from lab.web.schemas import (
     DecisionOut,
     HypothesisOut,

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from lab.analysis import portfolio
+from lab import portfolio
 from lab.pilots.observations import record_observations
 from tests.factories import ACTOR, observation_rows, register_pilot, start_pilot
 

@@ -1,55 +1,37 @@
-"""The portfolio read model: every pilot's standing, computed once.
+"""The portfolio's rows: every pilot's plan, recommendation, spend, decision and overlaps.
 
-The web's portfolio page, its CSV export and chart, the API, the reports and the
-notebooks all read the portfolio here (the recommendations come from `recommend_pilots`),
-so a q-value, a cost per outcome or a threshold line cannot be worked out two ways.
+The recommendations come from `lab.analysis.pipeline.recommend_pilots`; checking the
+whole portfolio is the expensive part of every read, so the answer is kept until the
+data (or the day) change.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import pandas as pd
 from sqlmodel import Session
 
-from lab.analysis import standing
 from lab.analysis.pipeline import recommend_pilots
 from lab.analysis.result import Recommendation
 from lab.caching import SharedLRU
 from lab.errors import NotFound
-from lab.pilots import frames
 from lab.pilots.decisions import decisions_by_pilot
 from lab.pilots.find import get_pilot
-from lab.pilots.frames import DATE, FLOAT, INT, TEXT, category, typed
 from lab.pilots.overlap import overlaps
 from lab.pilots.reads import PilotRow, data_version, pilot_rows, spend_totals
-from lab.stats.multiplicity import bh_q_values
-from lab.vocabulary import Analysis, Design, Direction, Kind, Outcome, Role, Status
-from lab.words import to_float
-
-RECOMMENDATIONS = {
-    "pilot": TEXT, "title": TEXT, "status": category(Status), "design": category(Design),
-    "analysis": category(Analysis), "outcome": category(Outcome), "final": "boolean",
-    "information_fraction": FLOAT, "metric": TEXT, "kind": category(Kind),
-    "direction": category(Direction), "estimate": FLOAT, "ci_low": FLOAT, "ci_high": FLOAT,
-    "p_value": FLOAT, "q_value": FLOAT,
-    "minimum_effect": FLOAT, "lift": FLOAT, "lift_ci_low": FLOAT, "lift_ci_high": FLOAT,
-    "n_pilot": FLOAT, "n_control": FLOAT, "needed_sample": INT, "projected_date": DATE,
-    "budget": FLOAT, "spend": FLOAT, "currency": TEXT, "incremental": FLOAT,
-    "cost_per_incremental": FLOAT, "reasons": TEXT}
-EFFECTS = {
-    "pilot": TEXT, "metric": TEXT, "role": category(Role), "kind": category(Kind),
-    "direction": category(Direction), "estimate": FLOAT, "ci_low": FLOAT, "ci_high": FLOAT,
-    "p_value": FLOAT, "lift": FLOAT, "lift_ci_low": FLOAT, "lift_ci_high": FLOAT,
-    "method": TEXT, "n_pilot": FLOAT, "n_control": FLOAT}
-LOOKS = {"pilot": TEXT, "period": DATE, "information_fraction": FLOAT, "boundary": FLOAT,
-         "estimate": FLOAT, "ci_low": FLOAT, "ci_high": FLOAT, "outcome": category(Outcome)}
-THRESHOLDS = ("minimum_effect", "margin", "label")  # what the plan adds to a metric's result
-COUNTABLE = (Kind.proportion, Kind.rate)  # kinds whose effect counts extra outcomes
+from lab.portfolio import standing
+from lab.portfolio.measures import (
+    THRESHOLDS,
+    cost_per_outcome,
+    incremental_outcomes,
+    primary_of,
+    q_values,
+    with_thresholds,
+)
+from lab.vocabulary import Design
 
 _checked: SharedLRU[tuple, dict[str, dict[str, Any]]] = SharedLRU(8)
 
@@ -67,72 +49,6 @@ def recommendations(session: Session) -> dict[str, dict[str, Any]]:
         found = {pilot: rec.to_dict() for pilot, rec in recommend_pilots(session).items()}
         _checked.put(key, found)
     return found
-
-
-def primary_of(answer: Mapping) -> dict:
-    """Return the primary metric's entry of a recommendation dict (empty if none)."""
-    return next((m for m in answer.get("metrics") or [] if m.get("role") == Role.primary), {})
-
-
-def q_values(answers: Mapping[str, Mapping]) -> dict[str, float | None]:
-    """Return the Benjamini–Hochberg q-value of each pilot's primary across the portfolio.
-
-    Advice on how many apparent effects could be flukes, never a gate (STATISTICS §5).
-    A pilot whose primary has no p-value yet takes no part and gets None.
-    """
-    keys = list(answers)
-    p = [to_float(primary_of(answers[key]).get("p_value")) for key in keys]
-    _, adjusted = bh_q_values(p)
-    return {key: float(q) if math.isfinite(q) else None
-            for key, q in zip(keys, adjusted, strict=True)}
-
-
-def incremental_outcomes(primary: Mapping) -> float | None:
-    """Return the extra outcomes the pilot arm produced: the effect times its units.
-
-    The units are the pilot arm's trials (customers) for a proportion and its exposure
-    for a rate, and the effect is oriented, so for a lower-is-better metric this counts
-    the outcomes avoided. None until an effect is measured (the interval above zero):
-    before that the count is noise. A mean counts no outcomes (its effect times n is,
-    say, minutes summed over customers), so a mean primary gives None too.
-    """
-    low, estimate, units = (to_float(primary.get(name))
-                            for name in ("ci_low", "estimate", "n_pilot"))
-    if primary.get("kind") not in COUNTABLE or not (low > 0 and estimate > 0 and units > 0):
-        return None
-    return estimate * units
-
-
-def cost_per_outcome(primary: Mapping, spend: float) -> float | None:
-    """Return the spend per extra outcome of the primary, or None when it is not known.
-
-    None without extra outcomes (see `incremental_outcomes`) and without spend: spend is
-    logged by hand, so none recorded means the cost is not known yet, and "0 EUR per
-    outcome" would read as free.
-    """
-    extra = incremental_outcomes(primary)
-    return spend / extra if extra and spend > 0 else None
-
-
-def with_thresholds(answer: Mapping, plan: Mapping) -> dict:
-    """Add each metric's planned minimum effect, margin and label to a recommendation.
-
-    The charts draw them as reference lines and the tables name metrics by their label;
-    the recommendation carries only what was measured. `plan` is `Pilot.plan`.
-    """
-    planned = {metric["key"]: metric for metric in plan.get("metrics") or []}
-    metrics = [{**{name: planned.get(entry.get("key"), {}).get(name) for name in THRESHOLDS},
-                **entry} for entry in answer.get("metrics") or []]
-    return {**answer, "metrics": metrics}
-
-
-def hypothesis_state(statuses: Iterable[str]) -> str:
-    """Say what a hypothesis's pilots so far make of it: open, supported, refuted, mixed."""
-    statuses = set(statuses)
-    scaled, withdrawn = Status.scaled_up in statuses, Status.withdrawn in statuses
-    if scaled and withdrawn:
-        return "mixed"
-    return "supported" if scaled else "refuted" if withdrawn else "open"
 
 
 @dataclass
@@ -328,52 +244,3 @@ def answer(session: Session, pilot_key: str) -> dict:
         raise NotFound(f"pilot '{pilot_key}' is {pilot.status}: a pilot has no "
                        "recommendation before it starts")
     return found
-
-
-def recommendations_frame(session: Session,
-                          keys: str | Iterable[str] | None = None) -> pd.DataFrame:
-    """Return one row per started pilot: outcome, primary effect, q-value, spend, cost."""
-    wanted = _wanted(session, keys)
-    rows = [_frame_row(row) for row in build(session)
-            if row.recommendation and (wanted is None or row.key in wanted)]
-    return typed(rows, RECOMMENDATIONS)
-
-
-def _frame_row(row: PortfolioRow) -> dict:
-    answer, primary = row.recommendation or {}, row.primary
-    return {
-        **{name: answer.get(name) for name in ("design", "analysis", "outcome", "final",
-                                                "information_fraction", "needed_sample",
-                                                "projected_date")},
-        **{name: primary.get(name) for name in ("kind", "direction", "estimate", "ci_low",
-                                                 "ci_high", "p_value", "minimum_effect", "lift",
-                                                 "lift_ci_low", "lift_ci_high", "n_pilot",
-                                                 "n_control")},
-        "pilot": row.key, "title": row.title, "status": row.status,
-        "metric": primary.get("key"), "q_value": row.q_value, "budget": row.budget,
-        "spend": row.spend, "currency": row.currency, "incremental": row.incremental,
-        "cost_per_incremental": row.cost_per_outcome, "reasons": "\n".join(row.reasons)}
-
-
-def effects_frame(session: Session, keys: str | Iterable[str] | None = None) -> pd.DataFrame:
-    """Return one row per metric of each started pilot, as its recommendation reports it."""
-    wanted = _wanted(session, keys)
-    rows = [{**{name: metric.get(name) for name in EFFECTS}, "pilot": key,
-             "metric": metric.get("key")}
-            for key, answer in sorted(recommendations(session).items())
-            if wanted is None or key in wanted
-            for metric in answer.get("metrics") or []]
-    return typed(rows, EFFECTS)
-
-
-def looks_frame(found: Recommendation | Mapping) -> pd.DataFrame:
-    """Return a recommendation's look history, one row per look."""
-    answer = found if isinstance(found, Mapping) else found.to_dict()
-    rows = [{**{name: look.get(name) for name in LOOKS}, "pilot": answer.get("pilot")}
-            for look in answer.get("looks") or []]
-    return typed(rows, LOOKS)
-
-
-def _wanted(session: Session, keys: str | Iterable[str] | None) -> set[str] | None:
-    """Return the pilot keys asked for (None: all); raise LookupError for unknown ones."""
-    return None if keys is None else set(frames.pilot_ids(session, keys).values())

@@ -129,7 +129,7 @@ def cost_interval(primary: Mapping, spend: float) -> tuple[float, float] | None:
 
     The larger the effect the cheaper each outcome: the interval's upper end gives the
     lowest cost. None unless a cost per outcome is known (see
-    `lab.analysis.portfolio.cost_per_outcome`): a countable primary above zero, and spend.
+    `lab.portfolio.cost_per_outcome`): a countable primary above zero, and spend.
     """
     low, high, units = (to_float(primary.get(name)) for name in ("ci_low", "ci_high",
                                                                   "n_pilot"))

@@ -1,0 +1,28 @@
+"""The portfolio read model: every pilot's standing, computed once.
+
+The web's portfolio page, its CSV export and chart, the API, the reports and the
+notebooks all read the portfolio here, so a q-value, a cost per outcome or a threshold
+line cannot be worked out two ways. It reads the analysis layer (`lab.analysis`) and the
+domain (`lab.pilots`); only the interfaces (web, API, CLI, reports, notebooks) read it.
+
+- `measures`: q-values, extra outcomes and their cost, thresholds, a hypothesis's state.
+- `standing`: what a manager reads of a row (evidence, guardrails, burn rate, overdue).
+- `rows`: the rows themselves, and the cached check of the whole portfolio.
+- `dataframes`: the notebook frames.
+"""
+
+from lab.portfolio.dataframes import effects_frame, looks_frame, recommendations_frame
+from lab.portfolio.measures import (
+    cost_per_outcome,
+    hypothesis_state,
+    incremental_outcomes,
+    primary_of,
+    q_values,
+    with_thresholds,
+)
+from lab.portfolio.rows import PortfolioRow, answer, answers, build, recommendation, recommendations
+
+__all__ = [
+    "PortfolioRow", "answer", "answers", "build", "cost_per_outcome", "effects_frame",
+    "hypothesis_state", "incremental_outcomes", "looks_frame", "primary_of", "q_values",
+    "recommendation", "recommendations", "recommendations_frame", "with_thresholds"]
