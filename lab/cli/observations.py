@@ -1,4 +1,4 @@
-"""`lab import`: observations from CSV files, all files or none."""
+"""`lab import`: observations from CSV files, or raw exports through a mapping; all or none."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from lab import db
 from lab.cli.common import actor, fail
 from lab.delimiters import first_line, semicolon_problem
 from lab.pilots.observations import ObservationError, import_files
+from lab.pilots.observations.mapping import MappingError, load
+from lab.pilots.observations.raw import import_raw
 
 # Files past this size get a progress bar even when stderr is not a terminal.
 LONG_FILE_BYTES = 50 * 1024 * 1024
@@ -21,22 +23,34 @@ LONG_FILE_BYTES = 50 * 1024 * 1024
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--correct", is_flag=True,
               help="Replace stored rows that the files contradict (audited).")
+@click.option("--mapping", "mapping_path", type=click.Path(path_type=Path),
+              help="Read raw exports (a row per ticket, mention or answer) and aggregate "
+                   "them as this mapping TOML says (examples: experiments/mappings/).")
 @with_appcontext
-def import_command(files: tuple[Path, ...], correct: bool) -> None:
+def import_command(files: tuple[Path, ...], correct: bool, mapping_path: Path | None) -> None:
     """Import observation CSV files in one transaction: all of them, or none."""
     size = sum(path.stat().st_size for path in files if path.is_file())
-    for path in files:
-        hint = semicolon_problem(first_line(_opening(path))) if path.is_file() else None
-        if hint:
-            fail(f"nothing was imported:\n{path}: line 1: {hint}")
+    if mapping_path is None:
+        for path in files:
+            hint = semicolon_problem(first_line(_opening(path))) if path.is_file() else None
+            if hint:
+                fail(f"nothing was imported:\n{path}: line 1: {hint}")
+        run = import_files
+    else:
+        try:
+            mapping = load(mapping_path)
+        except MappingError as error:
+            fail(f"nothing was imported:\n{error}")
+
+        def run(engine, **kwargs):
+            return import_raw(engine, mapping=mapping, **kwargs)
     try:
         if sys.stderr.isatty() or size > LONG_FILE_BYTES:
             with click.progressbar(length=size, label="importing", file=sys.stderr) as bar:
-                results = import_files(db.engine(), sources=list(files), actor=actor(),
-                                       correct=correct, progress=bar.update)
+                results = run(db.engine(), sources=list(files), actor=actor(),
+                              correct=correct, progress=bar.update)
         else:
-            results = import_files(db.engine(), sources=list(files), actor=actor(),
-                                   correct=correct)
+            results = run(db.engine(), sources=list(files), actor=actor(), correct=correct)
     except ObservationError as error:
         fail(f"nothing was imported:\n{error}")
     for result in results:
