@@ -244,3 +244,14 @@ def test_lab_import_refuses_a_bad_mapping_and_imports_nothing(runner, session, t
                                             str(EXAMPLES / "tickets.csv")])
     assert result.exit_code == 1
     assert f"nothing was imported:\n{mapping}: " in result.output
+
+
+def test_an_arm_the_design_lacks_is_named_by_its_column(engine, session, tmp_path):
+    start_pilot(session)
+    text = SHARE.replace('"usual" = "control"', '"usual" = "control"').replace(
+        'pilot = "x-care-1h"', 'pilot = "x-care-1h"\nphase = "before"')
+    path = write(tmp_path / "t.csv", "created,replied,desk\n"
+                 "2026-01-05T09:00:00,2026-01-05T09:10:00,fast\n")
+    assert refusal(engine, parse(text), path) == (
+        f"{path}: line 2, column phase: pilot 'x-care-1h' has a holdout design: it has no "
+        "pilot arm in the before phase")

@@ -13,41 +13,29 @@ contradicts a stored row) is named by the first raw line that went into it.
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
 from lab import db
-from lab.pilots.observations import importer
+from lab.pilots.observations import cells, importer
+from lab.pilots.observations.cells import SKIP, Refused
 from lab.pilots.observations.mapping import (
     WEEKDAYS,
     Choice,
-    Condition,
     LoadedMapping,
     MetricRule,
     PhaseByDate,
-    Value,
 )
 from lab.pilots.observations.problems import ImportResult, ObservationError, Problems
 from lab.pilots.observations.targets import Targets
-from lab.vocabulary import Kind
 
 # Raw exports are wider than observation files (free text, many fields): their own caps.
 MAX_LINE_CHARS = 100_000
 MAX_COLUMNS = 1_000
-SKIP = object()  # a pilot or arm the mapping leaves out
-
-
-class _Refused(Exception):
-    """One cell refused: `column` and `message` say which and why."""
-
-    def __init__(self, column: str, message: str):
-        super().__init__(message)
-        self.column, self.message = column, message
 
 
 def import_raw(engine: Engine, *, mapping: LoadedMapping, sources: list[str | Path],
@@ -55,7 +43,7 @@ def import_raw(engine: Engine, *, mapping: LoadedMapping, sources: list[str | Pa
                progress: importer.Progress | None = None) -> list[ImportResult]:
     """Aggregate raw files as the mapping says and import the observations, all or none."""
     with db.writing(engine) as session:
-        groups = _Groups()
+        groups = _Groups(mapping.mapping.metrics)
         errors, read = [], 0
         targets = Targets(session.connection())
         for index, source in enumerate(sources):
@@ -73,51 +61,33 @@ def import_raw(engine: Engine, *, mapping: LoadedMapping, sources: list[str | Pa
 
 
 class _Groups:
-    """Running totals per observation key, with the first raw line behind each."""
+    """Running totals per (pilot, arm, phase, period), one per metric of the mapping, with
+    the first raw line behind each."""
 
-    def __init__(self):
-        self.totals: dict[tuple, list] = {}
+    def __init__(self, rules: list[MetricRule]):
+        self.rules = [(rule.metric, rule.kind) for rule in rules]
+        self.totals: dict[tuple, list[list]] = {}
         self.first: dict[tuple, tuple[int, int]] = {}
 
-    def add(self, key: tuple, kind: str, value: float, counts: bool, where: tuple[int, int]):
-        """Fold one row into its group: value 1/0 (share), the value (mean), events (rate)."""
-        totals = self.totals.get(key)
-        if totals is None:
-            # proportion: [successes, trials]; mean: [n, shift, sum, sum of squares]
-            # (shifted by the first value, so a large mean loses no precision);
-            # rate: [events, exposure].
-            totals = self.totals[key] = [0, value, 0.0, 0.0] if kind == Kind.mean else [0, 0]
-            self.first[key] = where
-        if kind == Kind.mean:
-            totals[0] += 1
-            shifted = value - totals[1]
-            totals[2] += shifted
-            totals[3] += shifted * shifted
-        else:
-            totals[0] += value
-            totals[1] += counts
+    def new(self, key: tuple, where: tuple[int, int]) -> list[list]:
+        """Start a group's totals."""
+        self.first[key] = where
+        found = self.totals[key] = [cells.totals(kind) for _, kind in self.rules]
+        return found
 
     def by_source(self, names: list[str]) -> list[tuple[str, list[tuple[int, dict]]]]:
         """Return the observation rows, grouped by the file of each one's first raw line."""
         rows: list[list[tuple[int, dict]]] = [[] for _ in names]
-        for key in sorted(self.totals, key=lambda k: (k[0], k[1], k[4], k[2], k[3])):
-            pilot, metric, arm, phase, period, kind = key
+        for key in sorted(self.totals, key=lambda k: (k[0], k[3], k[1], k[2])):
+            pilot, arm, phase, period = key
             file, line = self.first[key]
-            row = {"pilot": pilot, "metric": metric, "arm": arm, "phase": phase,
-                   "period": period.isoformat(), **_values(kind, self.totals[key])}
-            rows[file].append((line, row))
+            for (metric, kind), found in zip(self.rules, self.totals[key], strict=True):
+                counted = cells.values(kind, found)
+                if counted is not None:  # a metric no row of the group counted for
+                    rows[file].append((line, {"pilot": pilot, "metric": metric, "arm": arm,
+                                              "phase": phase, "period": period.isoformat(),
+                                              **counted}))
         return [(name, found) for name, found in zip(names, rows, strict=True) if found]
-
-
-def _values(kind: str, totals: list) -> dict:
-    """Return the observation's value columns from a group's totals."""
-    if kind == Kind.proportion:
-        return {"successes": totals[0], "trials": totals[1]}
-    if kind == Kind.rate:
-        return {"events": totals[0], "exposure": totals[1]}
-    n, shift, total, squares = totals
-    variance = (squares - total * total / n) / (n - 1) if n > 1 else 0.0
-    return {"n": n, "mean": shift + total / n, "sd": math.sqrt(max(variance, 0.0))}
 
 
 class _Reader:
@@ -129,7 +99,7 @@ class _Reader:
         self.problems, self.file = problems, file
         self.zone = ZoneInfo(self.mapping.time.timezone)
         self.periods: dict[date, date] = {}
-        self.checked: dict[tuple, str | None] = {}
+        self.checked: dict[tuple, tuple[str, str] | None] = {}
 
     def read(self, source: str | Path, progress: importer.Progress | None) -> int:
         """Fold the file's rows into the groups; return how many rows were read."""
@@ -173,9 +143,9 @@ class _Reader:
             count += 1
             try:
                 if len(record) != width:
-                    raise _Refused("", f"has {len(record)} fields but the header has {width}")
+                    raise Refused("", f"has {len(record)} fields but the header has {width}")
                 fold(record, reader.line_num)
-            except _Refused as refused:
+            except Refused as refused:
                 self.problems.add(reader.line_num, refused.column, refused.message)
                 if self.problems.full:
                     break
@@ -187,14 +157,14 @@ class _Reader:
     def _folder(self, index: dict[str, int]) -> Callable[[list[str], int], None]:
         """Return the function that folds one row, every lookup made once here."""
         mapping, groups, file = self.mapping, self.groups, self.file
-        pilot_of = _choice(mapping.pilot, index, "pilot")
-        arm_of = _choice(mapping.arm, index, "arm")
-        clock = _Clock(mapping.time.format, self.zone)
-        when = clock.local(mapping.time.column, index)
+        pilot_of = cells.choice(mapping.pilot, index, "pilot")
+        arm_of = cells.choice(mapping.arm, index, "arm")
+        clock = cells.Clock(mapping.time.format, self.zone, index)
+        readers = cells.Readers(clock, index)
+        when = clock.local(mapping.time.column)
         phase_of = self._phase(index)
-        rules = [(rule.metric, rule.kind, _measure(rule, index, clock))
-                 for rule in mapping.metrics]
-        periods, period_of = self.periods, self._period
+        adders = [readers.adder(rule) for rule in mapping.metrics]
+        periods, period_of, started, totals = self.periods, self._period, self._new, groups.totals
 
         def fold(record: list[str], line: int) -> None:
             pilot, arm = pilot_of(record), arm_of(record)
@@ -202,19 +172,23 @@ class _Reader:
                 return
             day = when(record).date()
             period = periods.get(day) or period_of(day)
-            phase = phase_of(record, period)
-            found = []
-            for metric, kind, measure in rules:
-                key = (pilot, metric, arm, phase, period, kind)
-                if key not in groups.first:
-                    self._check(key, line)
-                value = measure(record)
-                if value is not None:
-                    found.append((key, kind, value))
-            for key, kind, (value, counts) in found:  # only once the whole row is good
-                groups.add(key, kind, value, counts, (file, line))
+            key = (pilot, arm, phase_of(record, period), period)
+            found = totals.get(key) or started(key, (file, line))
+            for add, metric in zip(adders, found, strict=True):
+                add(record, metric)
 
         return fold
+
+    def _new(self, key: tuple, where: tuple[int, int]) -> list[list]:
+        """Check a group on its first sight, then start its totals."""
+        pilot, arm, phase, _ = key
+        for rule in self.mapping.metrics:
+            slot = (pilot, rule.metric, arm, phase)
+            if slot not in self.checked:
+                self.checked[slot] = self._problem(pilot, rule.metric, arm, phase, rule.kind)
+            if self.checked[slot]:
+                raise Refused(*self.checked[slot])
+        return self.groups.new(key, where)
 
     def _period(self, day: date) -> date:
         """Return the start of the period holding a day (remembered for the next rows)."""
@@ -234,215 +208,37 @@ class _Reader:
         if isinstance(phase, PhaseByDate):
             return lambda record, period: "before" if period < phase.before else "during"
         if isinstance(phase, Choice):
-            of = _choice(phase, index, "phase")
+            of = cells.choice(phase, index, "phase")
 
             def by_column(record: list[str], period: date) -> str:
                 found = of(record)
                 if found is SKIP:
-                    raise _Refused(phase.column, f"'{record[index[phase.column]]}' is not a "
+                    raise Refused(phase.column, f"'{record[index[phase.column]]}' is not a "
                                    "phase the mapping knows (phase rows cannot be skipped)")
                 return found
 
             return by_column
         return lambda record, period: phase
 
-    def _check(self, key: tuple, line: int) -> None:
-        """On a key's first sight: the pilot runs, has the metric, of that kind, and arm."""
-        pilot, metric, arm, phase, _, kind = key
-        slot = (pilot, metric, arm, phase)
-        if slot not in self.checked:
-            self.checked[slot] = self._problem(pilot, metric, arm, phase, kind)
-        problem = self.checked[slot]
-        if problem:
-            column = "metric" if "metric" in problem.split(":")[0] else "pilot"
-            raise _Refused(column, problem)
-
-    def _problem(self, pilot: str, metric: str, arm: str, phase: str, kind: str) -> str | None:
+    def _problem(self, pilot: str, metric: str, arm: str, phase: str,
+                 kind: str) -> tuple[str, str] | None:
+        """Return (column, reason) if rows of this pilot, metric, arm and phase are refused."""
         found = self.targets.find(pilot, metric)
         if isinstance(found, str):
-            return found
+            return ("metric" if "has no metric" in found else
+                    _column(self.mapping.pilot, "pilot")), found
         if found.kind != kind:
-            return (f"metric '{metric}' of pilot '{pilot}' is a {found.kind}, but the mapping "
-                    f"computes a {kind}")
+            return "metric", (f"metric '{metric}' of pilot '{pilot}' is a {found.kind}, but "
+                              f"the mapping computes a {kind}")
         if (arm, phase) not in found.slots:
-            return (f"pilot '{pilot}' has a {found.design} design: it has no {arm} arm in "
-                    f"the {phase} phase")
+            wrong_arm = all(slot[0] != arm for slot in found.slots)
+            column = _column(self.mapping.arm, "arm") if wrong_arm else \
+                _column(self.mapping.phase, "phase")
+            return column, (f"pilot '{pilot}' has a {found.design} design: it has no {arm} "
+                            f"arm in the {phase} phase")
         return None
 
 
-def _choice(part: str | Choice, index: dict[str, int], name: str) -> Callable[[list[str]], object]:
-    """Return the function reading a row's pilot, arm or phase (a constant, or a column)."""
-    if isinstance(part, str):
-        return lambda record: part
-    at, values, skip = index[part.column], part.values, part.others == "skip"
-    if values is None:
-        def cell(record: list[str]) -> str:
-            if not record[at]:
-                raise _Refused(part.column, f"blank: the row's {name} is needed")
-            return record[at]
-        return cell
-
-    def translated(record: list[str]) -> object:
-        found = values.get(record[at])
-        if found is None:
-            if skip:
-                return SKIP
-            known = ", ".join(sorted(values))
-            raise _Refused(part.column, f"'{record[at]}' is not a {name} the mapping knows "
-                           f"({known}; set others = \"skip\" to leave such rows out)")
-        return found
-
-    return translated
-
-
-def _time_reader(column: str, index: dict[str, int], pattern: str,
-                 zone: ZoneInfo) -> Callable[[list[str]], datetime]:
-    """Return the function reading a column's time, in the mapping's zone (naive = local)."""
-    at = index[column]
-    parse = datetime.fromisoformat if pattern == "iso" else \
-        (lambda text: datetime.strptime(text, pattern))
-    shown = "an ISO 8601 time such as 2026-01-05T09:30:00" if pattern == "iso" else \
-        f"a time in the format {pattern}"
-
-    def read(record: list[str]) -> datetime:
-        text = record[at]
-        try:
-            found = parse(text)
-        except ValueError:
-            raise _Refused(column, f"must be {shown}, not '{text}'" if text
-                           else f"blank: must be {shown}") from None
-        # A time with an offset is moved to the mapping's zone; one without is in it.
-        return found if found.tzinfo is None else found.astimezone(zone)
-
-    return read
-
-
-def _measure(rule: MetricRule, index: dict[str, int],
-             clock: _Clock) -> Callable[[list[str]], tuple[float, bool] | None]:
-    """Return the function giving a row's contribution to a metric, or None if it has none.
-
-    The contribution is (value, counts): for a share, (1 or 0, True); for a mean, (the
-    value, True); for a count, (1 or 0 events, exposure).
-    """
-    where = _test(rule.where, index, clock, "skip") if rule.where is not None else None
-    if rule.share is not None or rule.count is not None:
-        test = _test(rule.share or rule.count, index, clock, rule.blank)
-    elif rule.every_row:
-        test = lambda record: True  # noqa: E731
-    else:
-        test = None
-    value = _number(rule.mean, index, clock, rule.blank) if rule.mean is not None else None
-    exposure = rule.exposure
-    if exposure is not None and exposure.sum is not None:
-        amount = _number(Value(column=exposure.sum), index, clock, "refuse")
-        per = exposure.per
-        exposed = lambda record: amount(record) / per  # noqa: E731
-    elif exposure is not None:
-        share = 1.0 / exposure.per
-        exposed = lambda record: share  # noqa: E731
-    kind = rule.kind
-
-    def measure(record: list[str]) -> tuple[float, bool] | None:
-        if where is not None and not where(record):
-            return None
-        if kind == Kind.mean:
-            found = value(record)
-            return None if found is None else (found, True)
-        met = test(record)
-        if met is None:
-            return None
-        return (1 if met else 0), (True if kind == Kind.proportion else exposed(record))
-
-    return measure
-
-
-def _number(value: Value, index: dict[str, int], clock: _Clock,
-            blank: str) -> Callable[[list[str]], float | None]:
-    """Return the function reading a row's number (None: blank and skipped)."""
-    if value.minutes is not None:
-        (first, last), (first_at, last_at) = value.minutes, map(index.get, value.minutes)
-        start, end = clock.absolute(first, index), clock.absolute(last, index)
-
-        def minutes(record: list[str]) -> float | None:
-            if not record[first_at] or not record[last_at]:
-                return _blank(blank, first if not record[first_at] else last)
-            return (end(record) - start(record)) / 60
-
-        return minutes
-    at, column = index[value.column], value.column
-
-    def number(record: list[str]) -> float | None:
-        text = record[at]
-        try:
-            found = float(text)
-        except ValueError:
-            if not text.strip():
-                return _blank(blank, column)
-            raise _Refused(column, f"must be a number, not '{text}'") from None
-        if not math.isfinite(found):
-            raise _Refused(column, f"must be a finite number, not '{text}'")
-        return found
-
-    return number
-
-
-class _Clock:
-    """How the mapping reads times: their format, and the zone of those without offset."""
-
-    def __init__(self, pattern: str, zone: ZoneInfo):
-        self.pattern, self.zone = pattern, zone
-
-    def local(self, column: str, index: dict[str, int]) -> Callable[[list[str]], datetime]:
-        """Return the reader of a column's time as a wall-clock time in the zone."""
-        return _time_reader(column, index, self.pattern, self.zone)
-
-    def absolute(self, column: str, index: dict[str, int]) -> Callable[[list[str]], float]:
-        """Return the reader of a column's time as seconds since the epoch."""
-        reader, zone = self.local(column, index), self.zone
-
-        def seconds(record: list[str]) -> float:
-            found = reader(record)
-            # A naive local time is given its zone, so a reply across a clock change
-            # counts the minutes that really passed.
-            return (found.replace(tzinfo=zone) if found.tzinfo is None else found).timestamp()
-
-        return seconds
-
-
-def _blank(policy: str, column: str) -> float | None:
-    """Say what a blank cell does: None leaves the row out; 'fail' never reaches here."""
-    if policy == "refuse":
-        raise _Refused(column, "blank: the mapping refuses blank cells here (set blank = "
-                       "\"skip\" to leave such rows out)")
-    return None
-
-
-def _test(condition: Condition, index: dict[str, int], clock: _Clock,
-          blank: str) -> Callable[[list[str]], bool | None]:
-    """Return the function telling whether a row meets a condition (None: left out)."""
-    if condition.numeric():
-        read = _number(condition, index, clock, "skip" if blank == "fail" else blank)
-        low = -math.inf if condition.at_least is None else condition.at_least
-        high = math.inf if condition.at_most is None else condition.at_most
-        above = -math.inf if condition.above is None else condition.above
-        below = math.inf if condition.below is None else condition.below
-
-        def compare(record: list[str]) -> bool | None:
-            found = read(record)
-            if found is None:
-                return False if blank == "fail" else None
-            return low <= found <= high and above < found < below
-
-        return compare
-    at, column = index[condition.column], condition.column
-    accepted = {condition.equals} if condition.equals is not None else set(condition.among)
-
-    def match(record: list[str]) -> bool | None:
-        text = record[at]
-        if not text.strip():
-            if blank == "fail":
-                return False
-            return _blank(blank, column)
-        return text in accepted
-
-    return match
+def _column(part: object, name: str) -> str:
+    """Name where a row's pilot, arm or phase came from: its column, or the mapping's key."""
+    return part.column if isinstance(part, Choice) else name
