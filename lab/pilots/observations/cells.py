@@ -145,19 +145,27 @@ class Readers:
         """Return the reader of a row's number (None: blank and left out), once per row."""
         key = (value.column, value.minutes, blank)
         if key not in self.numbers:
-            self.numbers[key] = _once(self._minutes(value, blank) if value.minutes else
-                                      self._cell(value.column, blank))
+            self.numbers[key] = self._minutes(value, blank) if value.minutes else \
+                self._cell(value.column, blank)
         return self.numbers[key]
 
     def _minutes(self, value: Value, blank: str) -> Callable[[Record], float | None]:
         (first, last), index = value.minutes, self.index
         first_at, last_at = index[first], index[last]
         start, end = self.clock.absolute(first), self.clock.absolute(last)
+        seen: Record | None = None
+        value: float | None = None
 
         def minutes(record: Record) -> float | None:
+            nonlocal seen, value
+            if record is seen:  # several metrics read the same minutes
+                return value
             if not record[first_at] or not record[last_at]:
-                return _blank(blank, first if not record[first_at] else last)
-            return (end(record) - start(record)).total_seconds() / 60
+                value = _blank(blank, first if not record[first_at] else last)
+            else:
+                value = (end(record) - start(record)).total_seconds() / 60
+            seen = record
+            return value
 
         return minutes
 
@@ -165,6 +173,7 @@ class Readers:
         at = self.index[column]
 
         def number(record: Record) -> float | None:
+            # Not remembered per row: float() of a cell costs less than the check would.
             text = record[at]
             try:
                 found = float(text)
@@ -214,6 +223,8 @@ class Readers:
             value = self.number(rule.mean, rule.blank)
 
             def add(record: Record, totals: list) -> None:
+                if where is not None and not where(record):
+                    return
                 found = value(record)
                 if found is None:
                     return
@@ -227,6 +238,8 @@ class Readers:
             test = self.test(rule.share, rule.blank)
 
             def add(record: Record, totals: list) -> None:
+                if where is not None and not where(record):
+                    return
                 met = test(record)
                 if met is not None:
                     totals[0] += met
@@ -236,19 +249,14 @@ class Readers:
             exposed = self._exposure(rule)
 
             def add(record: Record, totals: list) -> None:
+                if where is not None and not where(record):
+                    return
                 met = test(record)
                 if met is not None:
                     totals[0] += met
                     totals[1] += exposed(record)
                     totals[2] += 1
-        if where is None:
-            return add
-
-        def add_where(record: Record, totals: list) -> None:
-            if where(record):
-                add(record, totals)
-
-        return add_where
+        return add
 
     def _exposure(self, rule: MetricRule) -> Callable[[Record], float]:
         exposure = rule.exposure
@@ -279,21 +287,6 @@ def values(kind: str, found: list) -> dict | None:
         return None
     variance = (squares - total * total / n) / (n - 1) if n > 1 else 0.0
     return {"n": n, "mean": shift + total / n, "sd": math.sqrt(max(variance, 0.0))}
-
-
-def _once(read: Callable[[Record], float | None]) -> Callable[[Record], float | None]:
-    """Wrap a reader so a row read by several metrics is read once."""
-    last: Record | None = None
-    value: float | None = None
-
-    def once(record: Record) -> float | None:
-        nonlocal last, value
-        if record is not last:
-            value = read(record)
-            last = record
-        return value
-
-    return once
 
 
 def _blank(policy: str, column: str) -> None:
