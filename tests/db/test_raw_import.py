@@ -255,3 +255,62 @@ def test_an_arm_the_design_lacks_is_named_by_its_column(engine, session, tmp_pat
     assert refusal(engine, parse(text), path) == (
         f"{path}: line 2, column phase: pilot 'x-care-1h' has a holdout design: it has no "
         "pilot arm in the before phase")
+
+
+def test_the_readme_mapping_is_valid():
+    readme = (PLANS.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Raw exports through a mapping"):]
+    text = section[section.index("```toml") + 7:section.index("```\n")]
+    assert [rule.kind for rule in parse(text).mapping.metrics] == [
+        "proportion", "mean", "rate"]
+
+
+MONTHLY = """
+pilot = "x-care-1h"
+arm = "pilot"
+
+[time]
+column = "at"
+period = "PERIOD"
+week_start = "sunday"
+
+[[metrics]]
+metric = "cost-per-contact"
+mean = { column = "cost" }
+"""
+
+
+@pytest.mark.parametrize(("period", "expected"), [
+    ("week", ["2026-01-04", "2026-01-11"]),  # weeks start on Sunday here
+    ("month", ["2026-01-01"]),
+    ("day", ["2026-01-09", "2026-01-10", "2026-01-11"]),
+])
+def test_periods_are_days_weeks_or_months(engine, session, tmp_path, period, expected):
+    start_pilot(session)
+    path = write(tmp_path / "t.csv", "at,cost\n2026-01-09T10:00:00,1e9\n"
+                 "2026-01-10T10:00:00,1000000001\n2026-01-11T10:00:00,1000000002.5\n")
+    import_raw(engine, mapping=parse(MONTHLY.replace("PERIOD", period)), sources=[path],
+               actor=ACTOR)
+    rows = stored(engine)
+    assert sorted(key[3] for key in rows) == expected
+    if period == "month":  # the shifted sums keep a mean of large values exact
+        only = rows["cost-per-contact", "pilot", "during", "2026-01-01"]
+        assert (only.mean, only.sd) == (pytest.approx(1_000_000_001.1666666),
+                                        pytest.approx(1.2583057, rel=1e-6))
+
+
+def test_an_overlong_line_an_empty_file_and_a_bad_number_are_refused(engine, session,
+                                                                       tmp_path):
+    start_pilot(session)
+    mapping = parse(MONTHLY.replace("PERIOD", "week"))
+    long = write(tmp_path / "long.csv", "at,cost\n2026-01-09T10:00:00," + "9" * 100_001 + "\n")
+    empty = write(tmp_path / "empty.csv", "")
+    bad = write(tmp_path / "bad.csv", "at,cost\n2026-01-09T10:00:00,nan\n"
+                "2026-01-09T10:00:00,twelve\n2026-01-09T10:00:00,\n")
+    assert refusal(engine, mapping, long, empty, bad).splitlines() == [
+        f"{long}: line 2: is longer than 100,000 characters; no row needs that many",
+        f"{empty}: line 1: empty: a raw export needs a header line and rows",
+        f"{bad}: line 2, column cost: must be a finite number, not 'nan'",
+        f"{bad}: line 3, column cost: must be a number, not 'twelve'",
+        f"{bad}: line 4, column cost: blank: the mapping refuses blank cells here (set "
+        "blank = \"skip\" to leave such rows out)"]
