@@ -314,3 +314,13 @@ def test_an_overlong_line_an_empty_file_and_a_bad_number_are_refused(engine, ses
         f"{bad}: line 3, column cost: must be a number, not 'twelve'",
         f"{bad}: line 4, column cost: blank: the mapping refuses blank cells here (set "
         "blank = \"skip\" to leave such rows out)"]
+
+
+def test_progress_hears_bytes_and_rows_of_each_file(engine, session):
+    start_example(session, "x-care-1h")
+    heard = []
+    import_raw(engine, mapping=load(EXAMPLES / "ticketing.toml"),
+               sources=[EXAMPLES / "tickets.csv"], actor=ACTOR,
+               progress=lambda done, rows: heard.append((done, rows)))
+    assert sum(rows for _, rows in heard) == 10
+    assert sum(done for done, _ in heard) == (EXAMPLES / "tickets.csv").stat().st_size

@@ -40,8 +40,12 @@ MAX_COLUMNS = 1_000
 
 def import_raw(engine: Engine, *, mapping: LoadedMapping, sources: list[str | Path],
                actor: str, correct: bool = False,
-               progress: importer.Progress | None = None) -> list[ImportResult]:
-    """Aggregate raw files as the mapping says and import the observations, all or none."""
+               progress: Callable[[int, int], None] | None = None) -> list[ImportResult]:
+    """Aggregate raw files as the mapping says and import the observations, all or none.
+
+    `progress`, when given, is called every few thousand rows with the bytes and the
+    rows read since its last call.
+    """
     with db.writing(engine) as session:
         groups = _Groups(mapping.mapping.metrics)
         errors, read = [], 0
@@ -101,16 +105,28 @@ class _Reader:
         self.periods: dict[date, date] = {}
         self.checked: dict[tuple, tuple[str, str] | None] = {}
 
-    def read(self, source: str | Path, progress: importer.Progress | None) -> int:
+    def read(self, source: str | Path, progress: Callable[[int, int], None] | None) -> int:
         """Fold the file's rows into the groups; return how many rows were read."""
-        stream = importer._CsvSource(source, progress)
+        pending = {"bytes": 0, "rows": 0}
+
+        def read_bytes(count: int) -> None:
+            pending["bytes"] += count
+
+        stream = importer._CsvSource(source, read_bytes)
+
+        def report(rows: int) -> None:
+            stream.report()
+            if progress is not None:
+                progress(pending["bytes"], rows - pending["rows"])
+            pending.update(bytes=0, rows=rows)
+
         try:
             name, _ = stream.open(self.problems)
             if stream.stream is None:
                 return 0
             reader = csv.reader(importer._capped_lines(stream.stream, MAX_LINE_CHARS),
                                 strict=True, delimiter=self.mapping.delimiter)
-            return self._rows(reader, stream.report)
+            return self._rows(reader, report)
         except importer._Unreadable as error:
             self.problems.add(error.line, "", str(error))
         except csv.Error as error:
@@ -121,7 +137,7 @@ class _Reader:
             stream.close()
         return 0
 
-    def _rows(self, reader, report: Callable[[], None]) -> int:
+    def _rows(self, reader, report: Callable[[int], None]) -> int:
         """Fold every row; stop looking after the problem limit."""
         header = next(reader, None)
         if header is None:
@@ -150,8 +166,8 @@ class _Reader:
                 if self.problems.full:
                     break
             if not count % importer.CHUNK_ROWS:
-                report()
-        report()
+                report(count)
+        report(count)
         return count
 
     def _folder(self, index: dict[str, int]) -> Callable[[list[str], int], None]:
