@@ -117,9 +117,7 @@ def export(session: Session, folder: Path, *, format: str = "parquet",
     written = []
     for name in tables or list(TABLES):
         table = TABLES[name]
-        frame = table.read(session)
-        if since is not None and table.stamp is not None:
-            frame = frame[frame[table.stamp] >= pd.Timestamp(since)].reset_index(drop=True)
+        frame = table_frame(session, name, since=since)
         path = folder / f"{name}.{format}"
         _write(frame, path, format)
         written.append(Written(name, path, len(frame), since is None or table.stamp is None))
@@ -127,6 +125,39 @@ def export(session: Session, folder: Path, *, format: str = "parquet",
             progress(1, len(frame))
     _manifest(folder, written, format, since, started)
     return written
+
+
+def table_frame(session: Session, name: str, *, since: datetime | None = None,
+                pilot: str | None = None) -> pd.DataFrame:
+    """Read one table; `since` keeps a stamped table's newer rows, `pilot` one pilot's."""
+    table = TABLES[name]
+    frame = table.read(session)
+    if since is not None and table.stamp is not None:
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        frame = frame[frame[table.stamp] >= pd.Timestamp(since)]
+    if pilot is not None:
+        column = "key" if name == "pilots" else "pilot" if "pilot" in table.schema else None
+        frame = frame[frame[column] == pilot] if column else frame.iloc[0:0]
+    return frame.reset_index(drop=True)
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return a frame's rows as JSON-ready dicts: missing as None, times in ISO 8601."""
+    return [{name: _json(value) for name, value in zip(frame.columns, row, strict=True)}
+            for row in frame.itertuples(index=False)]
+
+
+def _json(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat() if value.tzinfo else value.date().isoformat()
+    if hasattr(value, "item"):  # a numpy scalar
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _write(frame: pd.DataFrame, path: Path, format: str) -> None:

@@ -248,3 +248,8 @@ def revoke_token(token_id: int):
     """Revoke a token of one's own."""
     with writing() as write:
         accounts.revoke_token(write, user=write.get(User, current_user.id), token_id=token_id)
+
+
+# The export's tables are their own module; importing it here routes them on this
+# blueprint, so they share its authentication and its OpenAPI document.
+from lab.web import tables  # noqa: E402, F401

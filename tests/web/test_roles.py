@@ -59,6 +59,8 @@ MATRIX = [
     ("GET", f"{API}/hypotheses", None, (401, 200, 200, 200, 200, 200)),
     ("GET", f"{API}/hypotheses/fast-social-care", None, (401, 200, 200, 200, 200, 200)),
     ("GET", f"{API}/pilots", None, (401, 200, 200, 200, 200, 200)),
+    ("GET", f"{API}/tables", None, (401, 403, 403, 200, 200, 200)),
+    ("GET", f"{API}/tables/pilots", None, (401, 403, 403, 200, 200, 200)),
     ("POST", f"{API}/pilots", {}, (401, 403, 422, 422, 422, 422)),
     ("GET", f"{API}{PILOT}", None, (401, 200, 200, 200, 200, 200)),
     ("POST", f"{API}{PILOT}/start", None, (401, 403, 409, 409, 409, 409)),
