@@ -15,7 +15,7 @@ from pydantic import Field
 from lab import db
 from lab.errors import NotFound
 from lab.portfolio import exports
-from lab.web.api import api
+from lab.web.openapi import Api
 from lab.web.schemas import Reply, Request, Timestamp
 
 MAX_PAGE = 1000
@@ -51,26 +51,28 @@ class TablePage(Reply):
     rows: list[dict[str, Any]]
 
 
-@api.route("GET", "/tables", summary="List the exported tables and their columns",
-           reply=TableList, role="analyst", tag="tables")
-def list_tables():
-    """List the tables `lab export` writes, with their columns' types."""
-    return TableList(tables=[
-        TableInfo(name=table.name, about=table.about, incremental_on=table.stamp,
-                  columns={name: exports.dtype_name(dtype)
-                           for name, dtype in table.schema.items()})
-        for table in exports.TABLES.values()])
+def register(api: Api) -> None:
+    """Route the tables' operations on the API (lab.web.api calls this once)."""
 
+    @api.route("GET", "/tables", summary="List the exported tables and their columns",
+               reply=TableList, role="analyst", tag="tables")
+    def list_tables():
+        """List the tables `lab export` writes, with their columns' types."""
+        return TableList(tables=[
+            TableInfo(name=table.name, about=table.about, incremental_on=table.stamp,
+                      columns={name: exports.dtype_name(dtype)
+                               for name, dtype in table.schema.items()})
+            for table in exports.TABLES.values()])
 
-@api.route("GET", "/tables/<name>", summary="Page through one exported table",
-           reply=TablePage, role="analyst", query=TableQuery, tag="tables")
-def get_table(name: str, query: TableQuery):
-    """Return one page of a table's rows, filtered."""
-    if name not in exports.TABLES:
-        raise NotFound(f"no table '{name}' (the tables are {', '.join(exports.TABLES)})")
-    frame = exports.table_frame(db.session(), name, since=query.since, pilot=query.pilot)
-    page = frame.iloc[query.offset:query.offset + query.limit]
-    after = query.offset + len(page)
-    return TablePage(table=name, total=len(frame), offset=query.offset, limit=query.limit,
-                     next_offset=after if after < len(frame) else None,
-                     rows=exports.records(page))
+    @api.route("GET", "/tables/<name>", summary="Page through one exported table",
+               reply=TablePage, role="analyst", query=TableQuery, tag="tables")
+    def get_table(name: str, query: TableQuery):
+        """Return one page of a table's rows, filtered."""
+        if name not in exports.TABLES:
+            raise NotFound(f"no table '{name}' (the tables are {', '.join(exports.TABLES)})")
+        frame = exports.table_frame(db.session(), name, since=query.since, pilot=query.pilot)
+        page = frame.iloc[query.offset:query.offset + query.limit]
+        after = query.offset + len(page)
+        return TablePage(table=name, total=len(frame), offset=query.offset, limit=query.limit,
+                         next_offset=after if after < len(frame) else None,
+                         rows=exports.records(page))

@@ -1,4 +1,9 @@
-"""Read-only views for BI tools on PostgreSQL: the export's tables, keys instead of ids.
+"""Feeds (issue 16): notices and who is told what; read-only views for BI tools.
+
+The notice and notice_subscription tables hold what `lab notify` sent and each user's
+choice of what to receive (lab.models.notices).
+
+Read-only views for BI tools on PostgreSQL: the export's tables, keys instead of ids.
 
 A BI tool connects with a role that may read these views and nothing else (no users,
 tokens or audit trail); docs/EXPORTS.md gives the GRANTs. The views live in the lab's
@@ -14,6 +19,7 @@ Create Date: 2026-12-01 16:30:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
@@ -68,8 +74,44 @@ VIEWS = {
 }
 
 
+KINDS = "kind IN ('outcome_changed', 'decision_overdue', 'digest')"
+
+
 def upgrade() -> None:
-    """Create the bi_* views (PostgreSQL only)."""
+    """Create the notice tables, and the bi_* views (PostgreSQL only)."""
+    op.create_table('notice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('pilot', sa.String(length=80), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('silent', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('emails_sent', sa.Integer(), nullable=False),
+    sa.Column('email_error', sa.String(length=500), nullable=True),
+    sa.Column('webhook_attempts', sa.Integer(), nullable=False),
+    sa.Column('webhook_delivered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('webhook_error', sa.String(length=500), nullable=True),
+    sa.CheckConstraint(KINDS, name='ck_notice_kind'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notice')),
+    sa.UniqueConstraint('key', name=op.f('uq_notice_key'))
+    )
+    with op.batch_alter_table('notice', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notice_pilot'), ['pilot'], unique=False)
+    op.create_table('notice_subscription',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.CheckConstraint(KINDS, name='ck_notice_subscription_kind'),
+    sa.ForeignKeyConstraint(['user_id'], ['lab_user.id'],
+                            name=op.f('fk_notice_subscription_user_id_lab_user'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notice_subscription')),
+    sa.UniqueConstraint('user_id', 'kind', name='uq_notice_subscription_user')
+    )
+    with op.batch_alter_table('notice_subscription', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notice_subscription_user_id'), ['user_id'],
+                              unique=False)
     if op.get_bind().dialect.name != "postgresql":
         return
     for name, query in VIEWS.items():
@@ -77,8 +119,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the bi_* views."""
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    for name in reversed(list(VIEWS)):
-        op.execute(f"DROP VIEW IF EXISTS {name}")
+    """Drop the bi_* views and the notice tables."""
+    if op.get_bind().dialect.name == "postgresql":
+        for name in reversed(list(VIEWS)):
+            op.execute(f"DROP VIEW IF EXISTS {name}")
+    op.drop_table('notice_subscription')
+    op.drop_table('notice')
