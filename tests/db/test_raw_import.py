@@ -184,8 +184,9 @@ def test_a_missing_column_and_a_wrong_pilot_or_kind_are_refused(engine, session,
         f"{path}: line 1, column replied: column the mapping reads is missing from the header"
     path = write(tmp_path / "t.csv", "created,replied,desk\n"
                  "2026-01-05T09:00:00,2026-01-05T09:10:00,fast\n")
-    assert refusal(engine, parse(SHARE.replace('"x-care-1h"', '"nope"')), path) == \
-        f"{path}: line 2, column pilot: no pilot 'nope'"
+    twice = write(tmp_path / "twice.csv", path.read_text() + path.read_text().split("\n", 1)[1])
+    assert refusal(engine, parse(SHARE.replace('"x-care-1h"', '"nope"')), twice) == \
+        f"{twice}: line 2, column pilot: no pilot 'nope'"  # once, at its first line
     wrong_kind = SHARE.replace('"churn-90d"', '"cost-per-contact"')
     assert refusal(engine, parse(wrong_kind), path) == (
         f"{path}: line 2, column metric: metric 'cost-per-contact' of pilot 'x-care-1h' is "

@@ -190,18 +190,27 @@ class _Reader:
             period = periods.get(day) or period_of(day)
             key = (pilot, arm, phase_of(record, period), period)
             found = totals.get(key) or started(key, (file, line))
+            if found is None:
+                return  # a refused pilot, metric or arm: named once, at its first line
             for add, metric in zip(adders, found, strict=True):
                 add(record, metric)
 
         return fold
 
-    def _new(self, key: tuple, where: tuple[int, int]) -> list[list]:
-        """Check a group on its first sight, then start its totals."""
+    def _new(self, key: tuple, where: tuple[int, int]) -> list[list] | None:
+        """Check a group on its first sight, then start its totals.
+
+        A refused pilot, metric, arm or phase is named at its first line only (None
+        for its later rows), as the observations importer does.
+        """
         pilot, arm, phase, _ = key
         for rule in self.mapping.metrics:
             slot = (pilot, rule.metric, arm, phase)
-            if slot not in self.checked:
-                self.checked[slot] = self._problem(pilot, rule.metric, arm, phase, rule.kind)
+            if slot in self.checked:
+                if self.checked[slot]:
+                    return None
+                continue
+            self.checked[slot] = self._problem(pilot, rule.metric, arm, phase, rule.kind)
             if self.checked[slot]:
                 raise Refused(*self.checked[slot])
         return self.groups.new(key, where)
