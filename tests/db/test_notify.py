@@ -228,3 +228,25 @@ def test_lab_digest_sends_one_message_and_refuses_without_smtp(subscribed, smtp,
     assert "digest sent to 1 people" in result.output
     assert len(smtp.messages) == 1
     assert smtp.messages[0][1].get_body(("html",)) is not None
+
+
+def test_lab_notify_send_reports_what_it_sent_and_fails_on_a_failed_delivery(
+        subscribed, smtp, receiver, runner, monkeypatch):
+    assert runner.invoke(notify_group, ["send"]).exit_code == 1  # nothing configured
+    for name, value in (("SMTP_HOST", "127.0.0.1"), ("SMTP_PORT", str(smtp.port)),
+                        ("SMTP_STARTTLS", "false"), ("WEBHOOK_URL", receiver["url"]),
+                        ("WEBHOOK_SECRET", SECRET), ("WEBHOOK_BACKOFF_MS", "1")):
+        monkeypatch.setenv(f"LAB_{name}", value)
+    first = runner.invoke(notify_group, ["send"])
+    assert first.exit_code == 0, first.output
+    # Today is past the pilot's planned end: its decision is overdue at once.
+    assert "1 new notices; 1 e-mails and 1 webhooks sent" in first.output
+    log_rows(subscribed, strong_effect_rows())
+    receiver["fail"] = 100
+    second = runner.invoke(notify_group, ["send"])
+    assert second.exit_code == 1
+    assert "1 new notices; 1 e-mails and 0 webhooks sent; 1 failed" in second.output
+    monkeypatch.setenv("LAB_WEBHOOK_SECRET", "short")
+    bad = runner.invoke(notify_group, ["send"])
+    assert bad.exit_code == 1 and "LAB_WEBHOOK_SECRET must be" in bad.output
+    assert "short" not in bad.output  # a secret is never echoed
