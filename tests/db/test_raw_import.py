@@ -309,7 +309,8 @@ def test_an_overlong_line_an_empty_file_and_a_bad_number_are_refused(engine, ses
     bad = write(tmp_path / "bad.csv", "at,cost\n2026-01-09T10:00:00,nan\n"
                 "2026-01-09T10:00:00,twelve\n2026-01-09T10:00:00,\n")
     assert refusal(engine, mapping, long, empty, bad).splitlines() == [
-        f"{long}: line 2: is longer than 100,000 characters; no row needs that many",
+        f"{long}: line 2: is longer than 100,000 characters; no raw export's row "
+        "needs that many",
         f"{empty}: line 1: empty: a raw export needs a header line and rows",
         f"{bad}: line 2, column cost: must be a finite number, not 'nan'",
         f"{bad}: line 3, column cost: must be a number, not 'twelve'",

@@ -189,7 +189,8 @@ class _Unreadable(csv.Error):
         super().__init__(message)
 
 
-def _capped_lines(stream: IO[str], limit: int = MAX_LINE_CHARS) -> Iterator[str]:
+def _capped_lines(stream: IO[str], limit: int = MAX_LINE_CHARS,
+                  what: str = "observation row") -> Iterator[str]:
     """Yield the stream's lines, refusing a NUL or a line past MAX_LINE_CHARS.
 
     A line is read at most one character past the cap, so a file that is one endless
@@ -200,7 +201,7 @@ def _capped_lines(stream: IO[str], limit: int = MAX_LINE_CHARS) -> Iterator[str]
         number += 1
         if len(line) > limit:
             raise _Unreadable(number, f"is longer than {limit:,} characters; no "
-                                      "row needs that many")
+                                      f"{what} needs that many")
         if "\x00" in line:
             raise _Unreadable(number, "contains a NUL character, which no database can store")
         yield line

@@ -124,8 +124,8 @@ class _Reader:
             name, _ = stream.open(self.problems)
             if stream.stream is None:
                 return 0
-            reader = csv.reader(importer._capped_lines(stream.stream, MAX_LINE_CHARS),
-                                strict=True, delimiter=self.mapping.delimiter)
+            lines = importer._capped_lines(stream.stream, MAX_LINE_CHARS, "raw export's row")
+            reader = csv.reader(lines, strict=True, delimiter=self.mapping.delimiter)
             return self._rows(reader, report)
         except importer._Unreadable as error:
             self.problems.add(error.line, "", str(error))
