@@ -1,13 +1,14 @@
-"""Each user's choice of notices, on their account page (lab.notify sends them)."""
+"""Notices on the web: each user's choice on their account page, and for admins, what
+was sent and what failed (lab.notify sends them)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, flash, redirect, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlmodel import select
+from sqlmodel import col, select
 
 from lab import db
-from lab.models import NoticeSubscription
+from lab.models import Notice, NoticeSubscription
 from lab.notify import events
 from lab.vocabulary import NoticeKind, values
 from lab.web.queries import writing
@@ -46,3 +47,14 @@ def choose():
                          on=False)
     flash("Your notices are saved.", "success")
     return redirect(url_for("auth.account"))
+
+
+@bp.get("/admin/notices")
+@role_required("admin")
+def sent():
+    """Show the latest notices with their deliveries; failed ones first."""
+    notices = db.session().exec(select(Notice).where(col(Notice.silent).is_(False))
+                                .order_by(col(Notice.id).desc()).limit(300)).all()
+    failed = [notice for notice in notices if notice.email_error or notice.webhook_error]
+    return render_template("admin/notices.html", failed=failed,
+                           notices=[notice for notice in notices if notice not in failed])

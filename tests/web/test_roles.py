@@ -56,6 +56,7 @@ MATRIX = [
     ("GET", "/admin/catalogues", None, (302, 403, 403, 403, 403, 200)),
     ("POST", "/admin/catalogues", {}, (302, 403, 403, 403, 403, 422)),
     ("GET", "/admin/audit", None, (302, 403, 403, 403, 403, 200)),
+    ("GET", "/admin/notices", None, (302, 403, 403, 403, 403, 200)),
     ("GET", f"{API}/openapi.json", None, (200, 200, 200, 200, 200, 200)),
     ("GET", f"{API}/hypotheses", None, (401, 200, 200, 200, 200, 200)),
     ("GET", f"{API}/hypotheses/fast-social-care", None, (401, 200, 200, 200, 200, 200)),
