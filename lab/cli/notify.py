@@ -33,9 +33,12 @@ def send_command() -> None:
     settings = _settings()
     if not settings.smtp_host and not settings.webhook_url:
         fail("nothing to send with: set LAB_SMTP_HOST (e-mail) or LAB_WEBHOOK_URL (webhook)")
-    with db.writing(db.engine()) as session:
+    if settings.webhook_url and settings.webhook_secret is None:
+        fail("set LAB_WEBHOOK_SECRET (16+ characters): webhooks are always signed")
+    with db.reading(db.engine()) as session:
         found = events.detect(session, settings.base_url)
-        new = sum(not notice.silent for notice in found)
+    with db.writing(db.engine()) as session:
+        new = sum(not notice.silent for notice in events.record(session, found))
     sent = delivery.deliver(db.engine(), settings)
     click.echo(f"{new} new notices; {sent.emails} e-mails and {sent.webhooks} webhooks sent"
                + (f"; {sent.failures} failed (lab notify failures)" if sent.failures else ""))

@@ -21,7 +21,8 @@ from lab.vocabulary import NoticeKind
 
 
 def detect(session: Session, base_url: str, today: date | None = None) -> list[Notice]:
-    """Add the notices of what changed since the last run to the session; return them."""
+    """Return the notices of what changed since the last run (in a read: checking the
+    portfolio takes a while, and must not hold the write lock); record() stores them."""
     known = set(session.exec(select(Notice.key)).all())
     last = _last_outcomes(session)
     found = []
@@ -31,11 +32,19 @@ def detect(session: Session, base_url: str, today: date | None = None) -> list[N
         link = f"{base_url.rstrip('/')}/pilots/{row.key}"
         for notice in (_outcome(row, last.get(row.key), link), _overdue(row, link)):
             if notice is not None and notice.key not in known:
-                session.add(notice)
                 known.add(notice.key)
                 found.append(notice)
-    session.flush()
     return found
+
+
+def record(session: Session, notices: list[Notice]) -> list[Notice]:
+    """Store the notices no other run stored meanwhile (their keys are unique); return them."""
+    stored = set(session.exec(select(Notice.key).where(
+        col(Notice.key).in_([notice.key for notice in notices]))).all()) if notices else set()
+    new = [notice for notice in notices if notice.key not in stored]
+    session.add_all(new)
+    session.flush()
+    return new
 
 
 def _last_outcomes(session: Session) -> dict[str, tuple[str, int]]:

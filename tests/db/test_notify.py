@@ -108,8 +108,10 @@ def strong_effect_rows() -> list[dict]:
 
 
 def run(engine, settings, today):
+    with db.reading(engine) as session:
+        found = events.detect(session, settings.base_url, today)
     with db.writing(engine) as session:
-        events.detect(session, settings.base_url, today)
+        events.record(session, found)
     return delivery.deliver(engine, settings, sleep=lambda seconds: None)
 
 
@@ -159,8 +161,10 @@ def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_try(subscribed,
     log_rows(engine, strong_effect_rows())
     receiver["fail"] = 2
     waits = []
+    with db.reading(engine) as session:
+        found = events.detect(session, settings.base_url, BEFORE_END)
     with db.writing(engine) as session:
-        events.detect(session, settings.base_url, BEFORE_END)
+        events.record(session, found)
     with db.reading(engine) as session:
         notice = next(n for n in session.exec(select(Notice))
                       if n.kind == "outcome_changed" and not n.silent)
@@ -184,6 +188,19 @@ def test_a_receiver_that_keeps_failing_is_shown_to_admins_and_retried_next_run(
     again = run(engine, settings, BEFORE_END)
     assert (again.webhooks, again.emails) == (2, 0)  # the e-mails went the first time
     assert "no failed deliveries" in runner.invoke(notify_group, ["failures"]).output
+
+
+def test_a_notice_stored_meanwhile_by_another_run_is_not_stored_twice(subscribed, smtp,
+                                                                     receiver):
+    engine, settings = subscribed, settings_for(smtp, receiver)
+    with db.reading(engine) as session:
+        first = events.detect(session, settings.base_url)
+        second = events.detect(session, settings.base_url)  # a second job, at once
+    with db.writing(engine) as session:
+        assert len(events.record(session, first)) == 2  # the baseline and the overdue
+    with db.writing(engine) as session:
+        assert events.record(session, second) == []
+    assert delivery.deliver(engine, settings, sleep=lambda s: None).webhooks == 1
 
 
 def test_only_subscribers_hear_and_the_choice_can_be_undone(subscribed, smtp, receiver):
@@ -246,6 +263,9 @@ def test_lab_notify_send_reports_what_it_sent_and_fails_on_a_failed_delivery(
     second = runner.invoke(notify_group, ["send"])
     assert second.exit_code == 1
     assert "1 new notices; 1 e-mails and 0 webhooks sent; 1 failed" in second.output
+    monkeypatch.delenv("LAB_WEBHOOK_SECRET")
+    unsigned = runner.invoke(notify_group, ["send"])
+    assert unsigned.exit_code == 1 and "webhooks are always signed" in unsigned.output
     monkeypatch.setenv("LAB_WEBHOOK_SECRET", "short")
     bad = runner.invoke(notify_group, ["send"])
     assert bad.exit_code == 1 and "LAB_WEBHOOK_SECRET must be" in bad.output
