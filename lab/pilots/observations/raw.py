@@ -177,18 +177,24 @@ class _Reader:
         arm_of = cells.choice(mapping.arm, index, "arm")
         clock = cells.Clock(mapping.time.format, self.zone, index)
         readers = cells.Readers(clock, index)
-        when = clock.local(mapping.time.column)
+        parsed, zone = clock.parsed(mapping.time.column), self.zone
         phase_of = self._phase(index)
         adders = [readers.adder(rule) for rule in mapping.metrics]
         periods, period_of, started, totals = self.periods, self._period, self._new, groups.totals
+        # A constant pilot, arm or phase (the common case) costs no call per row.
+        pilot_fixed = mapping.pilot if isinstance(mapping.pilot, str) else None
+        arm_fixed = mapping.arm if isinstance(mapping.arm, str) else None
+        phase_fixed = mapping.phase if isinstance(mapping.phase, str) else None
 
         def fold(record: list[str], line: int) -> None:
-            pilot, arm = pilot_of(record), arm_of(record)
+            pilot, arm = pilot_fixed or pilot_of(record), arm_fixed or arm_of(record)
             if pilot is SKIP or arm is SKIP:
                 return
-            day = when(record).date()
+            found = parsed(record)
+            # The period is the local day's: a time with an offset is moved to the zone.
+            day = (found if found.tzinfo is None else found.astimezone(zone)).date()
             period = periods.get(day) or period_of(day)
-            key = (pilot, arm, phase_of(record, period), period)
+            key = (pilot, arm, phase_fixed or phase_of(record, period), period)
             found = totals.get(key) or started(key, (file, line))
             if found is None:
                 return  # a refused pilot, metric or arm: named once, at its first line
