@@ -144,7 +144,10 @@ def test_files_are_aggregated_together_and_audited_with_the_mapping_hash(engine,
     one = write(tmp_path / "a.csv", header + "2026-01-05T09:00:00,2026-01-05T09:10:00,fast\n")
     two = write(tmp_path / "b.csv", header + "2026-01-06T09:00:00,2026-01-06T12:00:00,fast\n")
     mapping = parse(SHARE, "share.toml")
-    import_raw(engine, mapping=mapping, sources=[one, two], actor=ACTOR)
+    results = import_raw(engine, mapping=mapping, sources=[one, two], actor=ACTOR)
+    # b.csv's row went into the week a.csv opened: both files are reported.
+    assert [(r.source, r.raw_rows, r.rows) for r in results] == [(str(one), 1, 1),
+                                                                  (str(two), 1, 0)]
     row = stored(engine)["churn-90d", "pilot", "during", "2026-01-05"]
     assert (row.successes, row.trials) == (1, 2)
     with db.reading(engine) as reading:
@@ -233,7 +236,8 @@ def test_lab_import_with_a_mapping(runner, session, tmp_path):
     result = runner.invoke(import_command, ["--mapping", str(EXAMPLES / "ticketing.toml"),
                                             str(EXAMPLES / "tickets.csv")])
     assert result.exit_code == 0, result.output
-    assert "tickets.csv: 8 rows: 8 inserted, 0 unchanged, 0 corrected" in result.output
+    assert "tickets.csv: 10 raw rows into 8 rows: 8 inserted, 0 unchanged, 0 corrected" \
+        in result.output
     session.rollback()
     assert session.exec(select(Pilot)).first().key == "x-care-1h"
 

@@ -48,20 +48,27 @@ def import_raw(engine: Engine, *, mapping: LoadedMapping, sources: list[str | Pa
     """
     with db.writing(engine) as session:
         groups = _Groups(mapping.mapping.metrics)
-        errors, read = [], 0
+        errors, read = [], {}
         targets = Targets(session.connection())
         for index, source in enumerate(sources):
             problems = Problems()
             reader = _Reader(mapping, targets, groups, problems, index)
-            read += reader.read(source, progress)
+            read[str(source)] = reader.read(source, progress)
             if problems:
                 errors.append(problems.error(str(source)))
         if errors:
             raise ObservationError.combine(errors)
-        return importer.import_aggregates(
-            session, groups.by_source([str(source) for source in sources]), actor=actor,
-            correct=correct, note={"mapping": mapping.name, "mapping_sha256": mapping.sha256,
-                                   "raw_rows": read})
+        names = [str(source) for source in sources]
+        stored = {result.source: result for result in importer.import_aggregates(
+            session, groups.by_source(names), actor=actor, correct=correct,
+            note={"mapping": mapping.name, "mapping_sha256": mapping.sha256,
+                  "raw_rows": sum(read.values())})}
+        # Every file is reported, with its raw rows, even one whose rows all went into
+        # observations first seen in an earlier file.
+        results = [stored.get(name) or ImportResult(source=name) for name in names]
+        for result in results:
+            result.raw_rows = read[result.source]
+        return results
 
 
 class _Groups:
