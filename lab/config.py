@@ -52,9 +52,27 @@ class Settings(BaseSettings):
     https: bool = Field(False, description="true or false")
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$",
                           description="a three-letter ISO currency code such as EUR")
+    # Notices (`lab notify`, `lab digest`): e-mail by SMTP, and a signed webhook.
+    base_url: str = Field("http://localhost:5000", pattern=r"^https?://\S+$",
+                          description="the app's address as people open it, such as "
+                                      "https://lab.bank.example")
+    smtp_host: str | None = Field(None, description="an SMTP server's host name")
+    smtp_port: int = Field(587, ge=1, le=65535, description="a TCP port number from 1 to 65535")
+    smtp_user: str | None = Field(None, description="an SMTP user name")
+    smtp_password: SecretStr | None = Field(None, description="the SMTP user's password")
+    smtp_from: str = Field("lab@localhost", pattern=r"^[^@\s]+@[^@\s]+$",
+                           description="an e-mail address to send from")
+    smtp_starttls: bool = Field(True, description="true or false")
+    webhook_url: str | None = Field(None, pattern=r"^https?://\S+$",
+                                    description="an http(s) URL that receives JSON POSTs")
+    webhook_secret: SecretStr | None = Field(None, min_length=16,
+                                             description="a random text of at least 16 "
+                                                         "characters (the HMAC key)")
+    webhook_attempts: int = _whole(3, 1, 20, "attempts")
+    webhook_backoff_ms: int = _whole(1000, 0, 600_000, "milliseconds")
 
 
-SECRETS = ("secret_key", "password")
+SECRETS = ("secret_key", "password", "smtp_password", "webhook_secret")
 # The settings the app keeps in app.config (the password and the folder stay out of it).
 APP_SETTINGS = ("database_url", "secret_key", "actor", "login_attempts",
                 "login_address_attempts", "login_pause_seconds", "fresh_login_minutes",

@@ -149,6 +149,14 @@ class TokenScope(StrEnum):
     write = "write"
 
 
+class NoticeKind(StrEnum):
+    """What people can be told about by e-mail and webhook (`lab notify`)."""
+
+    outcome_changed = "outcome_changed"  # a recommendation's outcome is not what it was
+    decision_overdue = "decision_overdue"  # a decision is due and nobody has signed off
+    digest = "digest"  # the weekly summary for managers (`lab digest`)
+
+
 # The final state each decided outcome moves a pilot to.
 FINAL_STATE = {Outcome.scale_up: Status.scaled_up, Outcome.revise: Status.revised,
                Outcome.withdraw: Status.withdrawn}

@@ -73,7 +73,7 @@ LAYERS = (
     ("accounts", "analysis"),
     ("portfolio", "demo"),
     ("charts",),
-    ("reports",),
+    ("reports", "notify"),
     ("web",),
     ("app",),
     ("cli", "notebook"),

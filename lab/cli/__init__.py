@@ -30,9 +30,13 @@ COMMANDS = {
     "user": "lab.cli.users:user_group",
     "serve": "lab.cli.serve:serve_command",
     "report": "lab.cli.report:report_command",
+    "export": "lab.cli.export:export_command",
+    "notify": "lab.cli.notify:notify_group",
+    "digest": "lab.cli.notify:digest_command",
 }
 # The commands that work on the lab's database, which must be at the current schema.
-NEEDS_SCHEMA = {"sync", "start", "import", "check", "decide", "user", "serve", "report"}
+NEEDS_SCHEMA = {"sync", "start", "import", "check", "decide", "user", "serve", "report",
+                "export", "notify", "digest"}
 
 
 class LabGroup(FlaskGroup):

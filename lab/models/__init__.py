@@ -4,12 +4,14 @@ from lab.models.briefs import DecisionBrief
 from lab.models.catalogue import Channel, Segment
 from lab.models.governance import AuditEvent, Decision
 from lab.models.logged import VALUE_COLUMNS, Note, Observation, Spend
+from lab.models.notices import Notice, NoticeSubscription
 from lab.models.people import ApiToken, LoginThrottle, User
 from lab.models.pilots import Hypothesis, Metric, Pilot, TeamMember
 
 __all__ = [
     "ApiToken", "AuditEvent", "Channel", "Decision", "DecisionBrief", "Hypothesis",
     "LoginThrottle",
-    "Metric", "Note", "Observation", "Pilot", "Segment", "Spend", "TeamMember", "User",
+    "Metric", "Note", "Notice", "NoticeSubscription", "Observation", "Pilot", "Segment",
+    "Spend", "TeamMember", "User",
     "VALUE_COLUMNS",
 ]

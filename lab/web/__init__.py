@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
         auth,
         errors,
         inputs,
+        notices,
         pages,
         refusals,
         reportpages,
@@ -42,8 +43,9 @@ def init_app(app: Flask) -> None:
     refusals.init_app(app)
     inputs.init_app(app)
     templating.init_app(app)
+    notices.init_app(app)
     for blueprint in (auth.bp, pages.bp, team.bp, signoff.bp, admin.bp, api.bp,
-                      reportpages.bp, week.bp):
+                      reportpages.bp, week.bp, notices.bp):
         app.register_blueprint(blueprint)
     # The API checks CSRF itself, for cookie sessions only (see lab.web.api).
     security.csrf.exempt(api.bp)

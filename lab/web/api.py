@@ -17,7 +17,7 @@ from lab.pilots import evidence, find, lifecycle, reads, registry
 from lab.pilots.observations import ObservationError, record_observations
 from lab.pilots.plans import Preregistration
 from lab.vocabulary import TokenScope
-from lab.web import replies
+from lab.web import replies, tables
 from lab.web import schemas as s
 from lab.web.openapi import Api
 from lab.web.queries import writing
@@ -248,3 +248,8 @@ def revoke_token(token_id: int):
     """Revoke a token of one's own."""
     with writing() as write:
         accounts.revoke_token(write, user=write.get(User, current_user.id), token_id=token_id)
+
+
+# The export's tables are their own module, routed here on this blueprint so they
+# share its authentication and its OpenAPI document.
+tables.register(api)

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Iterable
 from typing import Any
 
+from lab.delimiters import FORMULA_STARTS, safe_cell  # noqa: F401 - their home, re-exported
 from lab.portfolio import PortfolioRow
-
-# A spreadsheet treats a cell starting with one of these as a formula (or, for tab and
-# carriage return, may shift it into one); a leading quote makes it plain text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 PORTFOLIO_COLUMNS = [
     "pilot", "title", "hypothesis", "statement", "process", "channel", "segment", "status",
@@ -20,18 +16,6 @@ PORTFOLIO_COLUMNS = [
     "recommendation", "primary_metric", "estimate", "ci_low", "ci_high", "p_value",
     "q_value", "minimum_effect", "cost_per_outcome", "overlaps",
 ]
-
-
-def safe_cell(value: Any) -> str:
-    """Write one cell: numbers as numbers, text defused against formula injection."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return "" if isinstance(value, float) and not math.isfinite(value) else repr(value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def to_csv(header: list[str], rows: Iterable[list[Any]]) -> str:

@@ -108,6 +108,8 @@ VOCABULARY_CHECKS = {
     "ck_decision_recommended": values(vocabulary.Outcome),
     "ck_user_role": values(vocabulary.UserRole),
     "ck_api_token_scope": values(vocabulary.TokenScope),
+    "ck_notice_kind": values(vocabulary.NoticeKind),
+    "ck_notice_subscription_kind": values(vocabulary.NoticeKind),
 }
 
 

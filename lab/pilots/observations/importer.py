@@ -62,7 +62,21 @@ def record_observations(session: Session, *, rows: list[dict[str, Any]], actor: 
     return _import(session, [_RowsSource(rows, source)], actor=actor, correct=correct)[0]
 
 
-def _import(session: Session, sources: list, *, actor: str, correct: bool) -> list[ImportResult]:
+def import_aggregates(session: Session, sources: list[tuple[str, list[tuple[int, dict]]]], *,
+                      actor: str, correct: bool, note: dict[str, Any]) -> list[ImportResult]:
+    """Check and store rows computed from raw files (raw.py), each with its raw line.
+
+    `sources` pairs a file's name with its (line, row) pairs; `note` goes into each
+    file's audit event (the mapping and its hash). Runs in the caller's transaction.
+    """
+    return _import(session, [_RowsSource([row for _, row in rows], name,
+                                         lines=[line for line, _ in rows])
+                             for name, rows in sources],
+                   actor=actor, correct=correct, note=note)
+
+
+def _import(session: Session, sources: list, *, actor: str, correct: bool,
+            note: dict[str, Any] | None = None) -> list[ImportResult]:
     """Check and write every source; raise ObservationError naming all problems."""
     connection = session.connection()
     targets = Targets(connection)
@@ -86,7 +100,7 @@ def _import(session: Session, sources: list, *, actor: str, correct: bool) -> li
                      object_key=result.source[:200],
                      after={"rows": result.rows, "inserted": result.inserted,
                             "unchanged": result.unchanged, "corrected": result.corrected,
-                            "correct": correct})
+                            "correct": correct, **(note or {})})
     return results
 
 
@@ -175,18 +189,19 @@ class _Unreadable(csv.Error):
         super().__init__(message)
 
 
-def _capped_lines(stream: IO[str]) -> Iterator[str]:
+def _capped_lines(stream: IO[str], limit: int = MAX_LINE_CHARS,
+                  what: str = "observation row") -> Iterator[str]:
     """Yield the stream's lines, refusing a NUL or a line past MAX_LINE_CHARS.
 
     A line is read at most one character past the cap, so a file that is one endless
     line (a header of millions of columns) costs no more memory than a short one.
     """
     number = 0
-    while line := stream.readline(MAX_LINE_CHARS + 1):
+    while line := stream.readline(limit + 1):
         number += 1
-        if len(line) > MAX_LINE_CHARS:
-            raise _Unreadable(number, f"is longer than {MAX_LINE_CHARS:,} characters; no "
-                                      "observation row needs that many")
+        if len(line) > limit:
+            raise _Unreadable(number, f"is longer than {limit:,} characters; no "
+                                      f"{what} needs that many")
         if "\x00" in line:
             raise _Unreadable(number, "contains a NUL character, which no database can store")
         yield line
@@ -234,8 +249,8 @@ class _CsvSource:
 class _RowsSource:
     """Rows given as dicts (web form, JSON API), read as if they were a CSV."""
 
-    def __init__(self, rows: list[dict[str, Any]], name: str):
-        self.rows, self.name = rows, name
+    def __init__(self, rows: list[dict[str, Any]], name: str, lines: list[int] | None = None):
+        self.rows, self.name, self.lines = rows, name, lines
 
     def open(self, problems: Problems) -> tuple[str, _Records]:
         """Return the name and the rows as records under a header of their keys."""
@@ -243,7 +258,7 @@ class _RowsSource:
         names = {str(name) for row in self.rows for name in row}
         header = [name for name in known if name in names] + sorted(names - set(known))
         records = [header] + [[_text(row.get(name)) for name in header] for row in self.rows]
-        return self.name, _Records(records)
+        return self.name, _Records(records, self.lines)
 
     def report(self) -> None:
         """Nothing to report: the rows are already in memory."""
@@ -253,10 +268,14 @@ class _RowsSource:
 
 
 class _Records:
-    """Iterate records like csv.reader, the header being line 0 so rows count from 1."""
+    """Iterate records like csv.reader, the header being line 0 so rows count from 1.
 
-    def __init__(self, records: list[list[str]]):
+    Given `lines` (one per row after the header), those are the rows' line numbers.
+    """
+
+    def __init__(self, records: list[list[str]], lines: list[int] | None = None):
         self.records = iter(records)
+        self.lines = iter([1] + lines) if lines is not None else None
         self.line_num = -1
 
     def __iter__(self) -> _Records:
@@ -264,7 +283,7 @@ class _Records:
 
     def __next__(self) -> list[str]:
         record = next(self.records)
-        self.line_num += 1
+        self.line_num = self.line_num + 1 if self.lines is None else next(self.lines)
         return record
 
 

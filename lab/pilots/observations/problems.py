@@ -58,10 +58,12 @@ class ImportResult:
     unchanged: int = 0
     corrected: int = 0
     source: str = ""
+    raw_rows: int | None = None  # a raw export's rows, when a mapping aggregated them
 
     def describe(self) -> str:
         """Summarise in one line: '120 rows: 100 inserted, 20 unchanged, 0 corrected'."""
-        return (f"{self.source}: {self.rows} rows: {self.inserted} inserted, "
+        raw = f"{self.raw_rows} raw rows into " if self.raw_rows is not None else ""
+        return (f"{self.source}: {raw}{self.rows} rows: {self.inserted} inserted, "
                 f"{self.unchanged} unchanged, {self.corrected} corrected")
 
 

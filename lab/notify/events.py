@@ -1,0 +1,112 @@
+"""What happened that people should hear of: outcome changes and overdue decisions.
+
+Each event becomes one Notice with a unique key; a key already stored is not an event
+again, which is what makes `lab notify` safe to run every few minutes. An outcome is a
+change only against a known one: the first time a pilot's recommendation is seen, its
+outcome is recorded silently, as the baseline.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from lab import words
+from lab.accounts import get_user
+from lab.errors import Invalid
+from lab.models import Notice, NoticeSubscription, User
+from lab.portfolio.rows import PortfolioRow, build
+from lab.vocabulary import NoticeKind
+
+
+def detect(session: Session, base_url: str, today: date | None = None) -> list[Notice]:
+    """Return the notices of what changed since the last run (in a read: checking the
+    portfolio takes a while, and must not hold the write lock); record() stores them."""
+    known = set(session.exec(select(Notice.key)).all())
+    last = _last_outcomes(session)
+    found = []
+    for row in build(session, today):
+        if not row.recommendation:
+            continue
+        link = f"{base_url.rstrip('/')}/pilots/{row.key}"
+        for notice in (_outcome(row, last.get(row.key), link), _overdue(row, link)):
+            if notice is not None and notice.key not in known:
+                known.add(notice.key)
+                found.append(notice)
+    return found
+
+
+def record(session: Session, notices: list[Notice]) -> list[Notice]:
+    """Store the notices no other run stored meanwhile (their keys are unique); return them."""
+    stored = set(session.exec(select(Notice.key).where(
+        col(Notice.key).in_([notice.key for notice in notices]))).all()) if notices else set()
+    new = [notice for notice in notices if notice.key not in stored]
+    session.add_all(new)
+    session.flush()
+    return new
+
+
+def _last_outcomes(session: Session) -> dict[str, tuple[str, int]]:
+    """Return each pilot's last known outcome and how many outcome notices it has."""
+    found: dict[str, tuple[str, int]] = {}
+    query = (select(Notice.pilot, Notice.payload).where(Notice.kind == NoticeKind.outcome_changed)
+             .order_by(col(Notice.id)))
+    for pilot, payload in session.exec(query):
+        found[pilot] = (payload["outcome"], found.get(pilot, ("", 0))[1] + 1)
+    return found
+
+
+def _outcome(row: PortfolioRow, last: tuple[str, int] | None, link: str) -> Notice | None:
+    """Return the notice of an outcome change (a silent one at first sight), or None."""
+    outcome = row.outcome
+    if last is not None and last[0] == outcome:
+        return None
+    seen = last[1] if last else 0
+    payload = {"pilot": row.key, "title": row.title, "outcome": outcome,
+               "previous": last[0] if last else None, "words": words.headline(
+                   outcome, final=bool(row.recommendation.get("final"))),
+               "reasons": row.reasons[:3], "url": link}
+    return Notice(key=f"{NoticeKind.outcome_changed}:{row.key}:{seen + 1}",
+                  kind=NoticeKind.outcome_changed, pilot=row.key, payload=payload,
+                  silent=last is None)
+
+
+def _overdue(row: PortfolioRow, link: str) -> Notice | None:
+    """Return the notice that a pilot's decision is due, once per pilot, or None."""
+    days = row.overdue
+    if days is None:
+        return None
+    payload = {"pilot": row.key, "title": row.title, "outcome": row.outcome,
+               "days_overdue": days, "words": words.headline(row.outcome), "url": link}
+    return Notice(key=f"{NoticeKind.decision_overdue}:{row.key}",
+                  kind=NoticeKind.decision_overdue, pilot=row.key, payload=payload)
+
+
+def subscribers(session: Session, kind: str) -> list[str]:
+    """Return the e-mail addresses of the active users who chose to hear of this kind."""
+    query = (select(User.email).join(NoticeSubscription,
+                                     col(NoticeSubscription.user_id) == col(User.id))
+             .where(NoticeSubscription.kind == kind, col(User.active).is_(True))
+             .order_by(col(User.email)))
+    return list(session.exec(query).all())
+
+
+def subscribe(session: Session, *, email: str, kinds: list[str], on: bool = True) -> list[str]:
+    """Choose (or, with on=False, stop) the kinds of notice a user receives; return theirs."""
+    user = get_user(session, email)
+    wanted = set(kinds)
+    unknown = sorted(wanted - {str(kind) for kind in NoticeKind})
+    if unknown:
+        raise Invalid(f"no notice kind {', '.join(unknown)} (the kinds are "
+                      f"{', '.join(map(str, NoticeKind))})")
+    have = {entry.kind: entry for entry in session.exec(
+        select(NoticeSubscription).where(NoticeSubscription.user_id == user.id))}
+    for kind in wanted:
+        if on and kind not in have:
+            session.add(NoticeSubscription(user_id=user.id, kind=kind))
+        elif not on and kind in have:
+            session.delete(have[kind])
+    session.flush()
+    return sorted(session.exec(select(NoticeSubscription.kind)
+                               .where(NoticeSubscription.user_id == user.id)).all())
