@@ -16,6 +16,11 @@ from lab.vocabulary import Kind
 
 # Counts beyond this are typos, and would overflow a 64-bit integer column anyway.
 LARGEST_COUNT = 10**15
+# Means and sds beyond a trillion are typos too (a weekly mean of money in cents stays
+# far below). With these bounds every sufficient statistic the summaries compute
+# (n·mean² ≤ 10¹⁵·10²⁴) and every sum the checksum takes stays far inside a double,
+# so no accepted row can overflow an aggregate on SQLite or PostgreSQL.
+LARGEST_VALUE = 10**12
 
 
 @dataclass(frozen=True)
@@ -89,13 +94,13 @@ KIND_VALUES: dict[Kind, tuple[ValueColumn, ...]] = {
     ),
     Kind.mean: (
         ValueColumn("n", whole=True, least=1, most=LARGEST_COUNT),
-        # Any finite mean: a profit or a balance change can be negative.
-        ValueColumn("mean", whole=False),
-        ValueColumn("sd", whole=False, least=0),
+        # A profit or a balance change can be negative.
+        ValueColumn("mean", whole=False, least=-LARGEST_VALUE, most=LARGEST_VALUE),
+        ValueColumn("sd", whole=False, least=0, most=LARGEST_VALUE),
     ),
     Kind.rate: (
         ValueColumn("events", whole=True, least=0, most=LARGEST_COUNT),
-        ValueColumn("exposure", whole=False, above=0),
+        ValueColumn("exposure", whole=False, above=0, most=LARGEST_COUNT),
     ),
 }
 

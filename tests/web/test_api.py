@@ -136,7 +136,9 @@ def test_a_batch_of_observations_is_idempotent(app, client, token, running):
 
 @pytest.mark.parametrize(("values", "status"), [
     ({"n": 30, "mean": -12.5, "sd": 4.0}, 200),  # a balance change can fall (issue 12)
-    ({"n": 30, "mean": 2.0, "sd": 2e12}, 200),  # no cap borrowed from the money type
+    ({"n": 30, "mean": 2.0, "sd": 1e12}, 200),  # no cap borrowed from the money type
+    ({"n": 30, "mean": 2.0, "sd": 2e12}, 422),  # past the bound lab.kinds declares
+    ({"n": 30, "mean": -1e308, "sd": 1.0}, 422),
     ({"n": 0, "mean": 2.0, "sd": 1.0}, 422),
     ({"n": 30, "mean": 2.0, "sd": -1.0}, 422),
     ({"n": 30, "mean": math.inf, "sd": 1.0}, 422),
