@@ -51,7 +51,7 @@ def stored(engine) -> int:
 
 
 def test_concurrent_writers_all_land(engine, session):
-    start_pilot(session)
+    start_pilot(session, pilot={"end": "2026-12-27"})  # room for every writer's weeks
     batches = [observation_rows(periods=4, start=START + timedelta(weeks=4 * number))
                for number in range(WRITERS)]
 

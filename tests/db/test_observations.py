@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 from sqlmodel import select
@@ -175,7 +176,7 @@ def test_a_baseline_pilot_has_no_control_rows(engine, session):
 
 def test_diff_in_diff_takes_before_and_during(engine, session):
     start_pilot(session, pilot={"design": "diff-in-diff"})
-    rows = observation_rows(phase="before") + observation_rows()
+    rows = observation_rows(phase="before", start=date(2025, 12, 1)) + observation_rows()
     assert import_csv(engine, source=io.StringIO(_csv(rows)), actor=ACTOR).inserted == 48
 
 
@@ -253,7 +254,7 @@ def test_several_files_are_all_or_nothing(engine, running, tmp_path):
         import_files(engine, sources=[good, bad], actor=ACTOR)
     assert f"{bad}: line 2, column period" in str(caught.value)
     assert stored(engine) == []
-    other = write_csv(tmp_path / "other.csv", observation_rows(start=_week(10)))
+    other = write_csv(tmp_path / "other.csv", observation_rows(start=_week(8)))
     results = import_files(engine, sources=[good, other], actor=ACTOR)
     assert [r.inserted for r in results] == [24, 24]
 

@@ -33,6 +33,9 @@ class RowChecker:
         self.valid = self._check_header()
         self.cache: dict[tuple[str, str], Target | bool] = {}
         self.periods: dict[str, object] = {}
+        # pilot id -> phase -> the period texts accepted in that phase's window (and
+        # their stored values): what the fast path reads, so it keeps the windows too.
+        self.windows: dict[int, dict[str, dict[str, object]]] = {}
         self.missing_reported: set[tuple[str, str]] = set()
         self.layouts: dict[str, tuple[list[str], list[tuple[int, str]]]] = {}
         # (pilot, metric) -> (pilot id, metric id, slots, converter): the fast path's table.
@@ -73,6 +76,8 @@ class RowChecker:
         period = self.periods.get(raw)
         if period is None:
             period = self._period(raw, line)
+        if period is not None and fits:
+            period = self._in_window(target, phase, raw, period, line)
         stored = self._values(record, line, target)
         if not fits or period is None or stored is None:
             return None
@@ -85,7 +90,8 @@ class RowChecker:
             column = "metric" if "has no metric" in found else "pilot"
             self.problems.add(line, column, found)
             return False
-        convert = fast.converter(found, self.index, self.width, self.periods)
+        windows = self.windows.setdefault(found.pilot_id, {phase: {} for phase in PHASES})
+        convert = fast.converter(found, self.index, self.width, windows)
         if convert is not None:
             self.known[pair] = convert
         return found
@@ -124,6 +130,19 @@ class RowChecker:
             return None
         self.periods[raw] = value
         return value
+
+    def _in_window(self, target: Target, phase: str, raw: str, period: object,
+                   line: int) -> object | None:
+        """Return the period if it lies in the plan's window for its phase, else None."""
+        accepted = self.windows[target.pilot_id][phase]
+        if raw in accepted:
+            return period
+        problem = target.outside(phase, date.fromisoformat(raw))
+        if problem:
+            self.problems.add(line, "period", problem)
+            return None
+        accepted[raw] = period
+        return period
 
     def _values(self, record: list[str], line: int, target: Target) -> tuple | None:
         """Return the stored values (the kind's columns filled, the others None), or None."""
