@@ -23,6 +23,25 @@ LARGEST_COUNT = 10**15
 LARGEST_VALUE = 10**12
 
 
+NUMERALS = ("must be a plain number in the digits 0-9 (no '_' between digits, no other "
+            "scripts' digits)")
+
+
+def plain_numeral(text: str) -> bool:
+    """Tell whether number text uses ASCII only and no digit separators.
+
+    Python's int() and float() read '1_0' as 10 and Arabic-Indic or full-width digits
+    as numbers; people and files meaning those are rare, and mistakes more likely. Every
+    entrance (CSV, API, forms) reads numbers through this rule first.
+    """
+    return text.isascii() and "_" not in text
+
+
+def numeral_problem(text: str) -> str | None:
+    """Say why number text is not plainly written, or None."""
+    return None if plain_numeral(text) else f"{NUMERALS}, not '{text}'"
+
+
 @dataclass(frozen=True)
 class ValueColumn:
     """One value column of an observation: whole numbers or not, and the bounds it keeps.
@@ -59,6 +78,8 @@ class ValueColumn:
 
     def unreadable(self, shown: object) -> str:
         """Say that text is not a number of this column's type."""
+        if isinstance(shown, str) and not plain_numeral(shown):
+            return f"{NUMERALS}, not '{shown}'"
         return f"must be {'a whole number' if self.whole else 'a number'}, not '{shown}'"
 
     def problem(self, value: float, shown: object) -> str | None:

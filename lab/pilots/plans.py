@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from lab.errors import Invalid
+from lab.kinds import numeral_problem
 from lab.vocabulary import Analysis, Design, Direction, Function, Kind, Process, Role
 
 Key = Annotated[
@@ -34,6 +35,17 @@ Key = Annotated[
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+
+def plain_number(value: Any) -> Any:
+    """Refuse number text that int() and float() would read but people rarely mean.
+
+    A pydantic before-validator for every number a form or a JSON string may carry:
+    '1_0', Arabic-Indic or full-width digits are refused, as in the CSV import.
+    """
+    if isinstance(value, str) and (problem := numeral_problem(value.strip())):
+        raise ValueError(problem)
+    return value
 
 
 class Strict(BaseModel):
@@ -66,6 +78,9 @@ class MetricSpec(Strict):
     minimum_effect: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     margin: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     baseline: float | None = Field(default=None, allow_inf_nan=False)
+
+    _plain_numbers = field_validator("minimum_effect", "margin", "baseline",
+                                     mode="before")(plain_number)
 
     @model_validator(mode="after")
     def _role_needs(self) -> MetricSpec:
@@ -108,6 +123,10 @@ class PilotSpec(Strict):
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "EUR"
     team: list[TeamMemberSpec] = Field(default_factory=list)
     parent: Key | None = None
+
+    _plain_numbers = field_validator(
+        "allocation", "alpha", "power", "planned_sample", "planned_periods", "before_periods",
+        "serial_correlation", "budget", mode="before")(plain_number)
 
     @field_validator("channel", "segment", mode="before")
     @classmethod

@@ -7,7 +7,8 @@ outright raises, and the full check in rows.py then says why, or accepts the row
 
 The bounds and number types are those `lab.kinds` declares, read once into constants
 here: each bound is one chained comparison `lowest <= value <= highest`, which also
-refuses NaN and infinities. The stored tuples are written out in `VALUE_NAMES` order;
+refuses NaN and infinities; the number cells are ASCII with no '_' (`kinds.plain_numeral`,
+inlined). The stored tuples are written out in `VALUE_NAMES` order;
 tests/db/test_import_paths.py holds both paths to the same rows and tuples.
 """
 
@@ -89,8 +90,10 @@ def _fast_proportion(where: Where, s_at: int, t_at: int) -> Callable[[list[str]]
     def convert(record: list[str]) -> tuple:
         arm = record[arm_at]
         phase = (record[phase_at] or during) if phase_at is not None else during
+        cells = record[s_at] + record[t_at]
         successes, trials = s_type(record[s_at]), t_type(record[t_at])
-        if (len(record) == width and (arm, phase) in slots
+        if (len(record) == width and cells.isascii() and "_" not in cells
+                and (arm, phase) in slots
                 and low <= successes <= trials <= high and elsewhere(record) == blanks):
             return (pilot_id, metric_id, arm, phase, periods[phase][record[period_at]],
                     successes, trials, None, None, None, None, None)
@@ -112,8 +115,10 @@ def _fast_mean(where: Where, n_at: int, mean_at: int, sd_at: int) -> Callable[[l
     def convert(record: list[str]) -> tuple:
         arm = record[arm_at]
         phase = (record[phase_at] or during) if phase_at is not None else during
+        cells = record[n_at] + record[mean_at] + record[sd_at]
         n, mean, sd = n_type(record[n_at]), mean_type(record[mean_at]), sd_type(record[sd_at])
-        if (len(record) == width and (arm, phase) in slots
+        if (len(record) == width and cells.isascii() and "_" not in cells
+                and (arm, phase) in slots
                 and n_low <= n <= n_high and mean_low <= mean <= mean_high
                 and sd_low <= sd <= sd_high and elsewhere(record) == blanks):
             return (pilot_id, metric_id, arm, phase, periods[phase][record[period_at]],
@@ -134,8 +139,10 @@ def _fast_rate(where: Where, events_at: int, exposure_at: int) -> Callable[[list
     def convert(record: list[str]) -> tuple:
         arm = record[arm_at]
         phase = (record[phase_at] or during) if phase_at is not None else during
+        cells = record[events_at] + record[exposure_at]
         events, exposure = events_type(record[events_at]), exposure_type(record[exposure_at])
-        if (len(record) == width and (arm, phase) in slots
+        if (len(record) == width and cells.isascii() and "_" not in cells
+                and (arm, phase) in slots
                 and events_low <= events <= events_high
                 and exposure_low <= exposure <= exposure_high and elsewhere(record) == blanks):
             return (pilot_id, metric_id, arm, phase, periods[phase][record[period_at]],

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from lab.kinds import KIND_VALUES, VALUE_COLUMNS, VALUE_NAMES, ValueColumn
+from lab.kinds import KIND_VALUES, VALUE_COLUMNS, VALUE_NAMES, ValueColumn, plain_numeral
 from lab.pilots.observations import fast
 from lab.pilots.observations.problems import Problems
 from lab.pilots.observations.targets import Target, Targets
@@ -196,6 +196,8 @@ class RowChecker:
         """Return a cell's number within its column's bounds, or None after noting why not."""
         raw = record[self.index[column.name]]
         try:
+            if not plain_numeral(raw):
+                raise ValueError(raw)
             value = int(raw) if column.whole else float(raw)
         except ValueError:
             if raw.strip():

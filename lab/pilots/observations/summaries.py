@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import Float, String, case, cast, null, select
 from sqlmodel import Session, col
 
-from lab.kinds import KIND_VALUES, VALUE_COLUMNS, ValueColumn
+from lab.kinds import KIND_VALUES, VALUE_COLUMNS, ValueColumn, plain_numeral
 from lab.models import Metric, Observation, Pilot
 from lab.pilots.observations.problems import ObservationError, Problem
 from lab.vocabulary import Arm, Kind, Phase, values
@@ -175,6 +175,8 @@ def _numbers(rows: pd.DataFrame, column: ValueColumn) -> np.ndarray:
 
 def _readable(cell) -> bool:
     """Tell whether a cell is a number, or text that reads as one (as the import reads it)."""
+    if isinstance(cell, str) and not plain_numeral(cell):
+        return False
     try:
         float(cell)
     except (TypeError, ValueError):
