@@ -264,7 +264,8 @@ def test_the_owner_cannot_sign_off_through_the_api(app, running):
                            headers={"X-CSRFToken": csrf_token(browser)})
     assert refused.status_code == 403
     assert refused.json["message"] == (f"{OWNER} owns pilot 'x-care-1h' and cannot sign off "
-                                       "its decision: another manager must sign it off")
+                                       "its decision: another manager must sign it off "
+                                       "(whoever registered, started or owns a pilot cannot)")
     with app.app_context(), db.reading(db.engine()) as session:
         assert [e.actor for e in audit.events(session, action="denied")] == [OWNER]
         assert audit.events(session, action="sign_off") == []
