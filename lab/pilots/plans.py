@@ -48,6 +48,13 @@ def plain_number(value: Any) -> Any:
     return value
 
 
+def _did_you_mean(value: float) -> str:
+    """Suggest the fraction a percentage was probably meant as (5 -> 0.05), or nothing."""
+    if 1 <= value < 100:
+        return f": did you mean {value / 100:g}?"
+    return ""
+
+
 class Strict(BaseModel):
     """Refuse unknown keys: a misspelt key must not silently vanish from the plan."""
 
@@ -93,6 +100,34 @@ class MetricSpec(Strict):
             raise ValueError("only the primary metric takes a minimum_effect")
         if self.role is not Role.guardrail and self.margin is not None:
             raise ValueError("only a guardrail metric takes a margin")
+        return self
+
+    @model_validator(mode="after")
+    def _possible_for_kind(self) -> MetricSpec:
+        # A value in the wrong unit (5 for 5 points) would pass every later check and
+        # decide on nonsense: a +10-point pilot read as withdraw at week 1.
+        if self.kind is Kind.proportion:
+            for name in ("minimum_effect", "margin"):
+                value = getattr(self, name)
+                if value is not None and value >= 1:
+                    raise ValueError(f"{name} = {value:g} is impossible for a proportion, "
+                                     "whose differences lie below 1 (shares are written "
+                                     f"as fractions){_did_you_mean(value)}")
+            if self.baseline is not None and not 0 < self.baseline < 1:
+                raise ValueError(f"baseline = {self.baseline:g} is impossible for a "
+                                 "proportion, which lies between 0 and 1"
+                                 f"{_did_you_mean(self.baseline)}")
+        if self.kind is Kind.rate and self.baseline is not None and self.baseline <= 0:
+            raise ValueError(f"baseline = {self.baseline:g} is impossible for a rate, which "
+                             "is more than 0 (events per unit of exposure)")
+        if self.kind is not Kind.mean and self.baseline is not None and self.minimum_effect:
+            moved = self.baseline + (self.minimum_effect if self.direction is
+                                     Direction.increase else -self.minimum_effect)
+            top = 1 if self.kind is Kind.proportion else math.inf
+            if not 0 < moved < top:
+                raise ValueError(f"baseline {self.baseline:g} moved by minimum_effect "
+                                 f"{self.minimum_effect:g} ({self.direction}) gives "
+                                 f"{moved:g}, impossible for a {self.kind}")
         return self
 
     @property
