@@ -56,6 +56,9 @@ class ValueColumn:
     above: int | None = None
     most: int | None = None
     at_most: str | None = None
+    # The column of the same row that, at 0, holds this one at 0 (no events without
+    # exposure: a period with none adds nothing).
+    nothing_without: str | None = None
 
     @property
     def lowest(self) -> float:
@@ -96,6 +99,13 @@ class ValueColumn:
             return f"must be at most {self.most}, not {shown}"
         return None
 
+    def without(self, value: float, other: float) -> str | None:
+        """Say why this value cannot be non-zero with the `nothing_without` column at 0."""
+        if self.nothing_without is None or other != 0 or value == 0:
+            return None
+        return (f"{_plain(value)} {self.name} with 0 {self.nothing_without}: a period "
+                f"without {self.nothing_without} has no {self.name}")
+
     def exceeding(self, value: float, other: float) -> str | None:
         """Say why this value exceeds the `at_most` column's value in its row, or None."""
         if self.at_most is None or value <= other:
@@ -120,8 +130,10 @@ KIND_VALUES: dict[Kind, tuple[ValueColumn, ...]] = {
         ValueColumn("sd", whole=False, least=0, most=LARGEST_VALUE),
     ),
     Kind.rate: (
-        ValueColumn("events", whole=True, least=0, most=LARGEST_COUNT),
-        ValueColumn("exposure", whole=False, above=0, most=LARGEST_COUNT),
+        ValueColumn("events", whole=True, least=0, most=LARGEST_COUNT,
+                    nothing_without="exposure"),
+        # 0 allowed: a week with no exposure is logged, and adds nothing.
+        ValueColumn("exposure", whole=False, least=0, most=LARGEST_COUNT),
     ),
 }
 

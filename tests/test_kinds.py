@@ -38,7 +38,8 @@ def test_each_kind_fills_its_own_columns_in_the_stored_order():
     (MEAN, math.nan, "must be a finite number, not 'nan'"),
     (SD, 0.0, None),
     (SD, -0.5, "must be at least 0, not -0.5"),
-    (EXPOSURE, 0.0, "must be more than 0, not 0.0"),
+    (EXPOSURE, 0.0, None),  # a week with no exposure adds nothing (issue 12 item 8)
+    (EXPOSURE, -1e-9, "must be at least 0, not -1e-09"),
     (EXPOSURE, 5e-324, None),
     (EXPOSURE, 1e15, None),
     (EXPOSURE, 1.5e15, "must be at most 1000000000000000, not 1500000000000000.0"),

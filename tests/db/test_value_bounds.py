@@ -95,3 +95,34 @@ def test_the_first_value_past_each_bound_is_refused_naming_line_and_column(
     assert (problem.line, problem.column, problem.message) == (8, column, message)
     with db.reading(engine) as read:
         assert read.exec(select(Observation)).all() == []
+
+
+def test_a_week_without_exposure_is_logged_and_adds_nothing(engine, session):
+    # Issue 12 item 8: exposure 0 (then events 0) is accepted, on both import paths,
+    # and the recommendation is the one without that week.
+    start_pilot(session, metrics=[
+        {"key": "complaints", "kind": "rate", "role": "primary", "direction": "decrease",
+         "minimum_effect": 0.005, "baseline": 0.03}])
+    weeks = [date(2026, 1, 5) + timedelta(weeks=week) for week in range(4)]
+
+    def rows(empty: bool) -> list[str]:
+        found = []
+        for period in weeks:
+            for arm, events in (("pilot", 28), ("control", 33)):
+                found.append(f"x-care-1h,complaints,{arm},during,{period},,,,,,{events},1000.0")
+        if empty:
+            found += [f"x-care-1h,complaints,{arm},during,2026-02-02,,,,,,0,0"
+                      for arm in ("pilot", "control")]
+        return found
+
+    load(engine, *rows(empty=True))
+    with db.reading(engine) as read:
+        with_empty = recommend_pilots(read, as_of=date(2026, 2, 9))["x-care-1h"].to_dict()
+        assert len(read.exec(select(Observation)).all()) == 10
+    with db.writing(engine) as write:
+        write.execute(Observation.__table__.delete().where(Observation.exposure == 0))
+    with db.reading(engine) as read:
+        without = recommend_pilots(read, as_of=date(2026, 2, 9))["x-care-1h"].to_dict()
+    primary = [m for m in with_empty["metrics"] if m["key"] == "complaints"][0]
+    assert primary == [m for m in without["metrics"] if m["key"] == "complaints"][0]
+    assert with_empty["outcome"] == without["outcome"]

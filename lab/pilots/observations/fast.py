@@ -144,7 +144,8 @@ def _fast_rate(where: Where, events_at: int, exposure_at: int) -> Callable[[list
         if (len(record) == width and cells.isascii() and "_" not in cells
                 and (arm, phase) in slots
                 and events_low <= events <= events_high
-                and exposure_low <= exposure <= exposure_high and elsewhere(record) == blanks):
+                and exposure_low <= exposure <= exposure_high and (exposure or not events)
+                and elsewhere(record) == blanks):
             return (pilot_id, metric_id, arm, phase, periods[phase][record[period_at]],
                     None, None, None, None, None, events, exposure)
         raise ValueError(record)

@@ -153,11 +153,14 @@ class RowChecker:
         if None in found.values():
             return None
         for column in columns:
+            problem = None
             if column.at_most is not None:
                 problem = column.exceeding(found[column.name], found[column.at_most])
-                if problem:
-                    self.problems.add(line, column.name, problem)
-                    return None
+            if column.nothing_without is not None:
+                problem = column.without(found[column.name], found[column.nothing_without])
+            if problem:
+                self.problems.add(line, column.name, problem)
+                return None
         return tuple(found.get(name) for name in VALUE_NAMES)
 
     def _layout_fits(self, record: list[str], line: int, target: Target) -> bool:

@@ -191,6 +191,8 @@ def _summarise(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
     for column in columns:
         if column.at_most is not None:
             _exceeding(rows, column, values[column.name], values[column.at_most])
+        if column.nothing_without is not None:
+            _without(rows, column, values[column.name], values[column.nothing_without])
     if kind == Kind.proportion:
         n, total, total_sq = values["trials"], values["successes"], np.nan
     elif kind == Kind.mean:
@@ -208,6 +210,15 @@ def _exceeding(rows: pd.DataFrame, column: ValueColumn, numbers: np.ndarray,
     if bad.any():
         row = int(bad.argmax())
         _fail(int(rows.index[row]), column.name, column.exceeding(numbers[row], limits[row]))
+
+
+def _without(rows: pd.DataFrame, column: ValueColumn, numbers: np.ndarray,
+             others: np.ndarray) -> None:
+    """Refuse the first row with a value where its `nothing_without` column is 0."""
+    bad = (others == 0) & (numbers != 0)
+    if bad.any():
+        row = int(bad.argmax())
+        _fail(int(rows.index[row]), column.name, column.without(numbers[row], others[row]))
 
 
 def _refuse_duplicates(summaries: pd.DataFrame) -> None:
