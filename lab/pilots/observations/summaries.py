@@ -1,9 +1,10 @@
 """The period-summaries frame: what the analysis reads, from the database or from rows.
 
 One row per (pilot, metric, arm, phase, period) with `COLUMNS`: ``n`` is trials, units
-or exposure; ``total`` is successes, n·mean or events; ``total_sq`` is
-Σ[(n−1)sd² + n·mean²] for means and NaN otherwise (their variance follows from n and
-total). It comes from two places:
+or exposure; ``total`` is successes, n·mean or events; ``total_sq`` is the sum of
+squared deviations about the row's own mean, (n−1)sd², for means and NaN otherwise
+(never the raw Σx²: at a mean of 10⁸ that rounds the variance away; a proportion's or
+a rate's variance follows from n and total). It comes from two places:
 
 - `period_summaries` computes it in the database (never raw rows in Python). The
   observation's natural key is unique, so each row already is its period's total: the
@@ -197,7 +198,7 @@ def _summarise(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
         n, total, total_sq = values["trials"], values["successes"], np.nan
     elif kind == Kind.mean:
         n, mean, sd = values["n"], values["mean"], values["sd"]
-        n, total, total_sq = n, n * mean, (n - 1) * sd**2 + n * mean**2
+        n, total, total_sq = n, n * mean, (n - 1) * sd**2
     else:
         n, total, total_sq = values["exposure"], values["events"], np.nan
     return pd.DataFrame({"n": n, "total": total, "total_sq": total_sq}, index=rows.index)
@@ -249,7 +250,7 @@ def summary_query(pilot_ids: list[int] | None = None):
                     cast(o.period, String),
                     _by_kind(cast(o.trials, Float), n, col(o.exposure)),
                     _by_kind(cast(o.successes, Float), n * mean, cast(o.events, Float)),
-                    _by_kind(null(), (n - 1) * sd * sd + n * mean * mean, null()))
+                    _by_kind(null(), (n - 1) * sd * sd, null()))
              .join(Metric, col(Metric.id) == o.metric_id)
              .order_by(*keys, col(o.period)))
     if pilot_ids is not None:
