@@ -113,6 +113,26 @@ class ValueColumn:
         return f"{_plain(value)} {self.name} exceed {_plain(other)} {self.at_most}"
 
 
+def outside_declared(metric: str, bounds: tuple[float | None, float | None],
+                     mean: float | None) -> str | None:
+    """Say why a mean lies outside the bounds its metric's plan declares, or None.
+
+    A mean metric may declare `least` and `most` in its plan (a 0-10 score); the
+    import and `lab.check` hold every period's mean to them.
+    """
+    least, most = bounds
+    if mean is None or (least is None and most is None):
+        return None
+    declared = (f"metric '{metric}' declares means from "
+                f"{'any' if least is None else f'{least:g}'} to "
+                f"{'any' if most is None else f'{most:g}'}")
+    if least is not None and mean < least:
+        return f"must be at least {least:g} ({declared}), not {mean:g}"
+    if most is not None and mean > most:
+        return f"must be at most {most:g} ({declared}), not {mean:g}"
+    return None
+
+
 def _plain(number: float) -> str:
     """Write a whole number without a decimal point, as the row would."""
     return str(int(number)) if float(number).is_integer() else str(number)

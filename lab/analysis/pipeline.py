@@ -53,7 +53,10 @@ def check_portfolio(specs, observations, as_of: dt.date | None = None
     """
     plans = _parse_all(specs)
     kinds = {(p.pilot.key, m.key): m.kind.value for p in plans for m in p.metrics}
-    return recommend_portfolio(plans, from_observations(observations, kinds=kinds), as_of)
+    bounds = {(p.pilot.key, m.key): (m.least, m.most) for p in plans for m in p.metrics
+              if (m.least, m.most) != (None, None)}
+    return recommend_portfolio(plans, from_observations(observations, kinds=kinds,
+                                                        bounds=bounds), as_of)
 
 
 def recommend_pilots(session: Session, keys: list[str] | None = None,

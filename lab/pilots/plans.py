@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from lab.errors import Invalid
-from lab.kinds import numeral_problem
+from lab.kinds import LARGEST_VALUE, numeral_problem
 from lab.vocabulary import Analysis, Design, Direction, Function, Kind, Process, Role
 
 Key = Annotated[
@@ -85,9 +85,33 @@ class MetricSpec(Strict):
     minimum_effect: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     margin: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     baseline: float | None = Field(default=None, allow_inf_nan=False)
+    # A mean metric's own bounds, when it has them (a 0-10 score; none for a balance
+    # change, which can fall as far as it rises): a period's mean outside is refused.
+    least: float | None = Field(default=None, allow_inf_nan=False)
+    most: float | None = Field(default=None, allow_inf_nan=False)
 
-    _plain_numbers = field_validator("minimum_effect", "margin", "baseline",
+    _plain_numbers = field_validator("minimum_effect", "margin", "baseline", "least", "most",
                                      mode="before")(plain_number)
+
+    @model_validator(mode="after")
+    def _bounds_fit(self) -> MetricSpec:
+        if (self.least, self.most) == (None, None):
+            return self
+        if self.kind is not Kind.mean:
+            raise ValueError(f"least and most apply to mean metrics only: a {self.kind} has "
+                             "its own bounds")
+        for name in ("least", "most"):
+            value = getattr(self, name)
+            if value is not None and abs(value) > LARGEST_VALUE:
+                raise ValueError(f"{name} = {value:g} lies beyond what a mean may be "
+                                 f"(±{LARGEST_VALUE:.0e})")
+        if self.least is not None and self.most is not None and self.least >= self.most:
+            raise ValueError(f"least ({self.least:g}) must be below most ({self.most:g})")
+        if self.baseline is not None and not ((self.least is None or self.least
+                                               <= self.baseline) and
+                                              (self.most is None or self.baseline <= self.most)):
+            raise ValueError(f"baseline = {self.baseline:g} lies outside the metric's bounds")
+        return self
 
     @model_validator(mode="after")
     def _role_needs(self) -> MetricSpec:

@@ -50,7 +50,8 @@ def converter(target: Target, index: dict[str, int], width: int,
     elsewhere = itemgetter(*foreign, foreign[0]) if foreign else (lambda record: ())
     blanks = ("",) * (len(foreign) + 1) if foreign else ()
     where = Where(target.pilot_id, target.metric_id, target.slots, width, index["arm"],
-                  index.get("phase"), index["period"], periods, elsewhere, blanks)
+                  index.get("phase"), index["period"], periods, elsewhere, blanks,
+                  target.bounds)
     cells = [index[name] for name in VALUE_COLUMNS[target.kind]]
     return FAST[target.kind](where, *cells)
 
@@ -69,6 +70,7 @@ class Where:
     periods: dict[str, dict[str, object]]
     elsewhere: Callable[[list[str]], tuple]
     blanks: tuple[str, ...]
+    bounds: tuple[float | None, float | None] = (None, None)
 
     def parts(self) -> tuple:
         """Return the fields in order, for unpacking into a converter's locals."""
@@ -110,6 +112,10 @@ def _fast_mean(where: Where, n_at: int, mean_at: int, sd_at: int) -> Callable[[l
     during = DURING
     n_type, n_low, n_high = _range("n")
     mean_type, mean_low, mean_high = _range("mean")
+    # The metric's own bounds from its plan, where it declares them, narrow the kind's.
+    least, most = where.bounds
+    mean_low = mean_low if least is None else max(mean_low, float(least))
+    mean_high = mean_high if most is None else min(mean_high, float(most))
     sd_type, sd_low, sd_high = _range("sd")
 
     def convert(record: list[str]) -> tuple:

@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from lab.kinds import KIND_VALUES, VALUE_COLUMNS, VALUE_NAMES, ValueColumn, plain_numeral
+from lab.kinds import (
+    KIND_VALUES,
+    VALUE_COLUMNS,
+    VALUE_NAMES,
+    ValueColumn,
+    outside_declared,
+    plain_numeral,
+)
 from lab.pilots.observations import fast
 from lab.pilots.observations.problems import Problems
 from lab.pilots.observations.targets import Target, Targets
@@ -152,6 +159,10 @@ class RowChecker:
         found = {column.name: self._number(record, column, line, target) for column in columns}
         if None in found.values():
             return None
+        problem = outside_declared(target.metric_key, target.bounds, found.get("mean"))
+        if problem:
+            self.problems.add(line, "mean", problem)
+            return None
         for column in columns:
             problem = None
             if column.at_most is not None:
@@ -214,3 +225,4 @@ class RowChecker:
             self.problems.add(line, column.name, problem)
             return None
         return value
+

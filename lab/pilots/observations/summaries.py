@@ -25,7 +25,7 @@ import pandas as pd
 from sqlalchemy import Float, String, case, cast, null, select
 from sqlmodel import Session, col
 
-from lab.kinds import KIND_VALUES, VALUE_COLUMNS, ValueColumn, plain_numeral
+from lab.kinds import KIND_VALUES, VALUE_COLUMNS, ValueColumn, outside_declared, plain_numeral
 from lab.models import Metric, Observation, Pilot
 from lab.pilots.observations.problems import ObservationError, Problem
 from lab.vocabulary import Arm, Kind, Phase, values
@@ -35,15 +35,16 @@ KEY = ["pilot", "metric", "arm", "phase", "period"]
 ARMS, PHASES = tuple(values(Arm)), tuple(values(Phase))
 
 
-def from_observations(observations,
-                      kinds: Mapping[tuple[str, str], str] | None = None) -> pd.DataFrame:
+def from_observations(observations, kinds: Mapping[tuple[str, str], str] | None = None,
+                      bounds: Mapping[tuple[str, str], tuple] | None = None) -> pd.DataFrame:
     """Validate observations and return the period-summaries frame.
 
     ``observations`` is a DataFrame or a list of dicts with columns ``pilot, metric,
     arm, phase, period`` and by kind ``successes, trials`` / ``n, mean, sd`` /
     ``events, exposure`` (blank columns allowed; ``phase`` defaults to ``during``).
     ``kinds`` ((pilot, metric) → kind), when given, fixes each metric's kind from its
-    plan and refuses rows of other pilots or metrics.
+    plan and refuses rows of other pilots or metrics. ``bounds`` ((pilot, metric) →
+    (least, most)) holds a mean metric's rows to the bounds its plan declares.
     Rows are numbered from 1 as in the data (a CSV's header line is not counted).
     """
     frame = observations.copy() if isinstance(observations, pd.DataFrame) \
@@ -63,6 +64,7 @@ def from_observations(observations,
     summaries = pd.concat([_summarise(frame[kind == k], k) for k in KIND_VALUES
                            if (kind == k).any()])
     summaries = summaries.sort_index()
+    _refuse_outside_declared(frame, kind, bounds or {})
     summaries["period"] = periods.loc[summaries.index]
     for column in ("pilot", "metric", "arm", "phase"):
         summaries[column] = frame.loc[summaries.index, column].astype(str).to_numpy(object)
@@ -220,6 +222,19 @@ def _without(rows: pd.DataFrame, column: ValueColumn, numbers: np.ndarray,
     if bad.any():
         row = int(bad.argmax())
         _fail(int(rows.index[row]), column.name, column.without(numbers[row], others[row]))
+
+
+def _refuse_outside_declared(frame: pd.DataFrame, kind: np.ndarray,
+                             bounds: Mapping[tuple[str, str], tuple]) -> None:
+    """Refuse the first mean row outside the bounds its metric's plan declares."""
+    if not bounds:
+        return
+    for row in np.flatnonzero(kind == Kind.mean):
+        pair = (frame["pilot"].iloc[row], frame["metric"].iloc[row])
+        problem = outside_declared(pair[1], bounds.get(pair, (None, None)),
+                                   float(frame["mean"].iloc[row]))
+        if problem:
+            _fail(int(frame.index[row]), "mean", problem)
 
 
 def _refuse_duplicates(summaries: pd.DataFrame) -> None:

@@ -31,6 +31,8 @@ class Target:
     design: str
     start: date
     end: date
+    # A mean metric's bounds from its plan (least, most), None where it declares none.
+    bounds: tuple[float | None, float | None] = (None, None)
 
     def __post_init__(self) -> None:
         # The (arm, phase) pairs the design has, computed once: checked on every row.
@@ -74,18 +76,19 @@ class Targets:
             pilot = self.pilots[pilot_key] = self._load(pilot_key)
         if isinstance(pilot, str):
             return pilot
-        pilot_id, design, start, end, metrics = pilot
+        pilot_id, design, start, end, metrics, bounds = pilot
         if metric_key not in metrics:
             known = ", ".join(sorted(metrics))
             return f"pilot '{pilot_key}' has no metric '{metric_key}' (it has {known})"
         metric_id, kind = metrics[metric_key]
-        return Target(pilot_key, metric_key, pilot_id, metric_id, kind, design, start, end)
+        return Target(pilot_key, metric_key, pilot_id, metric_id, kind, design, start, end,
+                      bounds.get(metric_key, (None, None)))
 
     def name_of(self, pilot_id: int, metric_id: int) -> tuple[str, str]:
         """Return the keys of a pilot and metric met earlier in this import."""
         for pilot_key, pilot in self.pilots.items():
             if not isinstance(pilot, str) and pilot[0] == pilot_id:
-                metric = next(key for key, (id_, _) in pilot[-1].items() if id_ == metric_id)
+                metric = next(key for key, (id_, _) in pilot[4].items() if id_ == metric_id)
                 return pilot_key, metric
         raise LookupError(f"pilot {pilot_id} was not read by this import")
 
@@ -93,15 +96,19 @@ class Targets:
         """Read one pilot and its metrics, or say why it takes no rows."""
         # FOR SHARE on PostgreSQL: the pilot cannot be closed while its rows go in.
         found = self.connection.execute(
-            select(Pilot.id, Pilot.design, Pilot.status, Pilot.start_date, Pilot.end_date)
-            .where(Pilot.key == key)
+            select(Pilot.id, Pilot.design, Pilot.status, Pilot.start_date, Pilot.end_date,
+                   Pilot.plan).where(Pilot.key == key)
             .with_for_update(read=True)).first()
         if found is None:
             return f"no pilot '{key}'"
-        pilot_id, design, status, start, end = found
+        pilot_id, design, status, start, end, plan = found
         if status != Status.running:
             hint = "start it first" if status == "draft" else "it is closed"
             return f"pilot '{key}' is {status}: metrics are logged only while it runs ({hint})"
         metrics = self.connection.execute(
             select(Metric.key, Metric.id, Metric.kind).where(Metric.pilot_id == pilot_id))
-        return pilot_id, design, start, end, {key: (id_, kind) for key, id_, kind in metrics}
+        bounds = {metric["key"]: (metric.get("least"), metric.get("most"))
+                  for metric in plan.get("metrics", [])
+                  if metric.get("least") is not None or metric.get("most") is not None}
+        return (pilot_id, design, start, end, {key: (id_, kind) for key, id_, kind in metrics},
+                bounds)
