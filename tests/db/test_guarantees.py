@@ -107,7 +107,8 @@ def reading(process: subprocess.Popen, path) -> bool:
 
 def test_an_import_killed_mid_way_leaves_none_of_its_rows(database_url, engine, session,
                                                           tmp_path):
-    start_pilot(session)
+    # A plan long enough for 10,000 weekly periods: rows must lie in the plan's window.
+    start_pilot(session, pilot={"end": "2217-12-31"})
     rows = observation_rows(periods=10_000)  # 60,000 rows: three chunks, a few seconds
     path = write_csv(tmp_path / "big.csv", rows)
     environment = {**os.environ, "LAB_DATABASE_URL": database_url,
