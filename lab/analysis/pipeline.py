@@ -55,8 +55,9 @@ def check_portfolio(specs, observations, as_of: dt.date | None = None
     kinds = {(p.pilot.key, m.key): m.kind.value for p in plans for m in p.metrics}
     bounds = {(p.pilot.key, m.key): (m.least, m.most) for p in plans for m in p.metrics
               if (m.least, m.most) != (None, None)}
+    windows = {p.pilot.key: (p.pilot.start, p.pilot.end) for p in plans}
     return recommend_portfolio(plans, from_observations(observations, kinds=kinds,
-                                                        bounds=bounds), as_of)
+                                                        bounds=bounds, windows=windows), as_of)
 
 
 def recommend_pilots(session: Session, keys: list[str] | None = None,

@@ -88,3 +88,17 @@ def test_a_period_accepted_in_one_window_is_checked_again_in_another(engine, did
                        row(START, "before"), row(START, pilot="later"))
     assert [(line, column) for line, column, _ in problems] == [(4, "period"), (5, "period")]
 
+
+
+def test_lab_check_holds_rows_to_the_same_windows():
+    from lab.analysis.pipeline import check  # noqa: PLC0415
+    from tests.factories import make_spec  # noqa: PLC0415
+
+    rows = [{"pilot": "x-care-1h", "metric": "churn-90d", "arm": arm, "period": period,
+             "successes": 40, "trials": 400}
+            for period in ("2026-01-05", "2300-01-02") for arm in ("pilot", "control")]
+    with pytest.raises(ObservationError) as error:
+        check(make_spec(), rows)
+    [problem] = error.value.problems
+    assert (problem.line, problem.column) == (3, "period")
+    assert problem.message.startswith("2300-01-02 is after the pilot's end 2026-03-29")

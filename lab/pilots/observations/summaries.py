@@ -28,6 +28,7 @@ from sqlmodel import Session, col
 from lab.kinds import KIND_VALUES, VALUE_COLUMNS, ValueColumn, outside_declared, plain_numeral
 from lab.models import Metric, Observation, Pilot
 from lab.pilots.observations.problems import ObservationError, Problem
+from lab.pilots.observations.targets import outside_window
 from lab.vocabulary import Arm, Kind, Phase, values
 
 COLUMNS = ["pilot", "metric", "arm", "phase", "period", "n", "total", "total_sq"]
@@ -36,7 +37,9 @@ ARMS, PHASES = tuple(values(Arm)), tuple(values(Phase))
 
 
 def from_observations(observations, kinds: Mapping[tuple[str, str], str] | None = None,
-                      bounds: Mapping[tuple[str, str], tuple] | None = None) -> pd.DataFrame:
+                      bounds: Mapping[tuple[str, str], tuple] | None = None,
+                      windows: Mapping[str, tuple[dt.date, dt.date]] | None = None
+                      ) -> pd.DataFrame:
     """Validate observations and return the period-summaries frame.
 
     ``observations`` is a DataFrame or a list of dicts with columns ``pilot, metric,
@@ -44,7 +47,9 @@ def from_observations(observations, kinds: Mapping[tuple[str, str], str] | None 
     ``events, exposure`` (blank columns allowed; ``phase`` defaults to ``during``).
     ``kinds`` ((pilot, metric) → kind), when given, fixes each metric's kind from its
     plan and refuses rows of other pilots or metrics. ``bounds`` ((pilot, metric) →
-    (least, most)) holds a mean metric's rows to the bounds its plan declares.
+    (least, most)) holds a mean metric's rows to the bounds its plan declares, and
+    ``windows`` (pilot → (start, end)) each row's period to its plan's window, as the
+    import does.
     Rows are numbered from 1 as in the data (a CSV's header line is not counted).
     """
     frame = observations.copy() if isinstance(observations, pd.DataFrame) \
@@ -60,6 +65,7 @@ def from_observations(observations, kinds: Mapping[tuple[str, str], str] | None 
     _check_choice(frame, "arm", ARMS)
     _check_choice(frame, "phase", PHASES)
     periods = _periods(frame)
+    _refuse_outside_windows(frame, periods, windows or {})
     kind = _row_kinds(frame, kinds)
     summaries = pd.concat([_summarise(frame[kind == k], k) for k in KIND_VALUES
                            if (kind == k).any()])
@@ -120,6 +126,20 @@ def _periods(frame: pd.DataFrame) -> pd.Series:
             except ValueError:
                 _fail(row, "period", f"{value!r} is not an ISO date (YYYY-MM-DD)")
     return pd.Series(values, index=frame.index, dtype=object)
+
+
+def _refuse_outside_windows(frame: pd.DataFrame, periods: pd.Series,
+                            windows: Mapping[str, tuple[dt.date, dt.date]]) -> None:
+    """Refuse the first row whose period lies outside its plan's window for its phase."""
+    if not windows:
+        return
+    seen: dict[tuple, str | None] = {}
+    for row, key in enumerate(zip(frame["pilot"], frame["phase"], periods, strict=True)):
+        if key not in seen:
+            plan = windows.get(key[0])
+            seen[key] = None if plan is None else outside_window(key[1], key[2], *plan)
+        if seen[key]:
+            _fail(int(frame.index[row]), "period", seen[key])
 
 
 def _row_kinds(frame: pd.DataFrame,

@@ -40,26 +40,31 @@ class Target:
             (str(arm), str(phase)) for arm in DESIGN_ARMS[self.design]
             for phase in DESIGN_PHASES[self.design]))
 
-    def window(self, phase: str) -> tuple[date, date]:
-        """Return the first and last dates a period of this phase may start on."""
-        if phase == Phase.before:
-            return self.start - BEFORE_WINDOW, self.start - timedelta(days=1)
-        return self.start - DURING_GRACE, self.end + DURING_GRACE
-
     def outside(self, phase: str, period: date) -> str | None:
         """Say why a period lies outside its phase's window of the plan, or None."""
-        first, last = self.window(phase)
-        if first <= period <= last:
-            return None
-        if phase == Phase.before:
-            where = ("on or after the pilot's start" if period > last
-                     else f"more than {BEFORE_WINDOW.days // 7} weeks before the start")
-            return (f"{period} is {where} {self.start}: before-periods lie from "
-                    f"{first} to {last}")
-        where = f"after the pilot's end {self.end}" if period > last \
-            else f"before the pilot's start {self.start}"
-        return (f"{period} is {where}: during-periods lie from {first} to {last} "
-                f"(start to end, give or take {DURING_GRACE.days} days)")
+        return outside_window(phase, period, self.start, self.end)
+
+
+def window(phase: str, start: date, end: date) -> tuple[date, date]:
+    """Return the first and last dates a period of this phase may start on."""
+    if phase == Phase.before:
+        return start - BEFORE_WINDOW, start - timedelta(days=1)
+    return start - DURING_GRACE, end + DURING_GRACE
+
+
+def outside_window(phase: str, period: date, start: date, end: date) -> str | None:
+    """Say why a period lies outside its phase's window of a plan from start to end."""
+    first, last = window(phase, start, end)
+    if first <= period <= last:
+        return None
+    if phase == Phase.before:
+        where = ("on or after the pilot's start" if period > last
+                 else f"more than {BEFORE_WINDOW.days // 7} weeks before the start")
+        return f"{period} is {where} {start}: before-periods lie from {first} to {last}"
+    where = f"after the pilot's end {end}" if period > last \
+        else f"before the pilot's start {start}"
+    return (f"{period} is {where}: during-periods lie from {first} to {last} "
+            f"(start to end, give or take {DURING_GRACE.days} days)")
 
 
 class Targets:
