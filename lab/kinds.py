@@ -42,6 +42,17 @@ def numeral_problem(text: str) -> str | None:
     return None if plain_numeral(text) else f"{NUMERALS}, not '{text}'"
 
 
+def plain_number(value: object) -> object:
+    """Refuse number text that int() and float() would read but people rarely mean.
+
+    A pydantic before-validator for every number a form or a JSON string may carry:
+    '1_0', Arabic-Indic or full-width digits are refused, as in the CSV import.
+    """
+    if isinstance(value, str) and (problem := numeral_problem(value.strip())):
+        raise ValueError(problem)
+    return value
+
+
 @dataclass(frozen=True)
 class ValueColumn:
     """One value column of an observation: whole numbers or not, and the bounds it keeps.

@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from lab.errors import Invalid
-from lab.kinds import LARGEST_VALUE, numeral_problem
+from lab.kinds import LARGEST_VALUE, plain_number
 from lab.vocabulary import Analysis, Design, Direction, Function, Kind, Process, Role
 
 Key = Annotated[
@@ -35,17 +35,6 @@ Key = Annotated[
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-
-
-def plain_number(value: Any) -> Any:
-    """Refuse number text that int() and float() would read but people rarely mean.
-
-    A pydantic before-validator for every number a form or a JSON string may carry:
-    '1_0', Arabic-Indic or full-width digits are refused, as in the CSV import.
-    """
-    if isinstance(value, str) and (problem := numeral_problem(value.strip())):
-        raise ValueError(problem)
-    return value
 
 
 def _did_you_mean(value: float) -> str:

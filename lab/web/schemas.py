@@ -21,9 +21,8 @@ from pydantic import (
 
 from lab import vocabulary
 from lab.accounts import TOKEN_DAYS, TOKEN_DAYS_DEFAULT
-from lab.kinds import COLUMNS_BY_NAME
+from lab.kinds import COLUMNS_BY_NAME, plain_number
 from lab.models.base import aware
-from lab.pilots.plans import plain_number
 from lab.vocabulary import TokenScope, values
 
 Line = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
