@@ -65,10 +65,24 @@ class Effect:
     threshold: float | None = None
 
 
+def points(value: float, *, signed: bool = False) -> str:
+    """Write a proportion's difference in percentage points, without the unit.
+
+    One decimal, or two significant digits below 0.1 point, so a tiny effect reads
+    '0.0042', not '0.0'; zero never carries a sign ('−0.0').
+    """
+    shown = 100 * value + 0.0  # + 0.0 turns −0.0 into 0.0
+    sign = "+" if signed else ""
+    if shown == 0 or abs(shown) >= 0.095:
+        return f"{shown:{sign}.1f}"
+    return f"{shown:{sign}.2g}"
+
+
 def number(value: float) -> str:
     """Format a metric value: 2 decimals from 1 up, 3 significant digits below."""
     if not math.isfinite(value):
         return "unknown"
+    value += 0.0  # never '-0.00'
     size = abs(value)
     if size >= 100:
         return f"{value:,.0f}"
@@ -83,15 +97,15 @@ def amount(kind: str, value: float, *, threshold: bool = False) -> str:
         return number(value)
     if not math.isfinite(value):
         return "unknown"
-    points = f"{100 * value:.1f}"
+    shown = points(value)
     if threshold:
-        points = points.removesuffix(".0")
-    return f"{points} point" + ("" if points in ("1", "-1") else "s")
+        shown = shown.removesuffix(".0")
+    return f"{shown} point" + ("" if shown in ("1", "-1") else "s")
 
 
 def _bare(kind: str, value: float) -> str:
     """Format an interval end without the unit (the unit follows the estimate)."""
-    return f"{100 * value:.1f}" if kind == "proportion" else number(value)
+    return points(value) if kind == "proportion" else number(value)
 
 
 def good_word(direction: str) -> str:
@@ -196,8 +210,9 @@ def effect(value: object, kind: str | None) -> str:
     value = to_float(value)
     if not math.isfinite(value):
         return MISSING
+    value += 0.0  # never '-0.00'
     if kind == Kind.proportion:
-        return f"{100 * value:+.1f} points"
+        return f"{points(value, signed=True)} points"
     return f"{value:+.2f}" if abs(value) >= 0.01 or value == 0 else f"{value:+.2g}"
 
 

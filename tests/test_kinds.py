@@ -32,12 +32,17 @@ def test_each_kind_fills_its_own_columns_in_the_stored_order():
     (TRIALS, 2.5, "must be a whole number, not '2.5'"),
     (N, 0, "must be at least 1, not 0"),
     (N, 1, None),
-    (MEAN, -1e300, None),
+    (MEAN, -1e12, None),
+    (MEAN, -1e300, "must be at least -1000000000000, not -1e+300"),
+    (SD, 1e13, "must be at most 1000000000000, not 10000000000000.0"),
     (MEAN, math.nan, "must be a finite number, not 'nan'"),
     (SD, 0.0, None),
     (SD, -0.5, "must be at least 0, not -0.5"),
-    (EXPOSURE, 0.0, "must be more than 0, not 0.0"),
+    (EXPOSURE, 0.0, None),  # a week with no exposure adds nothing (issue 12 item 8)
+    (EXPOSURE, -1e-9, "must be at least 0, not -1e-09"),
     (EXPOSURE, 5e-324, None),
+    (EXPOSURE, 1e15, None),
+    (EXPOSURE, 1.5e15, "must be at most 1000000000000000, not 1500000000000000.0"),
 ])
 def test_a_value_is_refused_saying_which_bound(column, value, problem):
     assert column.problem(value, value) == problem

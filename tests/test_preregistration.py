@@ -111,3 +111,41 @@ def test_invalid_toml_is_refused(tmp_path):
     path.write_text("[pilot\nkey = 1")
     with pytest.raises(PreregistrationError, match="not valid TOML"):
         load(path)
+
+
+@pytest.mark.parametrize(("metric", "reason"), [
+    # Issue 12 item 7: values in the wrong unit, refused with the likely meaning.
+    ({"minimum_effect": 5}, "minimum_effect = 5 is impossible for a proportion, whose "
+                            "differences lie below 1 (shares are written as fractions): "
+                            "did you mean 0.05?"),
+    ({"minimum_effect": 1}, "did you mean 0.01?"),
+    ({"minimum_effect": 250}, "minimum_effect = 250 is impossible for a proportion"),
+    ({"baseline": 12}, "baseline = 12 is impossible for a proportion, which lies between 0 "
+                       "and 1: did you mean 0.12?"),
+    ({"baseline": 0}, "baseline = 0 is impossible for a proportion"),
+    ({"baseline": 0.01}, "baseline 0.01 moved by minimum_effect 0.02 (decrease) gives "
+                         "-0.01, impossible for a proportion"),
+    ({"baseline": 0.99, "direction": "increase"}, "gives 1.01, impossible for a proportion"),
+    ({"kind": "rate", "baseline": 0}, "baseline = 0 is impossible for a rate"),
+    ({"kind": "rate", "baseline": 0.01}, "gives -0.01, impossible for a rate"),
+])
+def test_plan_values_impossible_for_their_kind_are_refused(metric, reason):
+    found = problems(make_spec(metrics=[{**PRIMARY, **metric}]))
+    assert [(w, r) for w, r in found if reason in r] == [("metrics[churn-90d]", found[0][1])]
+
+
+def test_a_proportion_guardrail_margin_in_points_is_refused():
+    guard = {"key": "opt-out", "kind": "proportion", "role": "guardrail",
+             "direction": "decrease", "margin": 2}
+    [(where, reason)] = problems(make_spec(metrics=[PRIMARY, guard]))
+    assert where == "metrics[opt-out]" and reason.endswith("did you mean 0.02?")
+
+
+@pytest.mark.parametrize("metric", [
+    {"minimum_effect": 0.99, "direction": "increase"},  # without a baseline: a share 0→0.99
+    {"baseline": 0.5, "minimum_effect": 0.49},
+    {"kind": "mean", "minimum_effect": 5, "baseline": -40},  # a mean may be anything
+    {"kind": "rate", "minimum_effect": 4, "baseline": 38},
+])
+def test_possible_values_pass(metric):
+    parse(make_spec(metrics=[{**PRIMARY, **metric}]))

@@ -115,3 +115,19 @@ def test_metric_names_prefer_the_label():
 
 def test_the_pages_write_through_lab_words_only():
     assert {write.__module__ for write in FILTERS.values()} == {"lab.words"}
+
+
+def test_tiny_effects_keep_significant_digits_and_zero_has_no_sign():
+    # Issue 12 item 8: "rose by 0.0 points (−0.0 to 0.0) … worth scaling was 0 points".
+    tiny = words.Effect("churn", Kind.proportion, "increase", 0.00004, -0.00001, 0.00009,
+                        threshold=0.000001)
+    assert words.change(tiny) == "churn rose by 0.004 points (-0.001 to 0.009)"
+    assert words.worth(tiny) == "the smallest rise worth scaling was 0.0001 points"
+    zero = words.Effect("churn", Kind.proportion, "decrease", -0.0, -0.0, 0.0, threshold=0.02)
+    assert words.change(zero) == "churn rose by 0.0 points (0.0 to 0.0)"
+    assert words.effect(-0.0, Kind.proportion) == "+0.0 points"
+    assert words.effect(-0.0, Kind.mean) == "+0.00"
+    assert words.number(-0.0) == "0.00"
+    assert words.points(0.0012) == "0.1" and words.points(-0.00094) == "-0.094"
+    for value in (-0.0, -1e-12, 1e-12, -0.00049):
+        assert not words.points(value).startswith("-0.0 ") and words.points(value) != "-0.0"

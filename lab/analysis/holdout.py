@@ -14,7 +14,7 @@ from scipy.special import ndtri
 from lab.analysis import looks as shared
 from lab.analysis.looks import Looks
 from lab.stats import gates, intervals, lift
-from lab.stats.moments import sample_variance, wald_difference
+from lab.stats.moments import pooled_from, pooled_squares, sample_variance, wald_difference
 
 STATS = ["n", "total", "total_sq"]
 CELLS = ["n_p", "t_p", "q_p", "n_c", "t_c", "q_c"]
@@ -65,7 +65,19 @@ def _cumulative_by_arm(frame: pd.DataFrame) -> pd.DataFrame:
             columns[f"{short}_{suffix}"] = (wide[(stat, arm)] if (stat, arm) in wide
                                             else pd.Series(0.0, index=wide.index))
     wide = pd.DataFrame(columns).sort_index()
-    return wide.groupby(level=[0, 1]).cumsum().reset_index()
+    # A mean's SS does not add across periods; pooled about a centre near the means
+    # (each arm's first mean) its parts do, and nothing cancels (moments.pooled_squares).
+    for suffix in ("p", "c"):
+        n, t = wide[f"n_{suffix}"], wide[f"t_{suffix}"]
+        first = (t / n).where(n > 0).groupby(level=[0, 1]).transform("first")
+        squares, moved = pooled_squares(n, t, wide[f"q_{suffix}"], first.fillna(0.0))
+        wide[f"q_{suffix}"], wide[f"d_{suffix}"] = squares, moved
+    cumulative = wide.groupby(level=[0, 1]).cumsum()
+    for suffix in ("p", "c"):
+        cumulative[f"q_{suffix}"] = pooled_from(cumulative[f"n_{suffix}"],
+                                                cumulative[f"q_{suffix}"],
+                                                cumulative.pop(f"d_{suffix}"))
+    return cumulative.reset_index()
 
 
 def _rows_at_looks(cumulative: pd.DataFrame, primary: pd.DataFrame, plans: pd.DataFrame,

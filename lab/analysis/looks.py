@@ -29,7 +29,7 @@ class Looks:
 
     Effects are oriented (positive is better); ``n_p, t_p, q_p`` and ``n_c, t_c, q_c`` are
     the cumulative (n, total, total_sq) of the pilot and control arms during the pilot,
-    up to the look.
+    up to the look (for a mean, total_sq is the pooled squared deviations about its mean).
     """
 
     pilot: np.ndarray  # pilot key

@@ -53,7 +53,11 @@ def check_portfolio(specs, observations, as_of: dt.date | None = None
     """
     plans = _parse_all(specs)
     kinds = {(p.pilot.key, m.key): m.kind.value for p in plans for m in p.metrics}
-    return recommend_portfolio(plans, from_observations(observations, kinds=kinds), as_of)
+    bounds = {(p.pilot.key, m.key): (m.least, m.most) for p in plans for m in p.metrics
+              if (m.least, m.most) != (None, None)}
+    windows = {p.pilot.key: (p.pilot.start, p.pilot.end) for p in plans}
+    return recommend_portfolio(plans, from_observations(observations, kinds=kinds,
+                                                        bounds=bounds, windows=windows), as_of)
 
 
 def recommend_pilots(session: Session, keys: list[str] | None = None,
@@ -185,19 +189,19 @@ def _pilots(session: Session, keys: list[str] | None) -> list[Pilot]:
 
 
 def sign_off(session: Session, *, pilot_key: str, outcome: str, rationale: str | None,
-             decided_by: str) -> Decision:
+             decided_by: str, via: str = "web") -> Decision:
     """Sign off a pilot on its recommendation as it stands inside this write transaction.
 
     The web form, the API and `lab decide` all sign off through here, so the decision
-    records the recommendation of exactly the data it was made on, and the owner is
-    refused (403) before anything is computed.
+    records the recommendation of exactly the data it was made on, and the owner (or
+    whoever registered or started the pilot) is refused (403) before anything is computed.
     """
     pilot = get_pilot(session, pilot_key)
-    decisions.refuse_owner(pilot, decided_by)
+    decisions.refuse_owner(session, pilot, decided_by)
     recommendation = recommend_pilots(session, [pilot_key]).get(pilot_key)
     if recommendation is None:
         raise decisions.DecisionError(f"pilot '{pilot_key}' is a draft: only a running pilot "
                                       "can be signed off")
     return decisions.sign_off(session, pilot_key=pilot_key, outcome=outcome,
                               rationale=rationale, decided_by=decided_by,
-                              recommendation=recommendation.to_dict())
+                              recommendation=recommendation.to_dict(), via=via)

@@ -11,7 +11,17 @@ import math
 from collections.abc import Sequence
 
 from lab.stats import gates
-from lab.words import Effect, allowed, amount, capitalised, change, harm_verb, number, worth
+from lab.words import (
+    Effect,
+    allowed,
+    amount,
+    capitalised,
+    change,
+    harm_verb,
+    number,
+    points,
+    worth,
+)
 
 # How strong each design's evidence is, in a manager's words.
 EVIDENCE = {
@@ -107,7 +117,7 @@ def pretrend(name: str, kind: str, design: str, slope: float, se: float,
 
 
 def _end(kind: str, value: float) -> str:
-    return f"{100 * value:.1f}" if kind == "proportion" else number(value)
+    return points(value) if kind == "proportion" else number(value)
 
 
 def still_needed(kind: str, needed: int | None, projected: dt.date | None) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import with_appcontext
 from sqlmodel import Session
 
-from lab import db
-from lab.accounts import find_user, role_at_least
+from lab import config, db
+from lab.accounts import find_user, password_matches, role_at_least
 from lab.analysis import pipeline
 from lab.cli.common import fail
 from lab.errors import DomainError
@@ -19,17 +21,24 @@ from lab.vocabulary import DECIDED
 @click.argument("pilot")
 @click.argument("outcome", type=click.Choice([str(outcome) for outcome in DECIDED]))
 @click.option("--by", "decided_by", required=True, metavar="EMAIL",
-              help="The manager signing off (an active account with the manager role).")
+              help="The manager signing off (an active account with the manager role); "
+                   "asks that manager's password (or reads LAB_PASSWORD without a terminal).")
 @click.option("--rationale", default="",
               help="Why; required when the outcome differs from the recommendation.")
 @with_appcontext
 def decide_command(pilot: str, outcome: str, decided_by: str, rationale: str) -> None:
-    """Sign off a running pilot: scale it up, revise it or withdraw it."""
+    """Sign off a running pilot: scale it up, revise it or withdraw it.
+
+    Four eyes: the manager proves who is typing with their password, and may not be
+    whoever owns, registered or started the pilot.
+    """
+    password = _password(decided_by)
     try:
         with db.writing(db.engine()) as session:
-            _require_manager(session, decided_by)
+            _require_manager(session, decided_by, password)
             decision = pipeline.sign_off(session, pilot_key=pilot, outcome=outcome,
-                                         rationale=rationale, decided_by=decided_by)
+                                         rationale=rationale, decided_by=decided_by,
+                                         via="command line")
             report = (f"pilot {pilot}: {decision.outcome}, signed off by {decided_by} "
                       f"(recommended: {decision.recommended})")
             next_key = next_iteration_of(session, decision.pilot_id)
@@ -40,8 +49,20 @@ def decide_command(pilot: str, outcome: str, decided_by: str, rationale: str) ->
         click.echo(f"its next iteration {next_key} was created as a draft")
 
 
-def _require_manager(session: Session, email: str) -> None:
-    """Refuse a sign-off by anyone but an active manager (or admin) account."""
+def _password(email: str) -> str:
+    """Ask the manager's password, or read LAB_PASSWORD when there is no terminal."""
+    if sys.stdin.isatty():
+        return click.prompt(f"Password of {email}", hide_input=True)
+    password = config.load().password
+    if password is None:
+        fail("no terminal to ask the manager's password: set LAB_PASSWORD")
+    return password.get_secret_value()
+
+
+def _require_manager(session: Session, email: str, password: str) -> None:
+    """Refuse a sign-off by anyone but an active manager (or admin) who knows the password."""
     user = find_user(session, email)
     if user is None or not user.active or not role_at_least(user.role, "manager"):
         fail(f"{email} is not an active manager: only managers sign off decisions")
+    if not password_matches(session, email=email, password=password):
+        fail(f"wrong password for {email}: nothing was signed off")

@@ -24,13 +24,16 @@ _ONE_KIND = " OR ".join(f"({_filled(kind)})" for kind in VALUE_COLUMNS)
 
 
 def _bounded(column: ValueColumn) -> CheckConstraint | None:
-    """Return the CHECK of a value column's lower bounds, or None if it has none.
+    """Return the CHECK of a value column's signs, or None if it has none.
 
-    The upper bounds are left to the column types: a 64-bit integer holds every count
-    the import accepts.
+    The database keeps the signs (no negative count, sd or exposure) and successes
+    within trials. The magnitudes (`most`, and a negative `least` such as the mean's)
+    are kept by every entrance, which all read `lab.kinds`: the full check, the fast
+    path, the API schema and the summaries' frame.
     """
     name = column.name
-    bounds = ((">=", column.least), (">", column.above), ("<=", column.at_most))
+    least = column.least if column.least is not None and column.least >= 0 else None
+    bounds = ((">=", least), (">", column.above), ("<=", column.at_most))
     rules = [f"{name} {sign} {bound}" for sign, bound in bounds if bound is not None]
     if not rules:
         return None

@@ -118,8 +118,9 @@ class Lab:
         Returns
         -------
         pandas.DataFrame
-            pilot, metric, arm, phase, period, n, total, total_sq, as computed in SQL by
-            `lab.pilots.observations.summaries.period_summaries`.
+            pilot, metric, arm, phase, period, n, total, total_sq (for a mean, the
+            squared deviations about the period's mean, (n−1)sd²), as computed in SQL
+            by `lab.pilots.observations.summaries.period_summaries`.
         """
         keys = None if pilot is None else [pilot] if isinstance(pilot, str) else list(pilot)
         with self.session() as session:

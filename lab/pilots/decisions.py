@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lab.errors import Conflict, Forbidden, Invalid
-from lab.models import Decision, Pilot
+from lab.models import AuditEvent, Decision, Pilot
 from lab.models.base import OUTCOMES
 from lab.pilots import audit
 from lab.pilots.find import get_pilot
@@ -29,8 +29,11 @@ class OwnerCannotSignOff(Forbidden, DecisionError):
 
 
 def sign_off(session: Session, *, pilot_key: str, outcome: str, rationale: str | None,
-             decided_by: str, recommendation: dict[str, Any]) -> Decision:
-    """Record the decision on a running pilot and move it to its final state."""
+             decided_by: str, recommendation: dict[str, Any], via: str = "web") -> Decision:
+    """Record the decision on a running pilot and move it to its final state.
+
+    `via` says where it was signed (web, command line), for the audit log.
+    """
     pilot = get_pilot(session, pilot_key)
     outcome = _outcome(outcome)
     rationale = (rationale or "").strip()
@@ -50,7 +53,7 @@ def sign_off(session: Session, *, pilot_key: str, outcome: str, rationale: str |
                                "a moment ago") from None
     audit.record(session, actor=decided_by, action="sign_off", object_type="pilot",
                  object_key=pilot.key, after={"outcome": outcome, "recommended": recommended,
-                                              "rationale": rationale})
+                                              "rationale": rationale, "via": via})
     transition(session, pilot=pilot, to=FINAL_STATE[outcome], actor=decided_by)
     return decision
 
@@ -70,16 +73,37 @@ def _outcome(outcome: str) -> str:
     return outcome
 
 
-def may_sign_off(pilot: Pilot, email: str) -> bool:
-    """Tell whether this person may sign off the pilot's decision: anyone but its owner."""
-    return (email or "").strip().lower() != pilot.owner.strip().lower()
+def barred_signers(session: Session, pilot: Pilot) -> dict[str, str]:
+    """Return who may not sign off the pilot (e-mail, lower case) and why, in words.
+
+    Four eyes: the pilot's owner, whoever registered it and whoever started it. The
+    plan's owner is typed by whoever registers, so the audit log (who did what, kept
+    append-only) says who registered and started it.
+    """
+    barred = {pilot.owner.strip().lower(): "owns"}
+    events = session.exec(select(AuditEvent).where(
+        AuditEvent.object_type == "pilot", AuditEvent.object_key == pilot.key,
+        col(AuditEvent.action).in_(("create", "transition"))).order_by(col(AuditEvent.id)))
+    for event in events:
+        if event.action == "create":
+            barred.setdefault(event.actor.strip().lower(), "registered")
+        elif (event.after or {}).get("status") == "running":
+            barred.setdefault(event.actor.strip().lower(), "started")
+    return barred
 
 
-def refuse_owner(pilot: Pilot, email: str) -> None:
-    """Raise OwnerCannotSignOff when this person owns the pilot."""
-    if not may_sign_off(pilot, email):
-        raise OwnerCannotSignOff(f"{email} owns pilot '{pilot.key}' and cannot sign off its "
-                                 "decision: another manager must sign it off")
+def may_sign_off(session: Session, pilot: Pilot, email: str) -> bool:
+    """Tell whether this person may sign off the pilot's decision (see barred_signers)."""
+    return (email or "").strip().lower() not in barred_signers(session, pilot)
+
+
+def refuse_owner(session: Session, pilot: Pilot, email: str) -> None:
+    """Raise OwnerCannotSignOff when this person owns, registered or started the pilot."""
+    why = barred_signers(session, pilot).get((email or "").strip().lower())
+    if why is not None:
+        raise OwnerCannotSignOff(f"{email} {why} pilot '{pilot.key}' and cannot sign off its "
+                                 "decision: another manager must sign it off (whoever "
+                                 "registered, started or owns a pilot cannot)")
 
 
 def _refuse(session: Session, pilot: Pilot, decided_by: str, outcome: str, recommended: str,
@@ -91,7 +115,7 @@ def _refuse(session: Session, pilot: Pilot, decided_by: str, outcome: str, recom
                                f"({earlier.outcome}) by {earlier.decided_by}")
     if not decided_by or not decided_by.strip():
         raise DecisionError("a decision needs the name of who signs it off")
-    refuse_owner(pilot, decided_by)
+    refuse_owner(session, pilot, decided_by)
     if pilot.status != "running":
         raise DecisionError(f"pilot '{pilot.key}' is {pilot.status}: only a running pilot "
                             "can be signed off")

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from lab.errors import Invalid
+from lab.kinds import LARGEST_VALUE, plain_number
 from lab.vocabulary import Analysis, Design, Direction, Function, Kind, Process, Role
 
 Key = Annotated[
@@ -34,6 +35,13 @@ Key = Annotated[
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+
+def _did_you_mean(value: float) -> str:
+    """Suggest the fraction a percentage was probably meant as (5 -> 0.05), or nothing."""
+    if 1 <= value < 100:
+        return f": did you mean {value / 100:g}?"
+    return ""
 
 
 class Strict(BaseModel):
@@ -66,6 +74,33 @@ class MetricSpec(Strict):
     minimum_effect: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     margin: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     baseline: float | None = Field(default=None, allow_inf_nan=False)
+    # A mean metric's own bounds, when it has them (a 0-10 score; none for a balance
+    # change, which can fall as far as it rises): a period's mean outside is refused.
+    least: float | None = Field(default=None, allow_inf_nan=False)
+    most: float | None = Field(default=None, allow_inf_nan=False)
+
+    _plain_numbers = field_validator("minimum_effect", "margin", "baseline", "least", "most",
+                                     mode="before")(plain_number)
+
+    @model_validator(mode="after")
+    def _bounds_fit(self) -> MetricSpec:
+        if (self.least, self.most) == (None, None):
+            return self
+        if self.kind is not Kind.mean:
+            raise ValueError(f"least and most apply to mean metrics only: a {self.kind} has "
+                             "its own bounds")
+        for name in ("least", "most"):
+            value = getattr(self, name)
+            if value is not None and abs(value) > LARGEST_VALUE:
+                raise ValueError(f"{name} = {value:g} lies beyond what a mean may be "
+                                 f"(±{LARGEST_VALUE:.0e})")
+        if self.least is not None and self.most is not None and self.least >= self.most:
+            raise ValueError(f"least ({self.least:g}) must be below most ({self.most:g})")
+        if self.baseline is not None and not ((self.least is None or self.least
+                                               <= self.baseline) and
+                                              (self.most is None or self.baseline <= self.most)):
+            raise ValueError(f"baseline = {self.baseline:g} lies outside the metric's bounds")
+        return self
 
     @model_validator(mode="after")
     def _role_needs(self) -> MetricSpec:
@@ -78,6 +113,34 @@ class MetricSpec(Strict):
             raise ValueError("only the primary metric takes a minimum_effect")
         if self.role is not Role.guardrail and self.margin is not None:
             raise ValueError("only a guardrail metric takes a margin")
+        return self
+
+    @model_validator(mode="after")
+    def _possible_for_kind(self) -> MetricSpec:
+        # A value in the wrong unit (5 for 5 points) would pass every later check and
+        # decide on nonsense: a +10-point pilot read as withdraw at week 1.
+        if self.kind is Kind.proportion:
+            for name in ("minimum_effect", "margin"):
+                value = getattr(self, name)
+                if value is not None and value >= 1:
+                    raise ValueError(f"{name} = {value:g} is impossible for a proportion, "
+                                     "whose differences lie below 1 (shares are written "
+                                     f"as fractions){_did_you_mean(value)}")
+            if self.baseline is not None and not 0 < self.baseline < 1:
+                raise ValueError(f"baseline = {self.baseline:g} is impossible for a "
+                                 "proportion, which lies between 0 and 1"
+                                 f"{_did_you_mean(self.baseline)}")
+        if self.kind is Kind.rate and self.baseline is not None and self.baseline <= 0:
+            raise ValueError(f"baseline = {self.baseline:g} is impossible for a rate, which "
+                             "is more than 0 (events per unit of exposure)")
+        if self.kind is not Kind.mean and self.baseline is not None and self.minimum_effect:
+            moved = self.baseline + (self.minimum_effect if self.direction is
+                                     Direction.increase else -self.minimum_effect)
+            top = 1 if self.kind is Kind.proportion else math.inf
+            if not 0 < moved < top:
+                raise ValueError(f"baseline {self.baseline:g} moved by minimum_effect "
+                                 f"{self.minimum_effect:g} ({self.direction}) gives "
+                                 f"{moved:g}, impossible for a {self.kind}")
         return self
 
     @property
@@ -108,6 +171,10 @@ class PilotSpec(Strict):
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "EUR"
     team: list[TeamMemberSpec] = Field(default_factory=list)
     parent: Key | None = None
+
+    _plain_numbers = field_validator(
+        "allocation", "alpha", "power", "planned_sample", "planned_periods", "before_periods",
+        "serial_correlation", "budget", mode="before")(plain_number)
 
     @field_validator("channel", "segment", mode="before")
     @classmethod

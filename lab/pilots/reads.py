@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from sqlalchemy import Float, cast, func
 from sqlmodel import Session, col, select
 
 from lab.errors import NotFound
@@ -159,8 +159,10 @@ def version_tag(session: Session, pilot_id: int | None = None) -> str:
 
 def _checksum():
     # A correction rewrites a row in place, so id and count alone would miss it.
+    # Summed as doubles: an integer SUM overflows on SQLite past 2⁶³ (a few thousand
+    # rows of the largest counts), a double never does within the kinds' bounds.
     weights = {"successes": 1, "trials": 3, "n": 5, "mean": 7, "sd": 11, "events": 13,
                "exposure": 17}
     terms = [func.coalesce(getattr(Observation, name), 0) * weight
              for name, weight in weights.items()]
-    return func.sum(sum(terms[1:], terms[0]))
+    return func.sum(cast(sum(terms[1:], terms[0]), Float))

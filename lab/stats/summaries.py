@@ -1,8 +1,8 @@
 """Sufficient statistics of one arm, pooled exactly over periods (STATISTICS §1).
 
 Each summary exposes the uniform triple the array functions use: ``n`` (trials, units
-or exposure), ``total`` (successes, n·mean or events) and ``total_sq`` (for means
-Σ[(n−1)sd² + n·mean²], NaN otherwise).
+or exposure), ``total`` (successes, n·mean or events) and ``total_sq`` (for means the
+squared deviations about the mean, (n−1)sd², NaN otherwise).
 """
 
 from __future__ import annotations
@@ -74,9 +74,9 @@ class MeanSummary:
 
     @classmethod
     def from_totals(cls, n: float, total: float, total_sq: float) -> MeanSummary:
-        """Build from n, Σx and Σx² (as the database aggregates them)."""
+        """Build from n, Σx and the squared deviations about the mean (the frame's triple)."""
         mean = total / n
-        variance = max(total_sq - total * mean, 0.0) / (n - 1) if n > 1 else 0.0
+        variance = max(total_sq, 0.0) / (n - 1) if n > 1 else 0.0
         return cls(n, mean, math.sqrt(variance))
 
     def __add__(self, other: MeanSummary) -> MeanSummary:
@@ -92,7 +92,7 @@ class MeanSummary:
 
     @property
     def total_sq(self) -> float:
-        return (self.n - 1) * self.sd**2 + self.n * self.mean**2
+        return (self.n - 1) * self.sd**2
 
 
 @dataclass(frozen=True)

@@ -187,7 +187,7 @@ def create_token():
             token, secret = accounts.create_token(
                 write, user=write.get(User, current_user.id), name=form.name.data or "",
                 scope=form.scope.data or TokenScope.read,
-                days=int(days) if days.isdigit() else days)
+                days=int(days) if days.isascii() and days.isdigit() else days)
             name = token.name
     except accounts.AccountError as error:
         return _account_page(422, token_form=_refused(form, error))

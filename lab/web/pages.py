@@ -135,7 +135,7 @@ def render_pilot(key: str, status: int = 200, **shown):
         action_form=ActionForm(), fresh=is_fresh(),
         version=reads.version_tag(session, detail.pilot.id),
         may_sign_off=current_user.can("manager")
-        and decisions.may_sign_off(detail.pilot, current_user.email), **shown), status
+        and decisions.may_sign_off(session, detail.pilot, current_user.email), **shown), status
 
 
 @bp.get("/pilots/<key>/charts/<metric>/<chart>.<fmt>")

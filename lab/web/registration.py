@@ -28,7 +28,8 @@ from lab.vocabulary import Analysis, Design, Direction, Function, Kind, Process,
 from lab.web.forms import DATE, NUMBER, choices
 
 METRIC_ROWS, TEAM_ROWS = 5, 6
-METRIC_VALUES = ("key", "kind", "direction", "label", "minimum_effect", "margin", "baseline")
+METRIC_VALUES = ("key", "kind", "direction", "label", "minimum_effect", "margin", "baseline",
+                 "least", "most")
 
 
 class HypothesisForm(Form):
@@ -80,6 +81,9 @@ class MetricForm(Form):
     minimum_effect = StringField("Minimum effect", render_kw=NUMBER)
     margin = StringField("Margin", render_kw=NUMBER)
     baseline = StringField("Baseline", render_kw=NUMBER)
+    # A mean metric's own bounds, if it has them (a 0-10 score); blank for none.
+    least = StringField("Lowest mean", render_kw=NUMBER)
+    most = StringField("Highest mean", render_kw=NUMBER)
 
 
 class RegistrationForm(FlaskForm):

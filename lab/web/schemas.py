@@ -10,11 +10,18 @@ import math
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from lab import vocabulary
 from lab.accounts import TOKEN_DAYS, TOKEN_DAYS_DEFAULT
-from lab.kinds import COLUMNS_BY_NAME
+from lab.kinds import COLUMNS_BY_NAME, plain_number
 from lab.models.base import aware
 from lab.vocabulary import TokenScope, values
 
@@ -38,11 +45,12 @@ def value_of(name: str) -> Any:
     column = COLUMNS_BY_NAME[name]
     bounds = Field(ge=column.least, gt=column.above, le=column.most)
     if column.whole:
-        return Annotated[int, bounds]
-    return Annotated[float, bounds, AfterValidator(_finite)]
+        return Annotated[int, bounds, BeforeValidator(plain_number)]
+    return Annotated[float, bounds, AfterValidator(_finite), BeforeValidator(plain_number)]
 
 
-Amount = Annotated[float, Field(ge=0, le=1e12), AfterValidator(_finite)]
+Amount = Annotated[float, Field(ge=0, le=1e12), AfterValidator(_finite),
+                   BeforeValidator(plain_number)]
 Timestamp = Annotated[datetime, AfterValidator(aware)]
 
 
@@ -101,8 +109,9 @@ class TokenIn(Request):
     name: Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=r"\S")]
     scope: Literal[tuple(values(TokenScope))] = Field(  # type: ignore[valid-type]
         default=TokenScope.read.value, description="read: GET only; write: changes too")
-    days: int = Field(default=TOKEN_DAYS_DEFAULT, ge=TOKEN_DAYS[0], le=TOKEN_DAYS[1],
-                      description="days until the token expires")
+    days: Annotated[int, BeforeValidator(plain_number)] = Field(
+        default=TOKEN_DAYS_DEFAULT, ge=TOKEN_DAYS[0], le=TOKEN_DAYS[1],
+        description="days until the token expires")
 
 
 class PilotQuery(Request):

@@ -56,7 +56,7 @@ def sign_off_now(key: str, outcome: str, rationale: str) -> DecisionOut:
 def sign_off(key: str):
     """Show the sign-off form, or record the decision."""
     row = reads.pilot_row(db.session(), key)
-    decisions.refuse_owner(row.pilot, current_user.email)
+    decisions.refuse_owner(db.session(), row.pilot, current_user.email)
     if not is_fresh():
         return redirect(url_for("auth.login", next=request.path, fresh=1))
     form = SignOffForm()

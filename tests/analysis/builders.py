@@ -105,7 +105,7 @@ def _frame(rng, keys, volume, weeks) -> pd.DataFrame:
     parts = []
     for metric, total, total_sq, units in (
             ("churn", churn, np.full(shape, np.nan), n),
-            ("cost", n * means, (n - 1) * sd**2 + n * means**2, n),
+            ("cost", n * means, np.full(shape, (n - 1) * sd**2), n),
             ("complaints", events, np.full(shape, np.nan), exposure)):
         parts.append(pd.DataFrame({**base, "metric": metric, "n": units.ravel(),
                                    "total": total.ravel(), "total_sq": total_sq.ravel()}))

@@ -243,6 +243,8 @@ def pooled_pairs(url: str) -> list:
     kinds = {metric["key"]: metric["kind"] for metric in METRICS}
     with db.reading(db.engine_for(url)) as session:
         frame = period_summaries(session)
+    # gbstats takes the raw Σx²; the frame carries each period's SS about its mean.
+    frame["total_sq"] = frame["total_sq"] + frame["total"] ** 2 / frame["n"]
     pooled = frame.groupby(["pilot", "metric", "arm"])[["n", "total", "total_sq"]].sum()
     pairs = []
     for (_, metric), arms in pooled.groupby(level=[0, 1]):

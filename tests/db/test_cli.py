@@ -14,8 +14,10 @@ from lab.cli.decide import decide_command
 from lab.cli.observations import import_command
 from lab.cli.registry import start_command, sync_command
 from lab.cli.table import format_table
-from lab.models import Observation, Pilot
+from lab.models import Decision, Observation, Pilot
+from lab.pilots import audit
 from lab.pilots.audit import jsonable
+from lab.pilots.find import get_pilot
 from lab.pilots.observations import import_csv
 from tests.factories import (
     MANAGER,
@@ -27,6 +29,8 @@ from tests.factories import (
     write_csv,
     write_spec,
 )
+
+PASSWORD = "a-long-password"
 
 
 def test_sync_reports_created_and_new_catalogue_entries(runner, tmp_path):
@@ -160,13 +164,13 @@ def test_check_refuses_unknown_and_draft_pilots(runner, session):
     assert result.exit_code == 1 and "is a draft" in result.stderr
 
 
-def test_decide_needs_an_active_manager(runner, session, engine, tmp_path):
+def test_decide_needs_an_active_manager(runner, session, engine, tmp_path, monkeypatch):
 
     _logged(session, engine, tmp_path)
-    add_user(session, email=MANAGER, password="a-long-password", role="manager", actor="t")
-    add_user(session, email="viv@bank.example", password="a-long-password", role="viewer",
-             actor="t")
+    add_user(session, email=MANAGER, password=PASSWORD, role="manager", actor="t")
+    add_user(session, email="viv@bank.example", password=PASSWORD, role="viewer", actor="t")
     session.commit()
+    monkeypatch.setenv("LAB_PASSWORD", PASSWORD)
     refused = runner.invoke(decide_command, ["x-care-1h", "withdraw", "--by",
                                              "viv@bank.example", "--rationale", "x"])
     assert refused.exit_code == 1 and "is not an active manager" in refused.stderr
@@ -178,13 +182,38 @@ def test_decide_needs_an_active_manager(runner, session, engine, tmp_path):
     again = runner.invoke(decide_command, ["x-care-1h", "withdraw", "--by", MANAGER,
                                            "--rationale", "x"])
     assert again.exit_code == 1 and "already signed off" in again.stderr
+    with db.reading(engine) as reader:
+        [signed] = audit.events(reader, object_key="x-care-1h", action="sign_off")
+    assert (signed.actor, signed.after["via"]) == (MANAGER, "command line")
 
 
-def test_decide_refuses_the_owner(runner, session, engine, tmp_path):
+def test_decide_refuses_a_wrong_or_missing_password_recording_nothing(
+        runner, session, engine, tmp_path, monkeypatch):
 
     _logged(session, engine, tmp_path)
-    add_user(session, email=OWNER, password="a-long-password", role="manager", actor="t")
+    add_user(session, email=MANAGER, password=PASSWORD, role="manager", actor="t")
     session.commit()
+    monkeypatch.setenv("LAB_PASSWORD", PASSWORD + "x")
+    wrong = runner.invoke(decide_command, ["x-care-1h", "withdraw", "--by", MANAGER,
+                                           "--rationale", "x"])
+    assert wrong.exit_code == 1
+    assert "wrong password for mia@bank.example: nothing was signed off" in wrong.stderr
+    monkeypatch.delenv("LAB_PASSWORD")
+    missing = runner.invoke(decide_command, ["x-care-1h", "withdraw", "--by", MANAGER,
+                                             "--rationale", "x"])
+    assert missing.exit_code == 1 and "set LAB_PASSWORD" in missing.stderr
+    with db.reading(engine) as reader:
+        assert reader.exec(select(Decision)).all() == []
+        assert audit.events(reader, action="sign_off") == []
+        assert get_pilot(reader, "x-care-1h").status == "running"
+
+
+def test_decide_refuses_the_owner(runner, session, engine, tmp_path, monkeypatch):
+
+    _logged(session, engine, tmp_path)
+    add_user(session, email=OWNER, password=PASSWORD, role="manager", actor="t")
+    session.commit()
+    monkeypatch.setenv("LAB_PASSWORD", PASSWORD)
     result = runner.invoke(decide_command, ["x-care-1h", "withdraw", "--by", OWNER,
                                             "--rationale", "x"])
     assert result.exit_code == 1 and "cannot sign off" in result.stderr

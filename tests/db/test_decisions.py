@@ -9,7 +9,7 @@ from lab import db
 from lab.analysis import pipeline
 from lab.models import Decision
 from lab.models.governance import AppendOnlyError
-from lab.pilots import audit, decisions
+from lab.pilots import audit, decisions, lifecycle, registry
 from lab.pilots.decisions import DecisionConflict, DecisionError, OwnerCannotSignOff, sign_off
 from lab.pilots.find import get_pilot
 from lab.pilots.observations import record_observations
@@ -17,6 +17,7 @@ from tests.factories import (
     MANAGER,
     OWNER,
     log_rows,
+    make_spec,
     observation_rows,
     register_pilot,
     start_pilot,
@@ -113,14 +114,41 @@ def test_decisions_are_never_edited(session):
     assert decisions.decision_of(session, decision.pilot_id).rationale == ""
 
 
-def test_only_the_owner_may_not_sign_off(session):
+def test_the_owner_may_not_sign_off(session):
     pilot = register_pilot(session)
-    assert not decisions.may_sign_off(pilot, f"  {OWNER.upper()} ")
-    assert decisions.may_sign_off(pilot, MANAGER)
+    assert not decisions.may_sign_off(session, pilot, f"  {OWNER.upper()} ")
+    assert decisions.may_sign_off(session, pilot, MANAGER)
     with pytest.raises(OwnerCannotSignOff) as refused:
-        decisions.refuse_owner(pilot, OWNER)
+        decisions.refuse_owner(session, pilot, OWNER)
     assert refused.value.status == 403
-    decisions.refuse_owner(pilot, MANAGER)
+    decisions.refuse_owner(session, pilot, MANAGER)
+
+
+REGISTRAR, STARTER = "max@bank.example", "sam@bank.example"
+
+
+def test_whoever_registered_or_started_the_pilot_may_not_sign_off_either(session, engine):
+    # Issue 10 item 12: a manager registered a pilot naming someone else its owner,
+    # started it and logged its data; the audit log says who, and the rule reads it.
+    registry.register(session, spec=make_spec(), actor=REGISTRAR)
+    lifecycle.start(session, pilot_key="x-care-1h", actor=STARTER)
+    session.commit()
+    log_rows(engine, observation_rows(periods=3))
+    pilot = get_pilot(session, "x-care-1h")
+    assert decisions.barred_signers(session, pilot) == {
+        OWNER: "owns", REGISTRAR: "registered", STARTER: "started"}
+    for who, why in ((REGISTRAR.upper(), "registered"), (STARTER, "started")):
+        with pytest.raises(OwnerCannotSignOff, match=f"{why} pilot 'x-care-1h' and cannot "
+                                                     "sign off"), db.writing(engine) as write:
+            pipeline.sign_off(write, pilot_key="x-care-1h", outcome="withdraw",
+                              rationale="x", decided_by=who)
+        with pytest.raises(OwnerCannotSignOff):
+            decide(session, "withdraw", "x", by=who)
+        session.rollback()
+    with db.reading(engine) as reader:
+        assert reader.exec(select(Decision)).all() == []
+    assert decisions.may_sign_off(session, pilot, MANAGER)
+    decide(session, "withdraw", "x")
 
 
 def test_the_workflow_signs_off_on_the_recommendation_inside_the_transaction(session, engine):

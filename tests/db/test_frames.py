@@ -23,7 +23,7 @@ def test_each_kind_becomes_n_total_and_total_sq():
     assert list(frame.columns) == COLUMNS
     assert frame["phase"].tolist() == ["during", "during", "before"]
     assert frame[["n", "total"]].to_numpy().tolist() == [[10, 3], [10, 20], [2.5, 4]]
-    assert frame["total_sq"].iloc[1] == pytest.approx(9 * 1.0 + 10 * 4.0)
+    assert frame["total_sq"].iloc[1] == pytest.approx(9 * 1.0)  # (n − 1)sd², about the mean
     assert np.isnan(frame["total_sq"].iloc[0])
     assert frame["period"].tolist() == [dt.date(2026, 1, 5), dt.date(2026, 1, 5),
                                         dt.date(2026, 1, 12)]
@@ -55,13 +55,19 @@ def test_duplicates_and_missing_columns_are_refused():
         from_observations([{"pilot": "p"}])
 
 
-def test_mean_needs_at_least_one_unit_and_rate_positive_exposure():
+def test_mean_needs_at_least_one_unit_and_rate_events_need_exposure():
     with pytest.raises(ObservationError, match="'n': must be at least 1"):
         from_observations([{**ROW, "successes": None, "trials": None, "n": 0, "mean": 1,
                             "sd": 1}])
-    with pytest.raises(ObservationError, match="'exposure': must be more than 0, not 0"):
+    with pytest.raises(ObservationError, match="'events': 1 events with 0 exposure"):
         from_observations([{**ROW, "successes": None, "trials": None, "events": 1,
                             "exposure": 0}])
+    with pytest.raises(ObservationError, match="'exposure': must be at least 0, not -1"):
+        from_observations([{**ROW, "successes": None, "trials": None, "events": 0,
+                            "exposure": -1}])
+    empty = from_observations([{**ROW, "successes": None, "trials": None, "events": 0,
+                                "exposure": 0}])
+    assert empty[["n", "total"]].to_numpy().tolist() == [[0, 0]]
 
 
 def test_empty_observations_give_an_empty_frame():

@@ -51,7 +51,7 @@ def stored(engine) -> int:
 
 
 def test_concurrent_writers_all_land(engine, session):
-    start_pilot(session)
+    start_pilot(session, pilot={"end": "2026-12-27"})  # room for every writer's weeks
     batches = [observation_rows(periods=4, start=START + timedelta(weeks=4 * number))
                for number in range(WRITERS)]
 
@@ -107,7 +107,8 @@ def reading(process: subprocess.Popen, path) -> bool:
 
 def test_an_import_killed_mid_way_leaves_none_of_its_rows(database_url, engine, session,
                                                           tmp_path):
-    start_pilot(session)
+    # A plan long enough for 10,000 weekly periods: rows must lie in the plan's window.
+    start_pilot(session, pilot={"end": "2217-12-31"})
     rows = observation_rows(periods=10_000)  # 60,000 rows: three chunks, a few seconds
     path = write_csv(tmp_path / "big.csv", rows)
     environment = {**os.environ, "LAB_DATABASE_URL": database_url,

@@ -28,7 +28,8 @@ from tests.factories import start_pilot
 
 METRIC = {Kind.proportion: "churn-90d", Kind.mean: "cost-per-contact", Kind.rate: "complaints"}
 TARGETS = [(design, kind) for design in Design for kind in Kind]
-PERIOD = "2026-01-05"
+PERIOD = "2026-01-05"  # the pilots' start: in the during window, not the before window
+BEFORE = "2025-12-01"  # in the before window only
 EXAMPLES = settings(max_examples=100, deadline=None)
 
 
@@ -81,8 +82,9 @@ def csv_rows(draw, design: Design, kind: Kind) -> tuple[list[str], dict[str, str
                           st.sampled_from(["pilot", "control", "treatment", "", " pilot"])),
              "phase": often(st.sampled_from(phases),
                             st.sampled_from(["", "during", "before", "after", "During"])),
-             "period": often(st.just(PERIOD),
-                             st.sampled_from(["2026-02-30", "05/01/2026", "2026-1-5", ""])),
+             "period": often(st.sampled_from([PERIOD, BEFORE]),
+                             st.sampled_from(["2026-02-30", "05/01/2026", "2026-1-5", "",
+                                              "2300-01-02", "0001-01-01", "9999-12-31"])),
              **{name: often(st.just(""), st.sampled_from([" ", "1", "0"])) for name in foreign},
              **{column.name: number_text(column) for column in KIND_VALUES[kind]}}
     record = {"pilot": f"p-{design}", "metric": METRIC[kind],
@@ -118,8 +120,9 @@ def test_the_fast_path_accepts_what_the_full_check_accepts_and_stores_the_same(
     checker = RowChecker(header, targets, problems)
     checked = checker.check(record, 2)  # first: it remembers the period, as on first sight
     assert (checked is None) == bool(problems.found)
-    convert = fast.converter(targets.find(f"p-{design}", METRIC[kind]), checker.index,
-                             checker.width, checker.periods)
+    target = targets.find(f"p-{design}", METRIC[kind])
+    convert = fast.converter(target, checker.index, checker.width,
+                             checker.windows[target.pilot_id])
     try:
         converted = convert(record)
     except (KeyError, ValueError, IndexError):  # what the importer falls back on
@@ -141,14 +144,13 @@ def frame_value(column: ValueColumn) -> st.SearchStrategy:
     """
     edges = [bound + step for bound in (column.least, column.above, column.most, 0)
              if bound is not None for step in (-1, 0, 1)]
-    # Magnitudes up to 1e100 keep n·mean² finite: beyond, both paths accept values whose
-    # sufficient statistics overflow (reported with issue 9).
-    floats = st.floats(-1e100, 1e100)
+    # Any magnitude: the kinds' bounds refuse whatever would overflow n·mean².
+    floats = st.floats(allow_nan=False)
     if column.whole:
         valid = st.integers(int(column.lowest), int(column.highest))
         floats = floats.filter(lambda x: not x.is_integer())
     else:
-        valid = st.floats(max(column.lowest, -1e100), 1e100)
+        valid = st.floats(column.lowest, column.highest)
     return often(valid, st.one_of(st.sampled_from(edges), st.integers(-10**20, 10**20),
                                   floats, st.sampled_from([math.inf, -math.inf, 2.5]))
                  .filter(lambda x: not (column.whole and isinstance(x, float)
@@ -193,8 +195,9 @@ def test_negative_means_are_accepted_everywhere(targets):
     record = [str(row[name]) for name in header]
     checker = RowChecker(header, targets, Problems())
     assert checker.check(record, 2)[7:10] == (10, -4.5, 2.0)
-    convert = fast.converter(targets.find("p-holdout", METRIC[Kind.mean]), checker.index,
-                             checker.width, checker.periods)
+    target = targets.find("p-holdout", METRIC[Kind.mean])
+    convert = fast.converter(target, checker.index, checker.width,
+                             checker.windows[target.pilot_id])
     assert convert(record)[7:10] == (10, -4.5, 2.0)
 
 

@@ -66,7 +66,7 @@ def test_one_primary_metric_per_pilot(engine, two_pilots):
     {"successes": 1, "trials": 2, "events": 1},
     {"n": 0, "mean": 1.0, "sd": 1.0},
     {"n": 2, "mean": 1.0},
-    {"events": 1, "exposure": 0.0},
+    {"events": 1, "exposure": -1.0},  # 0 is allowed since 0009 (a week without)
 ])
 def test_observation_values_are_checked(engine, two_pilots, values):
     pilot, _, metrics = two_pilots

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 from sqlmodel import select
@@ -136,8 +137,10 @@ def test_the_import_itself_is_audited(engine, running, tmp_path):
      "must be a number, not 'twelve'"),
     ("x-care-1h,complaints,pilot,during,2026-01-05,,,,,,-2,100", "events",
      "must be at least 0, not -2"),
-    ("x-care-1h,complaints,pilot,during,2026-01-05,,,,,,2,0", "exposure",
-     "must be more than 0, not 0"),
+    ("x-care-1h,complaints,pilot,during,2026-01-05,,,,,,2,0", "events",
+     "2 events with 0 exposure: a period without exposure has no events"),
+    ("x-care-1h,complaints,pilot,during,2026-01-05,,,,,,0,-1", "exposure",
+     "must be at least 0, not -1"),
     ("x-care-1h,complaints,pilot,during,2026-01-05,,,,,,2.5,10", "events",
      "must be a whole number, not '2.5'"),
     ("x-care-1h,complaints,pilot,during,2026-01-05,,,,,,99999999999999999999,10", "events",
@@ -175,7 +178,7 @@ def test_a_baseline_pilot_has_no_control_rows(engine, session):
 
 def test_diff_in_diff_takes_before_and_during(engine, session):
     start_pilot(session, pilot={"design": "diff-in-diff"})
-    rows = observation_rows(phase="before") + observation_rows()
+    rows = observation_rows(phase="before", start=date(2025, 12, 1)) + observation_rows()
     assert import_csv(engine, source=io.StringIO(_csv(rows)), actor=ACTOR).inserted == 48
 
 
@@ -253,7 +256,7 @@ def test_several_files_are_all_or_nothing(engine, running, tmp_path):
         import_files(engine, sources=[good, bad], actor=ACTOR)
     assert f"{bad}: line 2, column period" in str(caught.value)
     assert stored(engine) == []
-    other = write_csv(tmp_path / "other.csv", observation_rows(start=_week(10)))
+    other = write_csv(tmp_path / "other.csv", observation_rows(start=_week(8)))
     results = import_files(engine, sources=[good, other], actor=ACTOR)
     assert [r.inserted for r in results] == [24, 24]
 

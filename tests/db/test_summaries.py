@@ -36,7 +36,7 @@ def test_each_kind_becomes_n_total_and_total_sq(engine, logged):
     cost = summary(frame, "cost-per-contact")
     assert cost.n == 300
     assert cost.total == pytest.approx(300 * 12.5)
-    assert cost.total_sq == pytest.approx(299 * 3.25**2 + 300 * 12.5**2)
+    assert cost.total_sq == pytest.approx(299 * 3.25**2)  # (n − 1)sd², about the mean
     complaints = summary(frame, "complaints", period="2026-01-12")
     assert (complaints.n, complaints.total) == (1001.0, 31)
     assert math.isnan(complaints.total_sq)

@@ -134,9 +134,23 @@ def test_a_batch_of_observations_is_idempotent(app, client, token, running):
     assert observation_count(app) == before + 2
 
 
+def test_a_row_outside_the_plan_window_is_refused_naming_it(client, token, running):
+    row = {"metric": "churn-90d", "arm": "pilot", "period": "2300-01-02", "successes": 1,
+           "trials": 2}
+    response = client.post(f"{API}/pilots/x-care-1h/observations",
+                           json={"rows": [dict(row, period="2026-03-02"), row]},
+                           headers=bearer(token))
+    assert response.status_code == 422
+    [problem] = response.json["problems"]
+    assert problem["field"] == "rows[#2].period"
+    assert problem["reason"].startswith("2300-01-02 is after the pilot's end 2026-03-29")
+
+
 @pytest.mark.parametrize(("values", "status"), [
     ({"n": 30, "mean": -12.5, "sd": 4.0}, 200),  # a balance change can fall (issue 12)
-    ({"n": 30, "mean": 2.0, "sd": 2e12}, 200),  # no cap borrowed from the money type
+    ({"n": 30, "mean": 2.0, "sd": 1e12}, 200),  # no cap borrowed from the money type
+    ({"n": 30, "mean": 2.0, "sd": 2e12}, 422),  # past the bound lab.kinds declares
+    ({"n": 30, "mean": -1e308, "sd": 1.0}, 422),
     ({"n": 0, "mean": 2.0, "sd": 1.0}, 422),
     ({"n": 30, "mean": 2.0, "sd": -1.0}, 422),
     ({"n": 30, "mean": math.inf, "sd": 1.0}, 422),
@@ -250,7 +264,8 @@ def test_the_owner_cannot_sign_off_through_the_api(app, running):
                            headers={"X-CSRFToken": csrf_token(browser)})
     assert refused.status_code == 403
     assert refused.json["message"] == (f"{OWNER} owns pilot 'x-care-1h' and cannot sign off "
-                                       "its decision: another manager must sign it off")
+                                       "its decision: another manager must sign it off "
+                                       "(whoever registered, started or owns a pilot cannot)")
     with app.app_context(), db.reading(db.engine()) as session:
         assert [e.actor for e in audit.events(session, action="denied")] == [OWNER]
         assert audit.events(session, action="sign_off") == []

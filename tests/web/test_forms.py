@@ -238,3 +238,17 @@ def test_a_head_request_with_a_form_body_changes_nothing(app, signed_in):
                                         data=form_fields(make_spec()))
     assert response.status_code == 200
     assert count(app, Pilot) == 0
+
+
+def test_a_mean_metric_declares_its_bounds_in_the_form(app, signed_in):
+    score = {"key": "satisfaction", "kind": "mean", "role": "secondary",
+             "direction": "increase", "least": 0.0, "most": 10.0}
+    spec = make_spec(metrics=[*make_spec()["metrics"], score])
+    assert post_form(signed_in("member"), "/register", form_fields(spec)).status_code == 302
+    _, stored = stored_plan(app, "x-care-1h")
+    assert (stored.metric("satisfaction").least, stored.metric("satisfaction").most) == (0, 10)
+    wrong = form_fields(make_spec(key="other", pilot={"channel": "email"},
+                                  metrics=[*make_spec()["metrics"], {**score, "least": 10.0}]))
+    response = post_form(signed_in("member"), "/register", wrong)
+    assert response.status_code == 422
+    assert "least (10) must be below most (10)" in response.get_data(as_text=True)

@@ -131,3 +131,26 @@ def test_two_managers_at_once_one_wins_and_the_other_gets_a_conflict(app, people
         stop(server)
     assert sorted(statuses) == [302, 409]
     assert status_of(app) == "withdrawn"
+
+
+def test_a_manager_who_registered_and_started_a_pilot_may_not_sign_it_off(app, signed_in):
+    # Four eyes (issue 10 item 12): the plan names ana as owner, but the manager
+    # registered and started it, so neither they nor ana may sign it off.
+    from lab.pilots.observations import record_observations  # noqa: PLC0415
+    from tests.factories import make_spec, observation_rows  # noqa: PLC0415
+    from tests.web.test_forms import form_fields  # noqa: PLC0415
+
+    manager = signed_in("manager")
+    assert post_form(manager, "/register", form_fields(make_spec())).status_code == 302
+    assert post_form(manager, "/pilots/x-care-1h/start").status_code == 302
+    write(app, lambda s: record_observations(s, rows=observation_rows(periods=3),
+                                             actor="manager@lab.example"))
+    assert manager.get("/pilots/x-care-1h/sign-off").status_code == 403
+    refused = post_form(manager, "/pilots/x-care-1h/sign-off",
+                        {"outcome": "withdraw", "rationale": "mine"})
+    assert refused.status_code == 403
+    assert "registered pilot" in refused.get_data(as_text=True)
+    assert "Sign off a decision" not in manager.get("/pilots/x-care-1h").get_data(as_text=True)
+    assert status_of(app) == "running"
+    admin = signed_in("admin")
+    assert "Sign off a decision" in admin.get("/pilots/x-care-1h").get_data(as_text=True)

@@ -7,7 +7,8 @@ outright raises, and the full check in rows.py then says why, or accepts the row
 
 The bounds and number types are those `lab.kinds` declares, read once into constants
 here: each bound is one chained comparison `lowest <= value <= highest`, which also
-refuses NaN and infinities. The stored tuples are written out in `VALUE_NAMES` order;
+refuses NaN and infinities; the number cells are ASCII with no '_' (`kinds.plain_numeral`,
+inlined). The stored tuples are written out in `VALUE_NAMES` order;
 tests/db/test_import_paths.py holds both paths to the same rows and tuples.
 """
 
@@ -31,12 +32,14 @@ def _range(name: str) -> tuple[type, float, float]:
 
 
 def converter(target: Target, index: dict[str, int], width: int,
-              periods: dict[str, object]) -> Callable[[list[str]], tuple] | None:
+              periods: dict[str, dict[str, object]]) -> Callable[[list[str]], tuple] | None:
     """Return a fast converter of one target's rows, or None if the header lacks columns.
 
-    It raises (ValueError, KeyError...) on anything it does not accept outright: an
-    unseen period, a blank or unreadable number, a value out of range. Everything is
-    inlined per kind because this runs once per row.
+    `periods` maps each phase to the period texts the full check accepted in that
+    phase's window of this pilot's plan, and their stored values. It raises
+    (ValueError, KeyError...) on anything it does not accept outright: an unseen period,
+    a blank or unreadable number, a value out of range. Everything is inlined per kind
+    because this runs once per row.
     """
     if any(name not in index for name in VALUE_COLUMNS[target.kind]):
         return None
@@ -47,7 +50,8 @@ def converter(target: Target, index: dict[str, int], width: int,
     elsewhere = itemgetter(*foreign, foreign[0]) if foreign else (lambda record: ())
     blanks = ("",) * (len(foreign) + 1) if foreign else ()
     where = Where(target.pilot_id, target.metric_id, target.slots, width, index["arm"],
-                  index.get("phase"), index["period"], periods, elsewhere, blanks)
+                  index.get("phase"), index["period"], periods, elsewhere, blanks,
+                  target.bounds)
     cells = [index[name] for name in VALUE_COLUMNS[target.kind]]
     return FAST[target.kind](where, *cells)
 
@@ -63,9 +67,10 @@ class Where:
     arm_at: int
     phase_at: int | None
     period_at: int
-    periods: dict[str, object]
+    periods: dict[str, dict[str, object]]
     elsewhere: Callable[[list[str]], tuple]
     blanks: tuple[str, ...]
+    bounds: tuple[float | None, float | None] = (None, None)
 
     def parts(self) -> tuple:
         """Return the fields in order, for unpacking into a converter's locals."""
@@ -85,11 +90,14 @@ def _fast_proportion(where: Where, s_at: int, t_at: int) -> Callable[[list[str]]
     low, high = max(s_low, t_low), min(s_high, t_high)
 
     def convert(record: list[str]) -> tuple:
-        arm, phase = record[arm_at], (record[phase_at] if phase_at is not None else "")
+        arm = record[arm_at]
+        phase = (record[phase_at] or during) if phase_at is not None else during
+        cells = record[s_at] + record[t_at]
         successes, trials = s_type(record[s_at]), t_type(record[t_at])
-        if (len(record) == width and (arm, phase or during) in slots
+        if (len(record) == width and cells.isascii() and "_" not in cells
+                and (arm, phase) in slots
                 and low <= successes <= trials <= high and elsewhere(record) == blanks):
-            return (pilot_id, metric_id, arm, phase or during, periods[record[period_at]],
+            return (pilot_id, metric_id, arm, phase, periods[phase][record[period_at]],
                     successes, trials, None, None, None, None, None)
         raise ValueError(record)
 
@@ -104,15 +112,22 @@ def _fast_mean(where: Where, n_at: int, mean_at: int, sd_at: int) -> Callable[[l
     during = DURING
     n_type, n_low, n_high = _range("n")
     mean_type, mean_low, mean_high = _range("mean")
+    # The metric's own bounds from its plan, where it declares them, narrow the kind's.
+    least, most = where.bounds
+    mean_low = mean_low if least is None else max(mean_low, float(least))
+    mean_high = mean_high if most is None else min(mean_high, float(most))
     sd_type, sd_low, sd_high = _range("sd")
 
     def convert(record: list[str]) -> tuple:
-        arm, phase = record[arm_at], (record[phase_at] if phase_at is not None else "")
+        arm = record[arm_at]
+        phase = (record[phase_at] or during) if phase_at is not None else during
+        cells = record[n_at] + record[mean_at] + record[sd_at]
         n, mean, sd = n_type(record[n_at]), mean_type(record[mean_at]), sd_type(record[sd_at])
-        if (len(record) == width and (arm, phase or during) in slots
+        if (len(record) == width and cells.isascii() and "_" not in cells
+                and (arm, phase) in slots
                 and n_low <= n <= n_high and mean_low <= mean <= mean_high
                 and sd_low <= sd <= sd_high and elsewhere(record) == blanks):
-            return (pilot_id, metric_id, arm, phase or during, periods[record[period_at]],
+            return (pilot_id, metric_id, arm, phase, periods[phase][record[period_at]],
                     None, None, n, mean, sd, None, None)
         raise ValueError(record)
 
@@ -128,12 +143,16 @@ def _fast_rate(where: Where, events_at: int, exposure_at: int) -> Callable[[list
     exposure_type, exposure_low, exposure_high = _range("exposure")
 
     def convert(record: list[str]) -> tuple:
-        arm, phase = record[arm_at], (record[phase_at] if phase_at is not None else "")
+        arm = record[arm_at]
+        phase = (record[phase_at] or during) if phase_at is not None else during
+        cells = record[events_at] + record[exposure_at]
         events, exposure = events_type(record[events_at]), exposure_type(record[exposure_at])
-        if (len(record) == width and (arm, phase or during) in slots
+        if (len(record) == width and cells.isascii() and "_" not in cells
+                and (arm, phase) in slots
                 and events_low <= events <= events_high
-                and exposure_low <= exposure <= exposure_high and elsewhere(record) == blanks):
-            return (pilot_id, metric_id, arm, phase or during, periods[record[period_at]],
+                and exposure_low <= exposure <= exposure_high and (exposure or not events)
+                and elsewhere(record) == blanks):
+            return (pilot_id, metric_id, arm, phase, periods[phase][record[period_at]],
                     None, None, None, None, None, events, exposure)
         raise ValueError(record)
 

@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from lab.kinds import KIND_VALUES, VALUE_COLUMNS, VALUE_NAMES, ValueColumn
+from lab.kinds import (
+    KIND_VALUES,
+    VALUE_COLUMNS,
+    VALUE_NAMES,
+    ValueColumn,
+    outside_declared,
+    plain_numeral,
+)
 from lab.pilots.observations import fast
 from lab.pilots.observations.problems import Problems
 from lab.pilots.observations.targets import Target, Targets
@@ -33,6 +40,9 @@ class RowChecker:
         self.valid = self._check_header()
         self.cache: dict[tuple[str, str], Target | bool] = {}
         self.periods: dict[str, object] = {}
+        # pilot id -> phase -> the period texts accepted in that phase's window (and
+        # their stored values): what the fast path reads, so it keeps the windows too.
+        self.windows: dict[int, dict[str, dict[str, object]]] = {}
         self.missing_reported: set[tuple[str, str]] = set()
         self.layouts: dict[str, tuple[list[str], list[tuple[int, str]]]] = {}
         # (pilot, metric) -> (pilot id, metric id, slots, converter): the fast path's table.
@@ -73,6 +83,8 @@ class RowChecker:
         period = self.periods.get(raw)
         if period is None:
             period = self._period(raw, line)
+        if period is not None and fits:
+            period = self._in_window(target, phase, raw, period, line)
         stored = self._values(record, line, target)
         if not fits or period is None or stored is None:
             return None
@@ -85,7 +97,8 @@ class RowChecker:
             column = "metric" if "has no metric" in found else "pilot"
             self.problems.add(line, column, found)
             return False
-        convert = fast.converter(found, self.index, self.width, self.periods)
+        windows = self.windows.setdefault(found.pilot_id, {phase: {} for phase in PHASES})
+        convert = fast.converter(found, self.index, self.width, windows)
         if convert is not None:
             self.known[pair] = convert
         return found
@@ -125,6 +138,19 @@ class RowChecker:
         self.periods[raw] = value
         return value
 
+    def _in_window(self, target: Target, phase: str, raw: str, period: object,
+                   line: int) -> object | None:
+        """Return the period if it lies in the plan's window for its phase, else None."""
+        accepted = self.windows[target.pilot_id][phase]
+        if raw in accepted:
+            return period
+        problem = target.outside(phase, date.fromisoformat(raw))
+        if problem:
+            self.problems.add(line, "period", problem)
+            return None
+        accepted[raw] = period
+        return period
+
     def _values(self, record: list[str], line: int, target: Target) -> tuple | None:
         """Return the stored values (the kind's columns filled, the others None), or None."""
         if not self._layout_fits(record, line, target):
@@ -133,12 +159,19 @@ class RowChecker:
         found = {column.name: self._number(record, column, line, target) for column in columns}
         if None in found.values():
             return None
+        problem = outside_declared(target.metric_key, target.bounds, found.get("mean"))
+        if problem:
+            self.problems.add(line, "mean", problem)
+            return None
         for column in columns:
+            problem = None
             if column.at_most is not None:
                 problem = column.exceeding(found[column.name], found[column.at_most])
-                if problem:
-                    self.problems.add(line, column.name, problem)
-                    return None
+            if column.nothing_without is not None:
+                problem = column.without(found[column.name], found[column.nothing_without])
+            if problem:
+                self.problems.add(line, column.name, problem)
+                return None
         return tuple(found.get(name) for name in VALUE_NAMES)
 
     def _layout_fits(self, record: list[str], line: int, target: Target) -> bool:
@@ -177,6 +210,8 @@ class RowChecker:
         """Return a cell's number within its column's bounds, or None after noting why not."""
         raw = record[self.index[column.name]]
         try:
+            if not plain_numeral(raw):
+                raise ValueError(raw)
             value = int(raw) if column.whole else float(raw)
         except ValueError:
             if raw.strip():
@@ -190,3 +225,4 @@ class RowChecker:
             self.problems.add(line, column.name, problem)
             return None
         return value
+

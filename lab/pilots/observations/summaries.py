@@ -1,9 +1,10 @@
 """The period-summaries frame: what the analysis reads, from the database or from rows.
 
 One row per (pilot, metric, arm, phase, period) with `COLUMNS`: ``n`` is trials, units
-or exposure; ``total`` is successes, n·mean or events; ``total_sq`` is
-Σ[(n−1)sd² + n·mean²] for means and NaN otherwise (their variance follows from n and
-total). It comes from two places:
+or exposure; ``total`` is successes, n·mean or events; ``total_sq`` is the sum of
+squared deviations about the row's own mean, (n−1)sd², for means and NaN otherwise
+(never the raw Σx²: at a mean of 10⁸ that rounds the variance away; a proportion's or
+a rate's variance follows from n and total). It comes from two places:
 
 - `period_summaries` computes it in the database (never raw rows in Python). The
   observation's natural key is unique, so each row already is its period's total: the
@@ -24,9 +25,10 @@ import pandas as pd
 from sqlalchemy import Float, String, case, cast, null, select
 from sqlmodel import Session, col
 
-from lab.kinds import KIND_VALUES, VALUE_COLUMNS, ValueColumn
+from lab.kinds import KIND_VALUES, VALUE_COLUMNS, ValueColumn, outside_declared, plain_numeral
 from lab.models import Metric, Observation, Pilot
 from lab.pilots.observations.problems import ObservationError, Problem
+from lab.pilots.observations.targets import outside_window
 from lab.vocabulary import Arm, Kind, Phase, values
 
 COLUMNS = ["pilot", "metric", "arm", "phase", "period", "n", "total", "total_sq"]
@@ -34,15 +36,20 @@ KEY = ["pilot", "metric", "arm", "phase", "period"]
 ARMS, PHASES = tuple(values(Arm)), tuple(values(Phase))
 
 
-def from_observations(observations,
-                      kinds: Mapping[tuple[str, str], str] | None = None) -> pd.DataFrame:
+def from_observations(observations, kinds: Mapping[tuple[str, str], str] | None = None,
+                      bounds: Mapping[tuple[str, str], tuple] | None = None,
+                      windows: Mapping[str, tuple[dt.date, dt.date]] | None = None
+                      ) -> pd.DataFrame:
     """Validate observations and return the period-summaries frame.
 
     ``observations`` is a DataFrame or a list of dicts with columns ``pilot, metric,
     arm, phase, period`` and by kind ``successes, trials`` / ``n, mean, sd`` /
     ``events, exposure`` (blank columns allowed; ``phase`` defaults to ``during``).
     ``kinds`` ((pilot, metric) → kind), when given, fixes each metric's kind from its
-    plan and refuses rows of other pilots or metrics.
+    plan and refuses rows of other pilots or metrics. ``bounds`` ((pilot, metric) →
+    (least, most)) holds a mean metric's rows to the bounds its plan declares, and
+    ``windows`` (pilot → (start, end)) each row's period to its plan's window, as the
+    import does.
     Rows are numbered from 1 as in the data (a CSV's header line is not counted).
     """
     frame = observations.copy() if isinstance(observations, pd.DataFrame) \
@@ -58,10 +65,12 @@ def from_observations(observations,
     _check_choice(frame, "arm", ARMS)
     _check_choice(frame, "phase", PHASES)
     periods = _periods(frame)
+    _refuse_outside_windows(frame, periods, windows or {})
     kind = _row_kinds(frame, kinds)
     summaries = pd.concat([_summarise(frame[kind == k], k) for k in KIND_VALUES
                            if (kind == k).any()])
     summaries = summaries.sort_index()
+    _refuse_outside_declared(frame, kind, bounds or {})
     summaries["period"] = periods.loc[summaries.index]
     for column in ("pilot", "metric", "arm", "phase"):
         summaries[column] = frame.loc[summaries.index, column].astype(str).to_numpy(object)
@@ -117,6 +126,20 @@ def _periods(frame: pd.DataFrame) -> pd.Series:
             except ValueError:
                 _fail(row, "period", f"{value!r} is not an ISO date (YYYY-MM-DD)")
     return pd.Series(values, index=frame.index, dtype=object)
+
+
+def _refuse_outside_windows(frame: pd.DataFrame, periods: pd.Series,
+                            windows: Mapping[str, tuple[dt.date, dt.date]]) -> None:
+    """Refuse the first row whose period lies outside its plan's window for its phase."""
+    if not windows:
+        return
+    seen: dict[tuple, str | None] = {}
+    for row, key in enumerate(zip(frame["pilot"], frame["phase"], periods, strict=True)):
+        if key not in seen:
+            plan = windows.get(key[0])
+            seen[key] = None if plan is None else outside_window(key[1], key[2], *plan)
+        if seen[key]:
+            _fail(int(frame.index[row]), "period", seen[key])
 
 
 def _row_kinds(frame: pd.DataFrame,
@@ -175,6 +198,8 @@ def _numbers(rows: pd.DataFrame, column: ValueColumn) -> np.ndarray:
 
 def _readable(cell) -> bool:
     """Tell whether a cell is a number, or text that reads as one (as the import reads it)."""
+    if isinstance(cell, str) and not plain_numeral(cell):
+        return False
     try:
         float(cell)
     except (TypeError, ValueError):
@@ -189,11 +214,13 @@ def _summarise(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
     for column in columns:
         if column.at_most is not None:
             _exceeding(rows, column, values[column.name], values[column.at_most])
+        if column.nothing_without is not None:
+            _without(rows, column, values[column.name], values[column.nothing_without])
     if kind == Kind.proportion:
         n, total, total_sq = values["trials"], values["successes"], np.nan
     elif kind == Kind.mean:
         n, mean, sd = values["n"], values["mean"], values["sd"]
-        n, total, total_sq = n, n * mean, (n - 1) * sd**2 + n * mean**2
+        n, total, total_sq = n, n * mean, (n - 1) * sd**2
     else:
         n, total, total_sq = values["exposure"], values["events"], np.nan
     return pd.DataFrame({"n": n, "total": total, "total_sq": total_sq}, index=rows.index)
@@ -206,6 +233,28 @@ def _exceeding(rows: pd.DataFrame, column: ValueColumn, numbers: np.ndarray,
     if bad.any():
         row = int(bad.argmax())
         _fail(int(rows.index[row]), column.name, column.exceeding(numbers[row], limits[row]))
+
+
+def _without(rows: pd.DataFrame, column: ValueColumn, numbers: np.ndarray,
+             others: np.ndarray) -> None:
+    """Refuse the first row with a value where its `nothing_without` column is 0."""
+    bad = (others == 0) & (numbers != 0)
+    if bad.any():
+        row = int(bad.argmax())
+        _fail(int(rows.index[row]), column.name, column.without(numbers[row], others[row]))
+
+
+def _refuse_outside_declared(frame: pd.DataFrame, kind: np.ndarray,
+                             bounds: Mapping[tuple[str, str], tuple]) -> None:
+    """Refuse the first mean row outside the bounds its metric's plan declares."""
+    if not bounds:
+        return
+    for row in np.flatnonzero(kind == Kind.mean):
+        pair = (frame["pilot"].iloc[row], frame["metric"].iloc[row])
+        problem = outside_declared(pair[1], bounds.get(pair, (None, None)),
+                                   float(frame["mean"].iloc[row]))
+        if problem:
+            _fail(int(frame.index[row]), "mean", problem)
 
 
 def _refuse_duplicates(summaries: pd.DataFrame) -> None:
@@ -236,7 +285,7 @@ def summary_query(pilot_ids: list[int] | None = None):
                     cast(o.period, String),
                     _by_kind(cast(o.trials, Float), n, col(o.exposure)),
                     _by_kind(cast(o.successes, Float), n * mean, cast(o.events, Float)),
-                    _by_kind(null(), (n - 1) * sd * sd + n * mean * mean, null()))
+                    _by_kind(null(), (n - 1) * sd * sd, null()))
              .join(Metric, col(Metric.id) == o.metric_id)
              .order_by(*keys, col(o.period)))
     if pilot_ids is not None:
