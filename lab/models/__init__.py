@@ -6,10 +6,12 @@ from lab.models.governance import AuditEvent, Decision
 from lab.models.logged import VALUE_COLUMNS, Note, Observation, Spend
 from lab.models.people import ApiToken, LoginThrottle, User
 from lab.models.pilots import Hypothesis, Metric, Pilot, TeamMember
+from lab.models.stored import StoredRecommendation
 
 __all__ = [
     "ApiToken", "AuditEvent", "Channel", "Decision", "DecisionBrief", "Hypothesis",
     "LoginThrottle",
-    "Metric", "Note", "Observation", "Pilot", "Segment", "Spend", "TeamMember", "User",
+    "Metric", "Note", "Observation", "Pilot", "Segment", "Spend", "StoredRecommendation",
+    "TeamMember", "User",
     "VALUE_COLUMNS",
 ]
