@@ -204,3 +204,48 @@ def test_concurrent_writers_leave_one_correct_answer_and_readers_never_see_a_sta
     with db.reading(engine) as read_session:  # every writer's rows are in the one answer
         assert len(read_session.exec(select(Observation.id)).all()) == 8 * 2 * 3
         assert stored.inputs_of(read_session)[pilot_id] == data_version(read_session, pilot_id)
+
+
+def test_two_refreshes_of_one_pilot_at_once_end_with_the_answer_of_both_writes(
+        engine, session):
+    """The race the per-pilot lock exists for: T1 has refreshed but not committed when T2
+    refreshes. Without the lock T2 computes without T1's row, waits on T1's stored row,
+    then overwrites it with an answer that misses that row."""
+    from lab.models import Metric
+    from lab.portfolio.stored import refresh
+
+    pilot = start_pilot(session)
+    log_rows(engine, observation_rows(periods=2, metrics=("churn-90d",)))
+    metric_id = session.exec(select(Metric.id).where(Metric.key == "churn-90d")).one()
+
+    def row(week: int, arm: str) -> Observation:
+        return Observation(pilot_id=pilot.id, metric_id=metric_id, arm=arm,
+                           period=date(2026, 1, 5) + timedelta(weeks=week),
+                           successes=30 + week, trials=400)
+
+    writing = engine.execution_options(lab_write=True, lab_wait=30)
+    first = Session(writing)
+    first.add_all([row(2, "pilot"), row(2, "control")])
+    first.flush()
+    refresh(first, [pilot.id])  # T1 holds its refreshed answer, uncommitted
+    errors = []
+
+    def second():
+        try:
+            with Session(writing) as other:
+                other.add_all([row(3, "pilot"), row(3, "control")])
+                other.commit()
+        except BaseException as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    thread.join(timeout=1.0)  # T2 now waits (for the lock, or on SQLite for BEGIN)
+    assert thread.is_alive()
+    first.commit()
+    first.close()
+    thread.join()
+    assert errors == []
+    assert_stored_is_fresh(engine)
+    with db.reading(engine) as read:
+        assert len(stored.documents(read)["x-care-1h"]["looks"]) == 4
