@@ -69,7 +69,7 @@ def save(session: Session, answers: dict[int, tuple[str, dict, str]]) -> None:
         return
     now = utcnow()
     rows = [{"pilot_id": pilot_id, "outcome": outcome, "inputs": inputs, "computed_at": now,
-             "document": json.dumps(document, allow_nan=False, separators=(",", ":"))}
+             "document": _json(document), "summary": _json(summary_of(document))}
             for pilot_id, (outcome, document, inputs) in answers.items()]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -77,8 +77,20 @@ def save(session: Session, answers: dict[int, tuple[str, dict, str]]) -> None:
     statement = statement.on_conflict_do_update(
         index_elements=["pilot_id"],
         set_={name: statement.excluded[name]
-              for name in ("outcome", "document", "inputs", "computed_at")})
+              for name in ("outcome", "document", "summary", "inputs", "computed_at")})
     session.execute(statement, rows)
+
+
+HISTORIES = ("looks", "metric_looks")  # what a summary leaves out
+
+
+def summary_of(document: dict) -> dict:
+    """Return the answer without its look-by-look histories (the portfolio's rows' part)."""
+    return {name: value for name, value in document.items() if name not in HISTORIES}
+
+
+def _json(document: dict) -> str:
+    return json.dumps(document, allow_nan=False, separators=(",", ":"))
 
 
 def forget(session: Session, pilot_ids: Iterable[int]) -> None:
@@ -89,13 +101,16 @@ def forget(session: Session, pilot_ids: Iterable[int]) -> None:
                         .where(col(StoredRecommendation.pilot_id).in_(ids)))
 
 
-def documents(session: Session, keys: list[str] | None = None) -> dict[str, dict]:
+def documents(session: Session, keys: list[str] | None = None, *,
+              full: bool = True) -> dict[str, dict]:
     """Return the stored `to_dict()` of every pilot that has one (or of these keys), by key.
 
-    In pilot key order. Only the JSON is decoded: no analysis runs, so this is all a
-    read costs, whatever the number of observation rows.
+    In pilot key order; ``full=False`` gives the summaries (no look histories). Only
+    the JSON is decoded: no analysis runs, so this is all a read costs, whatever the
+    number of observation rows.
     """
-    query = (select(Pilot.key, StoredRecommendation.document)
+    column = StoredRecommendation.document if full else StoredRecommendation.summary
+    query = (select(Pilot.key, column)
              .join(StoredRecommendation, col(StoredRecommendation.pilot_id) == Pilot.id)
              .order_by(col(Pilot.key)))
     if keys is not None:

@@ -10,6 +10,7 @@ on the data alone (a final look is reached by a logged period, not by the calend
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -36,17 +37,19 @@ from lab.portfolio.stored import fill
 from lab.vocabulary import Design
 
 
-def recommendations(session: Session, keys: list[str] | None = None
-                    ) -> dict[str, dict[str, Any]]:
+def recommendations(session: Session, keys: list[str] | None = None, *,
+                    full: bool = True) -> dict[str, dict[str, Any]]:
     """Return every started pilot's (or these pilots') stored `to_dict()`, by pilot key.
 
-    Read from the database, never recomputed: only a pilot with no stored answer yet
-    (a database just upgraded) is computed, once, and stored.
+    ``full=False`` leaves out the look histories (`stored.summary_of`). Read from the
+    database, never recomputed: only a pilot with no stored answer yet (a database just
+    upgraded) is computed, once, and stored.
     """
-    found = stored.documents(session, keys)
+    found = stored.documents(session, keys, full=full)
     filled = fill(session, keys)
     if filled:
-        found = dict(sorted({**found, **filled}.items()))
+        found = dict(sorted({**found, **{key: document if full else stored.summary_of(document)
+                                         for key, document in filled.items()}}.items()))
     return found
 
 
@@ -168,11 +171,19 @@ class PortfolioRow:
         return estimate / self.minimum_effect
 
 
-def build(session: Session, today: date | None = None) -> list[PortfolioRow]:
-    """Return every pilot, in key order, with recommendation, spend, q-value and overlaps."""
+def build(session: Session, today: date | None = None, *,
+          full: Iterable[str] = ()) -> list[PortfolioRow]:
+    """Return every pilot, in key order, with recommendation, spend, q-value and overlaps.
+
+    The recommendations are summaries (no look histories) except those of the pilots
+    named in ``full``, which a pilot's page or report draws.
+    """
     today = today or date.today()
     spent = spend_totals(session)
-    checked = recommendations(session)
+    checked = recommendations(session, full=False)
+    full = list(full)
+    if full:
+        checked.update(recommendations(session, full))
     q = q_values(checked)
     decided = decisions_by_pilot(session)
     rows = []
@@ -187,9 +198,13 @@ def build(session: Session, today: date | None = None) -> list[PortfolioRow]:
     return rows
 
 
-def answers(session: Session) -> dict[str, dict]:
-    """Return every started pilot's `to_dict()` with its thresholds and its ``q_value``."""
-    return {row.key: row.recommendation for row in build(session) if row.recommendation}
+def answers(session: Session, full: Iterable[str] = ()) -> dict[str, dict]:
+    """Return every started pilot's `to_dict()` with its thresholds and its ``q_value``.
+
+    Summaries (no look histories) except for the pilots named in ``full``.
+    """
+    return {row.key: row.recommendation for row in build(session, full=full)
+            if row.recommendation}
 
 
 def _row(found: PilotRow, spent: float, today: date, answer: dict | None) -> PortfolioRow:
@@ -238,7 +253,7 @@ def recommendation(session: Session, pilot_key: str) -> Recommendation:
 def answer(session: Session, pilot_key: str) -> dict:
     """Return one pilot's entry of `answers`; raise NotFound for a draft or unknown key."""
     pilot = get_pilot(session, pilot_key)
-    found = answers(session).get(pilot_key)
+    found = answers(session, [pilot_key]).get(pilot_key)
     if found is None:
         raise NotFound(f"pilot '{pilot_key}' is {pilot.status}: a pilot has no "
                        "recommendation before it starts")

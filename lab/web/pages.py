@@ -97,7 +97,7 @@ def hypothesis(key: str):
     found = get_hypothesis(session, key)
     rows = reads.pilot_rows(session, hypothesis_id=found.id)
     checked = recommendations(
-        session, [row.pilot.key for row in rows if row.pilot.status != "draft"])
+        session, [row.pilot.key for row in rows if row.pilot.status != "draft"], full=False)
     state = hypothesis_state([row.pilot.status for row in rows])
     return render_template("hypothesis.html", hypothesis=found, rows=rows, checked=checked,
                            state=state)
@@ -114,7 +114,7 @@ def render_pilot(key: str, status: int = 200, **shown):
     """Render the pilot page, with the forms given (carrying their problems) or fresh ones."""
     session = db.session()
     detail = reads.pilot_detail(session, key)
-    row = next((found for found in build(session) if found.key == key), None)
+    row = next((found for found in build(session, full=[key]) if found.key == key), None)
     recommendation = row.recommendation if row else None
     # Past overlaps stay on record: a decided pilot's results were still exposed to them.
     warnings = [o.message for o in overlaps(session, include_drafts=True, history=True)

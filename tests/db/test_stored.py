@@ -30,7 +30,10 @@ def fresh(session: Session) -> dict[str, dict]:
 def assert_stored_is_fresh(engine) -> None:
     with db.reading(engine) as session:
         assert stored.missing(session) == []  # the writes stored them: no read had to
-        assert stored.documents(session) == fresh(session)
+        now = fresh(session)
+        assert stored.documents(session) == now
+        assert stored.documents(session, full=False) == {
+            key: stored.summary_of(document) for key, document in now.items()}
         kept = stored.inputs_of(session)
         ids = list(kept)
         assert kept == data_versions(session, ids)

@@ -22,6 +22,7 @@ def upgrade() -> None:
     sa.Column('pilot_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('outcome', sa.String(length=20), nullable=False),
     sa.Column('document', sa.Text(), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('inputs', sa.Text(), nullable=False),
     sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['pilot_id'], ['pilot.id'], name=op.f('fk_stored_recommendation_pilot_id_pilot'), ondelete='CASCADE'),
