@@ -252,3 +252,20 @@ def test_two_refreshes_of_one_pilot_at_once_end_with_the_answer_of_both_writes(
     assert_stored_is_fresh(engine)
     with db.reading(engine) as read:
         assert len(stored.documents(read)["x-care-1h"]["looks"]) == 4
+
+
+def test_the_stored_answers_cannot_depend_on_the_date_they_were_computed():
+    """Nothing needs refreshing when the date moves: the engine never asks the clock.
+
+    A final look is reached by a logged period that reaches the planned end, and the
+    projected date counts from the last logged period; what does move with the date
+    (days left, overdue, burn rate) is worked out at read time in lab.portfolio.
+    """
+    from tests.test_homes import called, modules
+
+    engine = {**modules("analysis"), **modules("stats")}
+    engine.update({path: tree for path, tree in modules("pilots").items()
+                   if path.endswith(("summaries.py", "plans.py"))})
+    asking = [path for path, tree in engine.items()
+              if {"today", "now", "utcnow", "time"} & called(tree)]
+    assert asking == []
