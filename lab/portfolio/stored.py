@@ -13,8 +13,10 @@ summary rows at once, never the whole table.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from lab import db
@@ -24,6 +26,7 @@ from lab.pilots import stored
 from lab.pilots.reads import data_versions
 from lab.vocabulary import Status
 
+log = logging.getLogger(__name__)
 BATCH = 250  # pilots per refresh step: ~250 × 3 metrics × 26 weeks × 2 arms summary rows
 
 
@@ -92,7 +95,19 @@ def _keys(session: Session, ids: list[int]) -> list[str]:
 
 
 def _refresh_touched(session: Session, pilot_ids: list[int]) -> None:
-    refresh(session, pilot_ids)
+    """Refresh before a commit; an analysis that fails must not block the write.
+
+    A database error goes up (the write fails whole, as it should). Anything else is
+    the analysis failing on this data: the pilots' stored answers are deleted instead,
+    so a read computes them and reports that failure where it used to, on the page.
+    """
+    try:
+        refresh(session, pilot_ids)
+    except SQLAlchemyError:
+        raise
+    except Exception:
+        log.exception("could not refresh the recommendations of pilots %s", pilot_ids)
+        stored.forget(session, pilot_ids)
 
 
 stored.install(_refresh_touched)

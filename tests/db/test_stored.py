@@ -269,3 +269,18 @@ def test_the_stored_answers_cannot_depend_on_the_date_they_were_computed():
     asking = [path for path, tree in engine.items()
               if {"today", "now", "utcnow", "time"} & called(tree)]
     assert asking == []
+
+
+def test_an_analysis_that_fails_does_not_block_the_write(engine, session, monkeypatch):
+    start_pilot(session)
+    log_rows(engine, observation_rows(periods=2))
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("the analysis failed on this data")
+    monkeypatch.setattr(lab.portfolio.stored, "recommend_pilots", broken)
+    assert log_rows(engine, observation_rows(periods=3)[-6:]).inserted == 6
+    with db.reading(engine) as read:
+        assert stored.missing(read) != []  # deleted, so no read sees the answer of old data
+    monkeypatch.undo()
+    with db.reading(engine) as read:
+        assert portfolio.recommendations(read) == fresh(read)
