@@ -84,8 +84,9 @@ def fill(session: Session, keys: list[str] | None = None) -> dict[str, dict]:
         with db.writing(bind.execution_options(lab_wait=1)) as writer:
             refresh(writer, ids)
             return stored.documents(writer, _keys(writer, ids))
-    except db.DatabaseBusy:
-        # Another write holds the lock: answer from a computation, store nothing.
+    except (db.DatabaseBusy, SQLAlchemyError):
+        # Another write holds the lock, or this connection may only read (a notebook's
+        # read-only role): answer from a computation, store nothing.
         found = recommend_pilots(session, _keys(session, ids))
         return {key: recommendation.to_dict() for key, recommendation in found.items()}
 
