@@ -8,8 +8,9 @@ Run on demand (pytest never collects it):
 On a portfolio of --pilots running pilots (3 metrics, 2 arms, 26 weeks: 156 rows each)
 it measures, as medians:
 
-- the portfolio page (in-process Flask client, signed in) against a trivial page of the
-  same app (the sign-in form), and the read model alone (`lab.portfolio.build`);
+- the portfolio page under gunicorn -w 2 (16 concurrent clients over loopback) and
+  in-process (Flask's client), each against a trivial page of the same app (the
+  sign-in form), and the read model alone (`lab.portfolio.build`);
 - one observation row written through the API's path (`record_observations` as a
   correction, in its write transaction), the refresh of its pilot included, and the
   first portfolio read after it;
@@ -19,20 +20,24 @@ it measures, as medians:
   grows with the rows (memory should stay flat: refreshes go BATCH pilots at a time).
 
 Databases are built under --folder (default a temporary folder) and reused if there.
-Not measured here (see the README's scale-out section): the page under gunicorn with
-several workers, and `lab import` against raw executemany (tests/bench/ingest.py).
+`lab import` against raw executemany, its refresh included, is tests/bench/ingest.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -115,6 +120,54 @@ def pages(url: str) -> None:
            "ms", 500)
 
 
+def served(url: str, folder: Path) -> None:
+    """Time pages under gunicorn -w 2, 16 clients at once, over loopback only."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "LAB_DATABASE_URL": url, "LAB_SECRET_KEY": "b" * 32,
+           "LAB_INSTANCE_PATH": str(folder / "instance"), "LAB_HTTPS": "false"}
+    server = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "-w", "2",
+                               "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(60):  # the workers import the app: a few seconds
+            try:
+                requests.get(f"{base}/login", timeout=10)
+                break
+            except requests.RequestException:
+                time.sleep(0.5)
+        clients = []
+        for _ in range(16):
+            client = requests.Session()
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                              client.get(f"{base}/login", timeout=10).text).group(1)
+            signed = client.post(f"{base}/login", data={
+                "email": "bench@lab.example", "password": PASSWORD, "csrf_token": token},
+                allow_redirects=False, timeout=10)
+            assert signed.status_code == 302, signed.status_code
+            clients.append(client)
+
+        def timed(path: str) -> float:
+            def one(client):
+                times = []
+                for _ in range(10):  # bounded: 16 clients × 10 requests
+                    started = time.perf_counter()
+                    assert client.get(f"{base}{path}", timeout=30).status_code == 200
+                    times.append((time.perf_counter() - started) * 1000)
+                return times
+            with ThreadPoolExecutor(16) as pool:
+                return statistics.median(t for ts in pool.map(one, clients) for t in ts)
+        page, trivial = timed("/"), timed("/login")
+        report("portfolio page, gunicorn -w 2, 16 clients (p50)", page, "ms", 50)
+        report("  the sign-in form, same server (p50)", trivial, "ms")
+        report("  ratio page / trivial", page / trivial, "×", 5)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def processes(url: str) -> None:
     env = {**os.environ, "LAB_DATABASE_URL": url}
 
@@ -167,6 +220,7 @@ def main() -> None:
     url = database(folder, args.pilots)
     print(f"\n{args.pilots} pilots, {args.pilots * ROWS_PER_PILOT:,} observation rows")
     pages(url)
+    served(url, folder)
     processes(url)
     with db.writing(db.engine_for(url)) as session:
         started = time.perf_counter()
