@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from lab.analysis.pipeline import cyclic_gc_paused
 from lab.analysis.result import Recommendation
 from lab.errors import NotFound
 from lab.pilots import stored
@@ -179,9 +180,13 @@ def build(session: Session, today: date | None = None, *,
     named in ``full``, which a pilot's page or report draws.
     """
     today = today or date.today()
+    with cyclic_gc_paused():  # a thousand decoded answers: see cyclic_gc_paused
+        return _build(session, today, list(full))
+
+
+def _build(session: Session, today: date, full: list[str]) -> list[PortfolioRow]:
     spent = spend_totals(session)
     checked = recommendations(session, full=False)
-    full = list(full)
     if full:
         checked.update(recommendations(session, full))
     q = q_values(checked)
