@@ -14,6 +14,7 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from lab import charts, words
+from lab.charts.style import CLIP
 from lab.vocabulary import Kind
 
 
@@ -178,7 +179,7 @@ def test_portfolio_chart_scales_each_effect_by_its_minimum_effect():
     low, high = rows[0].get_segments()[0][:, 0]
     assert (low, high) == pytest.approx((0.5, 2.5))  # 1 pp to 5 pp over 2 pp
     low, _ = rows[1].get_segments()[0][:, 0]
-    assert low == -charts.CLIP  # -10 minimum effects, cut at the edge with an arrow
+    assert low == -CLIP  # -10 minimum effects, cut at the edge with an arrow
     assert [t.get_text() for t in ax.get_yticklabels()] == ["x-care-1h", "community"]
     shown = texts(ax)
     assert "+3.0 points (+1.0 to +5.0)" in shown and "-2.00 (-40.00 to +1.00)" in shown
