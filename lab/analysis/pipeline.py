@@ -71,7 +71,7 @@ def recommend_pilots(session: Session, keys: list[str] | None = None,
     pilots = _pilots(session, keys)
     if not pilots:
         return {}
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         summaries = period_summaries(session, [pilot.key for pilot in pilots])
         plans = [parse(pilot.plan, f"pilot {pilot.key}") for pilot in pilots]
         found = recommend_portfolio(plans, summaries, as_of)
@@ -157,7 +157,7 @@ def _parse_all(specs) -> list[Preregistration]:
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
+def cyclic_gc_paused() -> Iterator[None]:
     """Pause Python's cycle collector while a portfolio is checked.
 
     Checking 1,000 pilots allocates hundreds of thousands of short-lived tuples and

@@ -60,9 +60,20 @@ class MetricResult:
         out["method"] = self.method
         return {k: out[k] for k in METRIC_KEYS}
 
+    @classmethod
+    def from_dict(cls, document: dict) -> MetricResult:
+        """Rebuild a result from its `to_dict()` (None becomes NaN again)."""
+        return cls(**{name: _nan(document[name]) if name in _METRIC_NUMBERS
+                      else document[name] for name in METRIC_KEYS})
+
 
 METRIC_KEYS = ("key", "role", "kind", "direction", "estimate", "ci_low", "ci_high", "p_value",
                "lift", "lift_ci_low", "lift_ci_high", "method", "n_pilot", "n_control")
+_METRIC_NUMBERS = frozenset(METRIC_KEYS) - {"key", "role", "kind", "direction", "method"}
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else float(value)
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,14 @@ class LookResult:
                 "estimate": finite_or_none(self.estimate),
                 "ci_low": finite_or_none(self.ci_low), "ci_high": finite_or_none(self.ci_high),
                 "outcome": self.outcome}
+
+    @classmethod
+    def from_dict(cls, document: dict) -> LookResult:
+        """Rebuild a look from its `to_dict()` (None becomes NaN again)."""
+        return cls(dt.date.fromisoformat(document["period"]),
+                   _nan(document["information_fraction"]), _nan(document["boundary"]),
+                   _nan(document["estimate"]), _nan(document["ci_low"]),
+                   _nan(document["ci_high"]), document["outcome"])
 
 
 @dataclass(frozen=True)
@@ -129,6 +148,27 @@ class Recommendation:
             "metric_looks": {key: [look.to_dict() for look in looks]
                              for key, looks in self.metric_looks.items()},
         }
+
+    @classmethod
+    def from_dict(cls, document: dict) -> Recommendation:
+        """Rebuild a Recommendation from its `to_dict()`, as the stored answers keep it.
+
+        ``Recommendation.from_dict(d).to_dict() == d`` for every answer `to_dict` gives.
+        """
+        projected = document["projected_date"]
+        return cls(
+            pilot=document["pilot"], outcome=document["outcome"],
+            reasons=list(document["reasons"]), design=document["design"],
+            analysis=document["analysis"], evidence=document["evidence"],
+            final=bool(document["final"]),
+            information_fraction=_nan(document["information_fraction"]),
+            srm_p_value=document["srm_p_value"], needed_sample=document["needed_sample"],
+            projected_date=dt.date.fromisoformat(projected) if projected else None,
+            metrics=[MetricResult.from_dict(m) for m in document["metrics"]],
+            looks=[LookResult.from_dict(look) for look in document["looks"]],
+            notes=list(document["notes"]),
+            metric_looks={key: [LookResult.from_dict(look) for look in looks]
+                          for key, looks in document["metric_looks"].items()})
 
 
 def assemble(specs, table: Looks, verdicts: Verdicts, pretrends: Pretrends,

@@ -24,6 +24,7 @@ COMMANDS = {
     "start": "lab.cli.registry:start_command",
     "import": "lab.cli.observations:import_command",
     "check": "lab.cli.check:check_command",
+    "refresh": "lab.cli.refresh:refresh_command",
     "plan": "lab.cli.plan:plan_command",
     "decide": "lab.cli.decide:decide_command",
     "demo": "lab.cli.demo:demo_command",
@@ -35,8 +36,8 @@ COMMANDS = {
     "digest": "lab.cli.notify:digest_command",
 }
 # The commands that work on the lab's database, which must be at the current schema.
-NEEDS_SCHEMA = {"sync", "start", "import", "check", "decide", "user", "serve", "report",
-                "export", "notify", "digest"}
+NEEDS_SCHEMA = {"sync", "start", "import", "check", "refresh", "decide", "user", "serve",
+                "report", "export", "notify", "digest"}
 
 
 class LabGroup(FlaskGroup):

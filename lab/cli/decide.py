@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 from sqlmodel import Session
 
+import lab.portfolio.stored  # noqa: F401 (installs the refresher: each write refreshes its pilots)
 from lab import config, db
 from lab.accounts import find_user, password_matches, role_at_least
 from lab.analysis import pipeline

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+import lab.portfolio.stored  # noqa: F401 (installs the refresher: each write refreshes its pilots)
 from lab import db, demo
 from lab.analysis.pipeline import recommend_pilots
 from lab.app import create_app

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+import lab.portfolio.stored  # noqa: F401 (installs the refresher: each write refreshes its pilots)
 from lab import db
 from lab.cli.common import actor, fail
 from lab.cli.progress import Progress

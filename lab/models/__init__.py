@@ -7,11 +7,12 @@ from lab.models.logged import VALUE_COLUMNS, Note, Observation, Spend
 from lab.models.notices import Notice, NoticeSubscription
 from lab.models.people import ApiToken, LoginThrottle, User
 from lab.models.pilots import Hypothesis, Metric, Pilot, TeamMember
+from lab.models.stored import StoredRecommendation
 
 __all__ = [
     "ApiToken", "AuditEvent", "Channel", "Decision", "DecisionBrief", "Hypothesis",
     "LoginThrottle",
     "Metric", "Note", "Notice", "NoticeSubscription", "Observation", "Pilot", "Segment",
-    "Spend", "TeamMember", "User",
+    "Spend", "StoredRecommendation", "TeamMember", "User",
     "VALUE_COLUMNS",
 ]

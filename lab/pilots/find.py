@@ -5,7 +5,7 @@ The one home of these reads: every module that looks a pilot up goes through her
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lab.errors import NotFound
 from lab.models import Hypothesis, Pilot
@@ -40,3 +40,8 @@ def get_hypothesis(session: Session, key: str) -> Hypothesis:
 def next_iteration_of(session: Session, pilot_id: int) -> str | None:
     """Return the key of the iteration that follows this pilot, if one exists."""
     return session.exec(select(Pilot.key).where(Pilot.parent_id == pilot_id)).first()
+
+
+def pilot_keys_known(session: Session, keys: list[str]) -> set[str]:
+    """Return which of these keys name a pilot."""
+    return set(session.exec(select(Pilot.key).where(col(Pilot.key).in_(keys))))

@@ -47,13 +47,16 @@ def overlaps(session: Session, *, include_drafts: bool = False,
     """
     finished = ["scaled_up", "revised", "withdrawn"] if history else []
     statuses = ["running", *finished, *(["draft"] if include_drafts else [])]
-    rows = session.exec(
-        select(Pilot, Channel.name, Segment.name)
-        .outerjoin(Channel, col(Pilot.channel_id) == Channel.id)
-        .outerjoin(Segment, col(Pilot.segment_id) == Segment.id)
-        .where(col(Pilot.status).in_(statuses))
-        .order_by(col(Pilot.key))
-    ).all()
+    # The four columns compared, not whole pilots: the portfolio page calls this on every
+    # read, and a pilot row carries its whole plan as JSON.
+    rows = [(_Scoped(key, status, start, end), channel, segment)
+            for key, status, start, end, channel, segment in session.exec(
+                select(Pilot.key, Pilot.status, Pilot.start_date, Pilot.end_date,
+                       Channel.name, Segment.name)
+                .outerjoin(Channel, col(Pilot.channel_id) == Channel.id)
+                .outerjoin(Segment, col(Pilot.segment_id) == Segment.id)
+                .where(col(Pilot.status).in_(statuses))
+                .order_by(col(Pilot.key))).all()]
     pilots = {pilot.key: pilot for pilot, _, _ in rows}
     shared: dict[tuple[str, str], list[str]] = defaultdict(list)
     for scope, members in _by_scope(rows).items():
@@ -71,9 +74,19 @@ def overlaps(session: Session, *, include_drafts: bool = False,
     return sorted(found, key=lambda overlap: (overlap.pilot_a, overlap.pilot_b))
 
 
-def _by_scope(rows) -> dict[str, list[Pilot]]:
+@dataclass(frozen=True)
+class _Scoped:
+    """What an overlap compares of a pilot."""
+
+    key: str
+    status: str
+    start_date: date
+    end_date: date
+
+
+def _by_scope(rows) -> dict[str, list[_Scoped]]:
     """Group pilots by each channel and each segment they run on."""
-    groups: dict[str, list[Pilot]] = defaultdict(list)
+    groups: dict[str, list[_Scoped]] = defaultdict(list)
     for pilot, channel, segment in rows:
         if channel is not None:
             groups[f"channel '{channel}'"].append(pilot)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from sqlalchemy import Float, cast, func
+from sqlalchemy import Float, Numeric, String, cast, func
 from sqlmodel import Session, col, select
 
 from lab.errors import NotFound
@@ -22,6 +22,7 @@ from lab.models import (
     Pilot,
     Segment,
     Spend,
+    StoredRecommendation,
     TeamMember,
 )
 from lab.pilots.decisions import decision_of
@@ -138,18 +139,37 @@ def observations(session: Session, pilot_id: int) -> list[tuple[Observation, str
 
 
 def data_version(session: Session, pilot_id: int | None = None) -> str:
-    """Return a string that changes whenever the pilot's (or any) data or decisions do."""
-    observed = select(func.max(Observation.id), func.count(Observation.id), _checksum())
-    decided = select(func.count(Decision.id))
-    changed = select(func.max(Pilot.updated_at), func.count(Pilot.id))
-    if pilot_id is not None:
-        observed = observed.where(Observation.pilot_id == pilot_id)
-        decided = decided.where(Decision.pilot_id == pilot_id)
-        changed = changed.where(Pilot.id == pilot_id)
-    latest, count, checksum = session.exec(observed).one()
-    pilots_changed, pilots = session.exec(changed).one()
-    return (f"{latest}-{count}-{checksum}-{session.exec(decided).one()}-"
-            f"{pilots_changed}-{pilots}")
+    """Return a string that changes whenever the pilot's (or any) data or decisions do.
+
+    For one pilot it reads that pilot's rows. For the whole lab it reads the stored
+    recommendations instead of every observation row: each write that changes a pilot's
+    data refreshes that pilot's stored answer (a new computed_at) in the same transaction.
+    """
+    if pilot_id is None:
+        kept = session.exec(select(func.max(StoredRecommendation.computed_at),
+                                   func.count(col(StoredRecommendation.pilot_id)))).one()
+        decided = session.exec(select(func.count(Decision.id))).one()
+        pilots_changed, pilots = session.exec(select(func.max(Pilot.updated_at),
+                                                     func.count(Pilot.id))).one()
+        return f"{kept[0]}-{kept[1]}-{decided}-{pilots_changed}-{pilots}"
+    return data_versions(session, [pilot_id]).get(pilot_id, "None-0-None-0-None-0")
+
+
+def data_versions(session: Session, pilot_ids: list[int]) -> dict[int, str]:
+    """Return `data_version` of each of these pilots, in three grouped queries."""
+    ids = list(pilot_ids)
+    observed = {row[0]: row[1:] for row in session.exec(
+        select(Observation.pilot_id, func.max(Observation.id), func.count(Observation.id),
+               _checksum(session.get_bind().dialect.name)).where(col(Observation.pilot_id).in_(ids))
+        .group_by(col(Observation.pilot_id))).all()}
+    decided = dict(session.exec(select(Decision.pilot_id, func.count(Decision.id))
+                                .where(col(Decision.pilot_id).in_(ids))
+                                .group_by(col(Decision.pilot_id))).all())
+    changed = dict(session.exec(select(Pilot.id, Pilot.updated_at)
+                                .where(col(Pilot.id).in_(ids))).all())
+    return {pilot_id: "{}-{}-{}-{}-{}-{}".format(
+        *observed.get(pilot_id, (None, 0, None)), decided.get(pilot_id, 0),
+        changed[pilot_id], 1) for pilot_id in ids if pilot_id in changed}
 
 
 def version_tag(session: Session, pilot_id: int | None = None) -> str:
@@ -157,12 +177,19 @@ def version_tag(session: Session, pilot_id: int | None = None) -> str:
     return hashlib.sha256(data_version(session, pilot_id).encode()).hexdigest()[:12]
 
 
-def _checksum():
+def _checksum(dialect: str):
     # A correction rewrites a row in place, so id and count alone would miss it.
-    # Summed as doubles: an integer SUM overflows on SQLite past 2⁶³ (a few thousand
-    # rows of the largest counts), a double never does within the kinds' bounds.
     weights = {"successes": 1, "trials": 3, "n": 5, "mean": 7, "sd": 11, "events": 13,
                "exposure": 17}
-    terms = [func.coalesce(getattr(Observation, name), 0) * weight
+    if dialect == "postgresql":
+        # Exact decimals: a float sum depends on the order the rows are met in, which
+        # PostgreSQL does not fix; NUMERIC never overflows.
+        terms = [cast(func.coalesce(getattr(Observation, name), 0), Numeric) * weight
+                 for name, weight in weights.items()]
+        return func.sum(sum(terms[1:], terms[0]), type_=String)
+    # SQLite: doubles, since an integer SUM overflows past 2⁶³ (a few thousand rows of the
+    # largest counts) and a double never does within the kinds' bounds; SQLite meets the
+    # rows in the pilot index's order, so the float sum is the same every time.
+    terms = [cast(func.coalesce(getattr(Observation, name), 0), Float) * weight
              for name, weight in weights.items()]
-    return func.sum(cast(sum(terms[1:], terms[0]), Float))
+    return func.sum(sum(terms[1:], terms[0]), type_=String)

@@ -66,7 +66,7 @@ def effects_frame(session: Session, keys: str | Iterable[str] | None = None) -> 
     wanted = _wanted(session, keys)
     rows = [{**{name: metric.get(name) for name in EFFECTS}, "pilot": key,
              "metric": metric.get("key")}
-            for key, answer in sorted(recommendations(session).items())
+            for key, answer in sorted(recommendations(session, full=False).items())
             if wanted is None or key in wanted
             for metric in answer.get("metrics") or []]
     return typed(rows, EFFECTS)

@@ -1,27 +1,30 @@
 """The portfolio's rows: every pilot's plan, recommendation, spend, decision and overlaps.
 
-The recommendations come from `lab.analysis.pipeline.recommend_pilots`; checking the
-whole portfolio is the expensive part of every read, so the answer is kept until the
-data (or the day) change.
+The recommendations are the stored ones (`lab.portfolio.stored`): every write that
+changes a pilot's inputs refreshed its answer before it committed, so a read only
+decodes them. What depends on today (days left, overdue, burn rate) is worked out
+here from the stored answer and the date of the read; the answers themselves depend
+on the data alone (a final look is reached by a logged period, not by the calendar).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlmodel import Session
 
-from lab.analysis.pipeline import recommend_pilots
+from lab.analysis.pipeline import cyclic_gc_paused
 from lab.analysis.result import Recommendation
-from lab.caching import SharedLRU
 from lab.errors import NotFound
+from lab.pilots import stored
 from lab.pilots.decisions import decisions_by_pilot
 from lab.pilots.find import get_pilot
 from lab.pilots.overlap import overlaps
-from lab.pilots.reads import PilotRow, data_version, pilot_rows, spend_totals
+from lab.pilots.reads import PilotRow, pilot_rows, spend_totals
 from lab.portfolio import standing
 from lab.portfolio.measures import (
     THRESHOLDS,
@@ -31,23 +34,23 @@ from lab.portfolio.measures import (
     q_values,
     with_thresholds,
 )
+from lab.portfolio.stored import fill
 from lab.vocabulary import Design
 
-_checked: SharedLRU[tuple, dict[str, dict[str, Any]]] = SharedLRU(8)
 
+def recommendations(session: Session, keys: list[str] | None = None, *,
+                    full: bool = True) -> dict[str, dict[str, Any]]:
+    """Return every started pilot's (or these pilots') stored `to_dict()`, by pilot key.
 
-def recommendations(session: Session) -> dict[str, dict[str, Any]]:
-    """Return every checked pilot's recommendation as a dict, by pilot key.
-
-    Checking the whole portfolio is the expensive part of every portfolio read: the
-    answer is kept until the data (or the day) change. The dicts are shared: never
-    modify them.
+    ``full=False`` leaves out the look histories (`stored.summary_of`). Read from the
+    database, never recomputed: only a pilot with no stored answer yet (a database just
+    upgraded) is computed, once, and stored.
     """
-    key = (str(session.get_bind().url), data_version(session), date.today())
-    found = _checked.get(key)
-    if found is None:
-        found = {pilot: rec.to_dict() for pilot, rec in recommend_pilots(session).items()}
-        _checked.put(key, found)
+    found = stored.documents(session, keys, full=full)
+    filled = fill(session, keys)
+    if filled:
+        found = dict(sorted({**found, **{key: document if full else stored.summary_of(document)
+                                         for key, document in filled.items()}}.items()))
     return found
 
 
@@ -169,11 +172,23 @@ class PortfolioRow:
         return estimate / self.minimum_effect
 
 
-def build(session: Session, today: date | None = None) -> list[PortfolioRow]:
-    """Return every pilot, in key order, with recommendation, spend, q-value and overlaps."""
+def build(session: Session, today: date | None = None, *,
+          full: Iterable[str] = ()) -> list[PortfolioRow]:
+    """Return every pilot, in key order, with recommendation, spend, q-value and overlaps.
+
+    The recommendations are summaries (no look histories) except those of the pilots
+    named in ``full``, which a pilot's page or report draws.
+    """
     today = today or date.today()
+    with cyclic_gc_paused():  # a thousand decoded answers: see cyclic_gc_paused
+        return _build(session, today, list(full))
+
+
+def _build(session: Session, today: date, full: list[str]) -> list[PortfolioRow]:
     spent = spend_totals(session)
-    checked = recommendations(session)
+    checked = recommendations(session, full=False)
+    if full:
+        checked.update(recommendations(session, full))
     q = q_values(checked)
     decided = decisions_by_pilot(session)
     rows = []
@@ -188,9 +203,13 @@ def build(session: Session, today: date | None = None) -> list[PortfolioRow]:
     return rows
 
 
-def answers(session: Session) -> dict[str, dict]:
-    """Return every started pilot's `to_dict()` with its thresholds and its ``q_value``."""
-    return {row.key: row.recommendation for row in build(session) if row.recommendation}
+def answers(session: Session, full: Iterable[str] = ()) -> dict[str, dict]:
+    """Return every started pilot's `to_dict()` with its thresholds and its ``q_value``.
+
+    Summaries (no look histories) except for the pilots named in ``full``.
+    """
+    return {row.key: row.recommendation for row in build(session, full=full)
+            if row.recommendation}
 
 
 def _row(found: PilotRow, spent: float, today: date, answer: dict | None) -> PortfolioRow:
@@ -229,17 +248,17 @@ def _add_overlaps(session: Session, rows: list[PortfolioRow]) -> None:
 def recommendation(session: Session, pilot_key: str) -> Recommendation:
     """Return one pilot's Recommendation; raise NotFound for a draft or unknown key."""
     pilot = get_pilot(session, pilot_key)
-    found = recommend_pilots(session, [pilot_key]).get(pilot_key)
+    found = recommendations(session, [pilot_key]).get(pilot_key)
     if found is None:
         raise NotFound(f"pilot '{pilot_key}' is {pilot.status}: a pilot has no "
                        "recommendation before it starts")
-    return found
+    return Recommendation.from_dict(found)
 
 
 def answer(session: Session, pilot_key: str) -> dict:
     """Return one pilot's entry of `answers`; raise NotFound for a draft or unknown key."""
     pilot = get_pilot(session, pilot_key)
-    found = answers(session).get(pilot_key)
+    found = answers(session, [pilot_key]).get(pilot_key)
     if found is None:
         raise NotFound(f"pilot '{pilot_key}' is {pilot.status}: a pilot has no "
                        "recommendation before it starts")

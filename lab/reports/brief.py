@@ -56,7 +56,8 @@ class BriefFacts:
 
 def brief_facts(session: Session, pilot_key: str) -> BriefFacts:
     """Read everything the brief shows (raise LookupError for an unknown pilot)."""
-    row = next((found for found in build(session) if found.key == pilot_key), None)
+    row = next((found for found in build(session, full=[pilot_key]) if found.key == pilot_key),
+               None)
     facts = gather(session, pilot_key, row.recommendation if row else None)
     if row is None:
         raise LookupError(f"no pilot '{pilot_key}'")

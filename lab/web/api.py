@@ -11,11 +11,11 @@ from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 
 from lab import accounts, db
-from lab.analysis.pipeline import recommend_pilots
 from lab.models import User
 from lab.pilots import evidence, find, lifecycle, reads, registry
 from lab.pilots.observations import ObservationError, record_observations
 from lab.pilots.plans import Preregistration
+from lab.portfolio import recommendations
 from lab.vocabulary import TokenScope
 from lab.web import replies, tables
 from lab.web import schemas as s
@@ -157,10 +157,10 @@ def log_observations(key: str, body: s.ObservationBatch):
 def check_pilot(key: str):
     """Return the pilot's recommendation, as `lab check --json` prints it."""
     _pilot(key)
-    found = recommend_pilots(db.session(), [key]).get(key)
+    found = recommendations(db.session(), [key]).get(key)
     if found is None:
         abort(404, f"pilot '{key}' is a draft: there is nothing to check until it starts")
-    return s.CheckOut.model_validate(found.to_dict())
+    return s.CheckOut.model_validate(found)
 
 
 @api.route("GET", "/pilots/<key>/decisions", summary="List decisions on a pilot's iterations",

@@ -16,12 +16,11 @@ from matplotlib.axes import Axes
 from sqlmodel import Session
 
 from lab import charts
-from lab.analysis.pipeline import recommend_pilots
 from lab.caching import SharedLRU
 from lab.models import Pilot
 from lab.pilots.observations.summaries import period_summaries
 from lab.pilots.reads import data_version
-from lab.portfolio import with_thresholds
+from lab.portfolio import recommendations, with_thresholds
 
 MIMETYPES = {"svg": "image/svg+xml", "png": "image/png"}
 # Inches: a phone gets a narrower drawing (bigger type for its width), not a shrunk one.
@@ -56,10 +55,10 @@ def respond(parts: tuple, fmt: str, make: Callable[[], bytes]) -> Response:
 
 
 def _recommendation(session: Session, key: str, plan: dict) -> dict:
-    found = recommend_pilots(session, [key]).get(key)
+    found = recommendations(session, [key]).get(key)
     if found is None:
         abort(404, f"pilot '{key}' has no recommendation yet (it is a draft)")
-    return with_thresholds(found.to_dict(), plan)
+    return with_thresholds(found, plan)
 
 
 def looks(session: Session, pilot: Pilot, metric_key: str, fmt: str,

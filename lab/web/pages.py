@@ -8,11 +8,10 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_login import current_user
 
 from lab import db
-from lab.analysis.pipeline import recommend_pilots
 from lab.pilots import decisions, reads
 from lab.pilots.find import get_hypothesis
 from lab.pilots.overlap import overlaps
-from lab.portfolio import build, hypothesis_state, standing
+from lab.portfolio import build, hypothesis_state, recommendations, standing
 from lab.web import chartimages, portfolio
 from lab.web.export import portfolio_csv
 from lab.web.forms import ActionForm, NoteForm, ObservationForm, SpendForm, UploadForm, choices
@@ -97,8 +96,8 @@ def hypothesis(key: str):
     session = db.session()
     found = get_hypothesis(session, key)
     rows = reads.pilot_rows(session, hypothesis_id=found.id)
-    checked = {k: rec.to_dict() for k, rec in recommend_pilots(
-        session, [row.pilot.key for row in rows if row.pilot.status != "draft"]).items()}
+    checked = recommendations(
+        session, [row.pilot.key for row in rows if row.pilot.status != "draft"], full=False)
     state = hypothesis_state([row.pilot.status for row in rows])
     return render_template("hypothesis.html", hypothesis=found, rows=rows, checked=checked,
                            state=state)
@@ -115,7 +114,7 @@ def render_pilot(key: str, status: int = 200, **shown):
     """Render the pilot page, with the forms given (carrying their problems) or fresh ones."""
     session = db.session()
     detail = reads.pilot_detail(session, key)
-    row = next((found for found in build(session) if found.key == key), None)
+    row = next((found for found in build(session, full=[key]) if found.key == key), None)
     recommendation = row.recommendation if row else None
     # Past overlaps stay on record: a decided pilot's results were still exposed to them.
     warnings = [o.message for o in overlaps(session, include_drafts=True, history=True)

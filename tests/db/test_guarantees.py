@@ -113,7 +113,8 @@ def test_an_import_killed_mid_way_leaves_none_of_its_rows(database_url, engine, 
     path = write_csv(tmp_path / "big.csv", rows)
     environment = {**os.environ, "LAB_DATABASE_URL": database_url,
                    "LAB_INSTANCE_PATH": str(tmp_path / "instance"), "LAB_SECRET_KEY": "k" * 32}
-    lab = [os.path.join(os.path.dirname(sys.executable), "lab"), "import", str(path)]
+    # This checkout's lab, whatever the installed `lab` script points at.
+    lab = [sys.executable, "-c", "from lab.cli import main; main()", "import", str(path)]
     process = subprocess.Popen(lab, env=environment, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60

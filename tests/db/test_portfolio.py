@@ -108,9 +108,9 @@ def test_answers_carry_the_q_value_and_thresholds_and_refuse_drafts(session, two
 
 def test_the_recommendations_are_kept_until_the_data_change(session, two_pilots):
     first = portfolio.recommendations(session)
-    assert portfolio.recommendations(session) is first
+    assert portfolio.recommendations(session) == first  # read back, not recomputed
     record_observations(session, rows=observation_rows(periods=7)[-6:], actor=ACTOR)
-    session.commit()
+    session.commit()  # the commit refreshed the pilot's stored answer
     again = portfolio.recommendations(session)
-    assert again is not first
+    assert again != first
     assert len(again["x-care-1h"]["looks"]) == len(first["x-care-1h"]["looks"]) + 1

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from lab import db
 from lab.kinds import VALUE_NAMES
-from lab.pilots import audit
+from lab.pilots import audit, stored
 from lab.pilots.observations.problems import ImportResult, ObservationError, Problems
 from lab.pilots.observations.rows import KEY_COLUMNS, RowChecker
 from lab.pilots.observations.store import ObservationStore
@@ -95,6 +95,9 @@ def _import(session: Session, sources: list, *, actor: str, correct: bool,
     store.finish()
     if errors:
         raise ObservationError.combine(errors)
+    # The rows went in as raw SQL, unseen by the ORM: say which pilots to refresh.
+    stored.touch(session, [found[0] for found in targets.pilots.values()
+                           if not isinstance(found, str)])
     for result in results:
         audit.record(session, actor=actor, action="import", object_type="observations",
                      object_key=result.source[:200],

@@ -1,0 +1,170 @@
+"""Stored recommendations: which pilots a write changed, and the answers kept for them.
+
+Every read of a recommendation reads `stored_recommendation`; nothing recomputes on a
+read. Keeping it right is the writers' job, and no writer has to remember it:
+
+- The ORM writes (plans, start, stop, decisions, corrections by form) are seen by an
+  `after_flush` listener, which notes the pilots whose rows changed in the session.
+  The raw-SQL import path says so itself (`touch`).
+- Before the transaction commits, the refresher the portfolio layer installed
+  (`lab.portfolio.stored`; it needs the analysis, which sits above this layer)
+  recomputes those pilots inside the same transaction. The answer and the data it was
+  computed from commit together, or neither does: a reader never sees one without the
+  other. Where no refresher is installed (a script using this layer alone) the pilots'
+  stored answers are deleted instead, and the first read computes them.
+
+Two writers of one pilot: on SQLite writes queue up front (BEGIN IMMEDIATE). On
+PostgreSQL each refresh first takes a transaction-level advisory lock per pilot, in id
+order; READ COMMITTED gives the statements after the wait a fresh snapshot, so the
+last writer to refresh sees every earlier writer's committed rows and its answer,
+written last, is the right one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from itertools import chain
+
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, col
+
+from lab.models import Decision, Metric, Observation, Pilot, StoredRecommendation
+from lab.models.base import utcnow
+from lab.vocabulary import Status
+
+TOUCHED = "lab.touched"  # session.info key: ids of the pilots this transaction changed
+LOCK_SPACE = 7013  # the advisory-lock namespace of stored recommendations (PostgreSQL)
+
+Refresher = Callable[[Session, list[int]], object]
+_refresher: list[Refresher] = []  # at most one: the portfolio layer's
+
+
+def install(refresher: Refresher) -> None:
+    """Make `refresher(session, pilot_ids)` the one run before each commit that needs it."""
+    _refresher[:] = [refresher]
+
+
+def touch(session: Session, pilot_ids: Iterable[int]) -> None:
+    """Note that this transaction changed these pilots' inputs (raw-SQL writers call it)."""
+    session.info.setdefault(TOUCHED, set()).update(i for i in pilot_ids if i is not None)
+
+
+def lock(session: Session, pilot_ids: list[int]) -> None:
+    """Wait until no other transaction is refreshing these pilots (PostgreSQL only).
+
+    SQLite needs nothing: its writers already run one at a time.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for pilot_id in sorted(set(pilot_ids)):  # one order for all: no deadlock
+        session.execute(select(func.pg_advisory_xact_lock(LOCK_SPACE, pilot_id)))
+
+
+def save(session: Session, answers: dict[int, tuple[str, dict, str]]) -> None:
+    """Store (outcome, document, inputs) for each pilot id, replacing what was there."""
+    if not answers:
+        return
+    now = utcnow()
+    rows = [{"pilot_id": pilot_id, "outcome": outcome, "inputs": inputs, "computed_at": now,
+             "document": _json(document), "summary": _json(summary_of(document))}
+            for pilot_id, (outcome, document, inputs) in answers.items()]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(StoredRecommendation.__table__)
+    statement = statement.on_conflict_do_update(
+        index_elements=["pilot_id"],
+        set_={name: statement.excluded[name]
+              for name in ("outcome", "document", "summary", "inputs", "computed_at")})
+    session.execute(statement, rows)
+
+
+HISTORIES = ("looks", "metric_looks")  # what a summary leaves out
+
+
+def summary_of(document: dict) -> dict:
+    """Return the answer without its look-by-look histories (the portfolio's rows' part)."""
+    return {name: value for name, value in document.items() if name not in HISTORIES}
+
+
+def _json(document: dict) -> str:
+    return json.dumps(document, allow_nan=False, separators=(",", ":"))
+
+
+def forget(session: Session, pilot_ids: Iterable[int]) -> None:
+    """Delete these pilots' stored answers (the next read computes them)."""
+    ids = list(pilot_ids)
+    if ids:
+        session.execute(delete(StoredRecommendation)
+                        .where(col(StoredRecommendation.pilot_id).in_(ids)))
+
+
+def documents(session: Session, keys: list[str] | None = None, *,
+              full: bool = True) -> dict[str, dict]:
+    """Return the stored `to_dict()` of every pilot that has one (or of these keys), by key.
+
+    In pilot key order; ``full=False`` gives the summaries (no look histories). Only
+    the JSON is decoded: no analysis runs, so this is all a read costs, whatever the
+    number of observation rows.
+    """
+    column = StoredRecommendation.document if full else StoredRecommendation.summary
+    query = (select(Pilot.key, column)
+             .join(StoredRecommendation, col(StoredRecommendation.pilot_id) == Pilot.id)
+             .order_by(col(Pilot.key)))
+    if keys is not None:
+        query = query.where(col(Pilot.key).in_(keys))
+    return {key: json.loads(document) for key, document in session.execute(query)}
+
+
+def missing(session: Session, keys: list[str] | None = None) -> list[int]:
+    """Return the ids of the pilots past draft (or of these keys) with no stored answer."""
+    query = (select(Pilot.id).outerjoin(StoredRecommendation,
+                                        col(StoredRecommendation.pilot_id) == Pilot.id)
+             .where(col(StoredRecommendation.pilot_id).is_(None),
+                    Pilot.status != Status.draft).order_by(col(Pilot.id)))
+    if keys is not None:
+        query = query.where(col(Pilot.key).in_(keys))
+    return list(session.execute(query).scalars())
+
+
+def inputs_of(session: Session) -> dict[int, str]:
+    """Return the `inputs` each stored answer was computed from, by pilot id."""
+    return dict(session.execute(select(StoredRecommendation.pilot_id,
+                                       StoredRecommendation.inputs)).all())
+
+
+def _changed_pilots(session: OrmSession) -> set[int]:
+    """Return the pilots whose plan, status, metrics, observations or decision changed."""
+    found = set()
+    for entry in chain(session.new, session.dirty, session.deleted):
+        if isinstance(entry, Pilot):
+            found.add(entry.id)
+        elif isinstance(entry, Observation | Metric | Decision):
+            found.add(entry.pilot_id)
+    return found
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _note_changes(session: OrmSession, _context) -> None:
+    changed = _changed_pilots(session)
+    if changed:
+        touch(session, changed)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _refresh_before_commit(session: OrmSession) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # so the listener above has seen every change
+    while touched := session.info.pop(TOUCHED, None):
+        if _refresher:
+            _refresher[0](session, sorted(touched))
+        else:
+            forget(session, touched)
+        session.flush()
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _drop_changes(session: OrmSession) -> None:
+    session.info.pop(TOUCHED, None)
