@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session, col, select
 
-from lab.analysis import holdout, looks, nonrandomized
+from lab.analysis import holdout, looks, nonrandomized, scopes
 from lab.analysis.looks import Looks
 from lab.analysis.result import Recommendation, assemble
 from lab.analysis.verdicts import verdicts
@@ -53,7 +53,10 @@ def check_portfolio(specs, observations, as_of: dt.date | None = None
     """
     plans = _parse_all(specs)
     kinds = {(p.pilot.key, m.key): m.kind.value for p in plans for m in p.metrics}
-    return recommend_portfolio(plans, from_observations(observations, kinds=kinds), as_of)
+    scopes = {p.pilot.key: tuple(p.pilot.comparison_scopes) for p in plans
+              if p.pilot.comparison_scopes}
+    return recommend_portfolio(plans, from_observations(observations, kinds=kinds,
+                                                        scopes=scopes), as_of)
 
 
 def recommend_pilots(session: Session, keys: list[str] | None = None,
@@ -88,11 +91,12 @@ def recommend_portfolio(specs, summaries: pd.DataFrame,
     frame = _usable(summaries, plans, as_of)
     trials, unmatched = holdout.looks(frame, plans, metrics)
     compared, pretrends = nonrandomized.looks(frame, plans, metrics)
-    table = Looks.concat([trials, compared])
+    matched, fits = scopes.looks(frame, plans, metrics)
+    table = Looks.concat([trials, compared, matched])
     found = verdicts(table, pretrends)
     p_value, lift = _current_figures(table, found)
     logged = frame.groupby("pilot")["metric"].unique().map(set).to_dict()
-    return assemble(specs, table, found, pretrends, p_value, lift, unmatched, logged)
+    return assemble(specs, table, found, pretrends, p_value, lift, unmatched, logged, fits)
 
 
 def _usable(summaries: pd.DataFrame, plans: pd.DataFrame, as_of) -> pd.DataFrame:
@@ -101,6 +105,8 @@ def _usable(summaries: pd.DataFrame, plans: pd.DataFrame, as_of) -> pd.DataFrame
     if missing:
         raise ValueError(f"period summaries lack column(s): {', '.join(missing)}")
     frame = summaries[summaries["pilot"].isin(plans["pilot"])].copy()
+    if "scope" not in frame:  # a comparison scope names control rows of that design only
+        frame["scope"] = ""
     frame["period"] = pd.to_datetime(frame["period"])
     for column in ("n", "total", "total_sq"):
         frame[column] = frame[column].astype(float)

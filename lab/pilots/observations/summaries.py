@@ -35,14 +35,18 @@ ARMS, PHASES = tuple(values(Arm)), tuple(values(Phase))
 
 
 def from_observations(observations,
-                      kinds: Mapping[tuple[str, str], str] | None = None) -> pd.DataFrame:
+                      kinds: Mapping[tuple[str, str], str] | None = None,
+                      scopes: Mapping[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
     """Validate observations and return the period-summaries frame.
 
     ``observations`` is a DataFrame or a list of dicts with columns ``pilot, metric,
     arm, phase, period`` and by kind ``successes, trials`` / ``n, mean, sd`` /
     ``events, exposure`` (blank columns allowed; ``phase`` defaults to ``during``).
     ``kinds`` ((pilot, metric) → kind), when given, fixes each metric's kind from its
-    plan and refuses rows of other pilots or metrics.
+    plan and refuses rows of other pilots or metrics. An optional ``scope`` column names
+    the comparison scope of each control row of a comparison-scopes pilot; ``scopes``
+    (pilot → its comparison scopes), when given, refuses a scope elsewhere or unknown.
+    The frame then has a ``scope`` column too ("" where blank).
     Rows are numbered from 1 as in the data (a CSV's header line is not counted).
     """
     frame = observations.copy() if isinstance(observations, pd.DataFrame) \
@@ -57,6 +61,7 @@ def from_observations(observations,
         frame[column] = frame[column].astype("string").str.strip()
     _check_choice(frame, "arm", ARMS)
     _check_choice(frame, "phase", PHASES)
+    scope = _scopes(frame, scopes)
     periods = _periods(frame)
     kind = _row_kinds(frame, kinds)
     summaries = pd.concat([_summarise(frame[kind == k], k) for k in KIND_VALUES
@@ -65,8 +70,9 @@ def from_observations(observations,
     summaries["period"] = periods.loc[summaries.index]
     for column in ("pilot", "metric", "arm", "phase"):
         summaries[column] = frame.loc[summaries.index, column].astype(str).to_numpy(object)
+    summaries["scope"] = scope.loc[summaries.index].to_numpy(object)
     _refuse_duplicates(summaries)
-    return summaries[COLUMNS].reset_index(drop=True)
+    return summaries[[*COLUMNS, "scope"]].reset_index(drop=True)
 
 
 def empty_summaries() -> pd.DataFrame:
@@ -102,6 +108,26 @@ def _check_choice(frame: pd.DataFrame, column: str, allowed: tuple[str, ...]) ->
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         _fail(row, column, f"{frame[column].iloc[row]!r} is not one of {', '.join(allowed)}")
+
+
+def _scopes(frame: pd.DataFrame, scopes: Mapping[str, tuple[str, ...]] | None) -> pd.Series:
+    """Return each row's scope ("" if blank), refusing one the plans do not allow."""
+    found = (frame["scope"].where(_filled(frame["scope"]), "").astype(str).str.strip()
+             if "scope" in frame else pd.Series("", index=frame.index))
+    if scopes is None:
+        return found
+    for row, (pilot, arm, scope) in enumerate(zip(frame["pilot"], frame["arm"], found,
+                                                  strict=True)):
+        allowed = scopes.get(pilot)
+        if allowed is None and scope:
+            _fail(row, "scope", f"pilot {pilot!r} has no comparison scopes: leave it blank")
+        elif allowed is not None and arm == str(Arm.pilot) and scope:
+            _fail(row, "scope", "a pilot row is the pilot's own scope: leave it blank")
+        elif allowed is not None and arm == str(Arm.control) and scope not in allowed:
+            what = f"{scope!r} is not" if scope else "blank, but must name"
+            _fail(row, "scope", f"{what} one of pilot {pilot!r}'s comparison scopes "
+                                f"({', '.join(allowed)})")
+    return found
 
 
 def _periods(frame: pd.DataFrame) -> pd.Series:
@@ -209,10 +235,11 @@ def _exceeding(rows: pd.DataFrame, column: ValueColumn, numbers: np.ndarray,
 
 
 def _refuse_duplicates(summaries: pd.DataFrame) -> None:
-    repeated = summaries.duplicated(KEY, keep="first")
+    repeated = summaries.duplicated([*KEY, "scope"], keep="first")
     if repeated.any():
         row = int(summaries.index[repeated.to_numpy().argmax()])
-        _fail(row, "period", "repeats an earlier row's pilot, metric, arm, phase and period")
+        _fail(row, "period", "repeats an earlier row's pilot, metric, arm, phase, period "
+                             "and scope")
 
 
 def _by_kind(proportion, mean, rate):
