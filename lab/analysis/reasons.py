@@ -206,7 +206,8 @@ def waiting_for_primary(others: Sequence[str], primary: str) -> str:
 
 
 def scope_fit(kind: str, before: int, fit: float, rank, comparisons: int,
-              weights: dict | None, alpha: float, placebo_p: float) -> list[str]:
+              weights: dict | None, alpha: float, placebo_p: float, mde: float = math.nan,
+              minimum_effect: float = math.nan) -> list[str]:
     """Say how well the comparison scopes matched before, and what their number allows."""
     smallest = 1 / (comparisons + 1)
     if weights is None or not math.isfinite(fit):
@@ -223,7 +224,14 @@ def scope_fit(kind: str, before: int, fit: float, rank, comparisons: int,
                     f"can reach is 1/{comparisons + 1} = {smallest:.2f}, above alpha "
                     f"{alpha:g}: it cannot show an effect; at least "
                     f"{math.ceil(1 / alpha - 1e-9) - 1} comparison scopes would be needed")
-    elif math.isfinite(placebo_p):
+    if weights is not None and math.isfinite(mde):
+        enough = ("" if not math.isfinite(minimum_effect) else
+                  "; the minimum effect is within reach" if mde <= minimum_effect else
+                  f"; the minimum effect ({amount(kind, minimum_effect)}) is below it, so "
+                  "the pilot may well end without a clear answer")
+        said.append(f"placebo runs on the before-periods put the smallest effect this design "
+                    f"detects at about {amount(kind, mde)}{enough}")
+    if smallest <= alpha and math.isfinite(placebo_p):
         said.append(f"placebo check: {round(placebo_p * (comparisons + 1))} of "
                     f"{comparisons + 1} scopes (the pilot's included) moved at least as much "
                     f"as the pilot scope (p = {placebo_p:.2f} at this look, "

@@ -120,9 +120,11 @@ def _metric_rows(rows: pd.DataFrame, at: pd.DataFrame, metric, plan):
     slots = wide.columns.to_frame(index=False) if len(wide.columns) else pd.DataFrame(
         {"period": pd.Series(dtype="datetime64[ns]"), "during": pd.Series(dtype=bool)})
     before = ~slots["during"].to_numpy(dtype=bool)
-    fit = None
+    fit, mde = None, math.nan
     if before.sum() >= 2 and len(wide):
         fit = synthetic.placebo_fits(wide.to_numpy(float), before)
+        if metric["role"] == "primary":
+            mde = _placebo_mde(wide.to_numpy(float)[:, before], plan)
     out, placebos = [], []
     cells = _Cells(rows)
     for look in at.to_dict("records"):
@@ -146,9 +148,16 @@ def _metric_rows(rows: pd.DataFrame, at: pd.DataFrame, metric, plan):
                     "fit_rank": math.nan if fit is None else _fit_rank(fit),
                     "weights": None if fit is None else dict(zip(
                         comparisons, fit.weights[0, 1:], strict=True)),
-                    "before_periods": int(before.sum()),
+                    "before_periods": int(before.sum()), "mde": mde,
                     "critical": math.nan, "ci_low": math.nan, "ci_high": math.nan})
     return pd.DataFrame(out), placebos
+
+
+def _placebo_mde(before: np.ndarray, plan) -> float:
+    """Return the effect placebo runs on the before-periods say the design detects."""
+    looks = int(plan["planned_periods"])
+    level = synthetic.lenient_level(float(plan["alpha"]), plan["analysis"], looks)
+    return synthetic.placebo_mde(before, looks, level, float(plan["power"]))
 
 
 def _fit_rank(fit) -> int:
@@ -194,4 +203,5 @@ def _fit_sentences(found: pd.DataFrame, plan, metric) -> list[str]:
     comparisons = len(plan["comparisons"])
     return reasons.scope_fit(metric["kind"], int(last["before_periods"]), float(last["fit"]),
                              last["fit_rank"], comparisons, last["weights"],
-                             float(plan["alpha"]), float(last["placebo_p"]))
+                             float(plan["alpha"]), float(last["placebo_p"]),
+                             float(last["mde"]), float(metric["threshold"]))

@@ -35,6 +35,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import nnls
+from scipy.special import ndtr
+
+from lab.stats import always_valid, sequential
 
 MINIMUM_COMPARISONS, MAXIMUM_COMPARISONS = 2, 20
 # The weight given to Σw = 1 in the augmented least squares, relative to the data's scale:
@@ -157,6 +160,29 @@ def placebo_critical(placebo: np.ndarray, level: np.ndarray | float) -> np.ndarr
     # A treated statistic equal to c is a tie with that placebo: not rejected (|S₀| > c).
     picked = np.where(allowed >= 1, s[np.clip(allowed - 1, 0, max(s.size - 1, 0))], np.inf)
     return np.where(np.isnan(level), np.nan, picked)
+
+
+def lenient_level(alpha: float, analysis: str, looks: int) -> float:
+    """Return the largest two-sided level any of ``looks`` equally spaced looks reads at.
+
+    fixed: α at its one look; sequential: the O'Brien–Fleming boundary's nominal level at
+    the final look (its smallest c); always-valid: the mixture's narrowest width (in
+    standard errors) over the looks, with τ² tuned to the final variance. Placebo
+    inference can reject at some look only if 1/(J + 1) is at most this level.
+    """
+    if analysis == "fixed":
+        return float(alpha)
+    fractions = np.arange(1, looks + 1) / looks
+    if analysis == "sequential":
+        critical = float(sequential.obf_boundaries_many(alpha, [list(fractions)])[0].min())
+    elif analysis == "always-valid":
+        variance = 1.0 / fractions  # the estimate's variance at each look, 1 at the end
+        tau2 = always_valid.mixing_variance(alpha, 1.0)
+        critical = float(np.min(always_valid.half_width(variance, tau2, alpha)
+                                / np.sqrt(variance)))
+    else:
+        raise ValueError(f"unknown analysis {analysis!r}")
+    return float(2 * ndtr(-critical))
 
 
 def minimum_p(comparisons: int) -> float:
