@@ -101,7 +101,7 @@ def recommend_portfolio(specs, summaries: pd.DataFrame,
 
 def _usable(summaries: pd.DataFrame, plans: pd.DataFrame, as_of) -> pd.DataFrame:
     """Keep the planned pilots' rows (up to as_of), periods as datetimes, numbers as floats."""
-    missing = [c for c in COLUMNS if c not in summaries]
+    missing = [c for c in COLUMNS if c not in summaries and c != "scope"]
     if missing:
         raise ValueError(f"period summaries lack column(s): {', '.join(missing)}")
     frame = summaries[summaries["pilot"].isin(plans["pilot"])].copy()

@@ -38,7 +38,10 @@ def converter(target: Target, index: dict[str, int], width: int,
     unseen period, a blank or unreadable number, a value out of range. Everything is
     inlined per kind because this runs once per row.
     """
-    if any(name not in index for name in VALUE_COLUMNS[target.kind]):
+    # Rows of a comparison-scopes pilot, and files with a scope column, take the full
+    # check: their scopes are checked there (such rows are few).
+    if (any(name not in index for name in VALUE_COLUMNS[target.kind]) or "scope" in index
+            or target.comparisons):
         return None
     foreign = [index[name] for other, names in VALUE_COLUMNS.items() if other != target.kind
                for name in names if name in index]
@@ -90,7 +93,7 @@ def _fast_proportion(where: Where, s_at: int, t_at: int) -> Callable[[list[str]]
         if (len(record) == width and (arm, phase or during) in slots
                 and low <= successes <= trials <= high and elsewhere(record) == blanks):
             return (pilot_id, metric_id, arm, phase or during, periods[record[period_at]],
-                    successes, trials, None, None, None, None, None)
+                    successes, trials, None, None, None, None, None, "")
         raise ValueError(record)
 
     return convert
@@ -113,7 +116,7 @@ def _fast_mean(where: Where, n_at: int, mean_at: int, sd_at: int) -> Callable[[l
                 and n_low <= n <= n_high and mean_low <= mean <= mean_high
                 and sd_low <= sd <= sd_high and elsewhere(record) == blanks):
             return (pilot_id, metric_id, arm, phase or during, periods[record[period_at]],
-                    None, None, n, mean, sd, None, None)
+                    None, None, n, mean, sd, None, None, "")
         raise ValueError(record)
 
     return convert
@@ -134,7 +137,7 @@ def _fast_rate(where: Where, events_at: int, exposure_at: int) -> Callable[[list
                 and events_low <= events <= events_high
                 and exposure_low <= exposure <= exposure_high and elsewhere(record) == blanks):
             return (pilot_id, metric_id, arm, phase or during, periods[record[period_at]],
-                    None, None, None, None, None, events, exposure)
+                    None, None, None, None, None, events, exposure, "")
         raise ValueError(record)
 
     return convert

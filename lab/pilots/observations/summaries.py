@@ -29,7 +29,8 @@ from lab.models import Metric, Observation, Pilot
 from lab.pilots.observations.problems import ObservationError, Problem
 from lab.vocabulary import Arm, Kind, Phase, values
 
-COLUMNS = ["pilot", "metric", "arm", "phase", "period", "n", "total", "total_sq"]
+# scope: the comparison scope of a comparison-scopes pilot's control row, else "".
+COLUMNS = ["pilot", "metric", "arm", "phase", "period", "n", "total", "total_sq", "scope"]
 KEY = ["pilot", "metric", "arm", "phase", "period"]
 ARMS, PHASES = tuple(values(Arm)), tuple(values(Phase))
 
@@ -72,7 +73,7 @@ def from_observations(observations,
         summaries[column] = frame.loc[summaries.index, column].astype(str).to_numpy(object)
     summaries["scope"] = scope.loc[summaries.index].to_numpy(object)
     _refuse_duplicates(summaries)
-    return summaries[[*COLUMNS, "scope"]].reset_index(drop=True)
+    return summaries[COLUMNS].reset_index(drop=True)
 
 
 def empty_summaries() -> pd.DataFrame:
@@ -116,17 +117,22 @@ def _scopes(frame: pd.DataFrame, scopes: Mapping[str, tuple[str, ...]] | None) -
              if "scope" in frame else pd.Series("", index=frame.index))
     if scopes is None:
         return found
-    for row, (pilot, arm, scope) in enumerate(zip(frame["pilot"], frame["arm"], found,
-                                                  strict=True)):
-        allowed = scopes.get(pilot)
-        if allowed is None and scope:
-            _fail(row, "scope", f"pilot {pilot!r} has no comparison scopes: leave it blank")
-        elif allowed is not None and arm == str(Arm.pilot) and scope:
-            _fail(row, "scope", "a pilot row is the pilot's own scope: leave it blank")
-        elif allowed is not None and arm == str(Arm.control) and scope not in allowed:
-            what = f"{scope!r} is not" if scope else "blank, but must name"
-            _fail(row, "scope", f"{what} one of pilot {pilot!r}'s comparison scopes "
-                                f"({', '.join(allowed)})")
+    scoped = frame["pilot"].isin(list(scopes)).to_numpy()
+    pairs = pd.MultiIndex.from_arrays([frame["pilot"].astype(object), found.astype(object)])
+    known = pairs.isin([(pilot, scope) for pilot, names in scopes.items() for scope in names])
+    arm, named = frame["arm"].to_numpy(object), (found != "").to_numpy()
+    checks = [(~scoped & named, lambda pilot, scope: f"pilot {pilot!r} has no comparison "
+                                                      "scopes: leave it blank"),
+              (scoped & (arm == str(Arm.pilot)) & named,
+               lambda pilot, scope: "a pilot row is the pilot's own scope: leave it blank"),
+              (scoped & (arm == str(Arm.control)) & ~known,
+               lambda pilot, scope: f"{f'{scope!r} is not' if scope else 'blank, but must name'}"
+                                    f" one of pilot {pilot!r}'s comparison scopes "
+                                    f"({', '.join(scopes[pilot])})")]
+    bad = [(int(np.flatnonzero(mask)[0]), say) for mask, say in checks if mask.any()]
+    if bad:
+        row, say = min(bad, key=lambda item: item[0])
+        _fail(row, "scope", say(frame["pilot"].iloc[row], found.iloc[row]))
     return found
 
 
@@ -263,9 +269,10 @@ def summary_query(pilot_ids: list[int] | None = None):
                     cast(o.period, String),
                     _by_kind(cast(o.trials, Float), n, col(o.exposure)),
                     _by_kind(cast(o.successes, Float), n * mean, cast(o.events, Float)),
-                    _by_kind(null(), (n - 1) * sd * sd + n * mean * mean, null()))
+                    _by_kind(null(), (n - 1) * sd * sd + n * mean * mean, null()),
+                    col(o.scope))
              .join(Metric, col(Metric.id) == o.metric_id)
-             .order_by(*keys, col(o.period)))
+             .order_by(*keys, col(o.period), col(o.scope)))
     if pilot_ids is not None:
         query = query.where(col(o.pilot_id).in_(list(pilot_ids)))
     return query

@@ -21,6 +21,7 @@ class Target:
     metric_id: int
     kind: str
     design: str
+    comparisons: tuple[str, ...] = ()  # a comparison-scopes pilot's scopes
 
     def __post_init__(self) -> None:
         # The (arm, phase) pairs the design has, computed once: checked on every row.
@@ -43,12 +44,12 @@ class Targets:
             pilot = self.pilots[pilot_key] = self._load(pilot_key)
         if isinstance(pilot, str):
             return pilot
-        pilot_id, design, metrics = pilot
+        pilot_id, design, metrics, comparisons = pilot
         if metric_key not in metrics:
             known = ", ".join(sorted(metrics))
             return f"pilot '{pilot_key}' has no metric '{metric_key}' (it has {known})"
         metric_id, kind = metrics[metric_key]
-        return Target(pilot_key, metric_key, pilot_id, metric_id, kind, design)
+        return Target(pilot_key, metric_key, pilot_id, metric_id, kind, design, comparisons)
 
     def name_of(self, pilot_id: int, metric_id: int) -> tuple[str, str]:
         """Return the keys of a pilot and metric met earlier in this import."""
@@ -62,14 +63,15 @@ class Targets:
         """Read one pilot and its metrics, or say why it takes no rows."""
         # FOR SHARE on PostgreSQL: the pilot cannot be closed while its rows go in.
         found = self.connection.execute(
-            select(Pilot.id, Pilot.design, Pilot.status).where(Pilot.key == key)
+            select(Pilot.id, Pilot.design, Pilot.status, Pilot.plan).where(Pilot.key == key)
             .with_for_update(read=True)).first()
         if found is None:
             return f"no pilot '{key}'"
-        pilot_id, design, status = found
+        pilot_id, design, status, plan = found
         if status != Status.running:
             hint = "start it first" if status == "draft" else "it is closed"
             return f"pilot '{key}' is {status}: metrics are logged only while it runs ({hint})"
         metrics = self.connection.execute(
             select(Metric.key, Metric.id, Metric.kind).where(Metric.pilot_id == pilot_id))
-        return pilot_id, design, {key: (id_, kind) for key, id_, kind in metrics}
+        comparisons = tuple(((plan or {}).get("pilot") or {}).get("comparison_scopes") or ())
+        return pilot_id, design, {key: (id_, kind) for key, id_, kind in metrics}, comparisons
