@@ -5,7 +5,8 @@ and 12 during-weeks of a mean metric (400 customers a scope and week, sd 2: samp
 0.1 a week), handed to `lab.check_portfolio`, its outcome read where the product first
 decides. Period-to-period noise is AR(1) ρ = 0.5 of sd 0.1: "common" shocks hit every
 scope alike, "specific" ones each scope on its own. Monte Carlo: 2,000 runs put the sd of
-a 2.5% rate at 0.35%.
+a 2.5% rate at 0.35%. Measured (2,000 runs each): A/A with 19 comparisons 2.1% (iid),
+2.2% (common), 2.5% (specific); at the placebo runs' minimum effect 92%, at twice it 100%.
 
 With 5 comparisons the smallest placebo p-value is 1/6, above any level a look reads: the
 planner says beforehand that the design cannot decide, and the product never scales up.
@@ -39,7 +40,8 @@ def simulate(comparisons, noise, effect, seed, analysis="sequential", minimum_ef
 @pytest.mark.slow
 @pytest.mark.parametrize(("noise", "seed"), [("iid", 21), ("common", 22), ("specific", 23)])
 def test_five_comparisons_never_scale_up_and_say_so_beforehand(noise, seed):
-    outcome, answers = simulate(5, noise, 0.0, seed)
+    # No data can reject here, so a few hundred runs show it as well as thousands.
+    outcome, answers = simulate(5, noise, 0.0, seed, runs=400)
     assert np.mean(outcome == "scale_up") <= 0.035  # target ≤ 3.5%; here exactly 0
     assert not feasibility.assess_scopes(5, 0.05, "sequential", DURING).decides
     assert all("cannot show an effect" in " ".join(a.reasons) for a in answers[:50])
@@ -57,19 +59,20 @@ def minimum_effect():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("noise", "seed"), [("iid", 31), ("common", 32), ("specific", 33)])
-def test_nineteen_comparisons_scale_up_an_a_a_pilot_at_the_nominal_rate(noise, seed,
+@pytest.mark.parametrize(("noise", "seed", "runs"), [("iid", 31, 1000), ("common", 32, 1000),
+                                                    ("specific", 33, RUNS)])
+def test_nineteen_comparisons_scale_up_an_a_a_pilot_at_the_nominal_rate(noise, seed, runs,
                                                                          minimum_effect):
     outcome, _ = simulate(19, noise, 0.0, seed, analysis="fixed",
-                          minimum_effect=minimum_effect)
+                          minimum_effect=minimum_effect, runs=runs)
     rate = np.mean(outcome == "scale_up")
-    assert rate <= 0.035  # exactly 2.5% with exchangeable scopes
-    assert rate >= 0.015
+    assert rate <= 0.035  # exactly 2.5% with exchangeable scopes (sd 0.35% at 2,000 runs)
+    assert rate >= 0.01
     assert feasibility.assess_scopes(19, 0.05, "fixed", DURING).decides
 
 
 @pytest.mark.slow
 def test_nineteen_comparisons_find_twice_the_minimum_effect(minimum_effect):
     outcome, _ = simulate(19, "specific", 2 * minimum_effect, 34, analysis="fixed",
-                          minimum_effect=minimum_effect, runs=1000)
+                          minimum_effect=minimum_effect, runs=500)
     assert np.mean(outcome == "scale_up") >= 0.70
