@@ -61,10 +61,10 @@ def minimum_effect():
 @pytest.mark.slow
 @pytest.mark.parametrize(("noise", "seed", "runs"), [("iid", 31, 1000), ("common", 32, 1000),
                                                     ("specific", 33, RUNS)])
-def test_nineteen_comparisons_scale_up_an_a_a_pilot_at_the_nominal_rate(noise, seed, runs,
-                                                                         minimum_effect):
-    outcome, _ = simulate(19, noise, 0.0, seed, analysis="fixed",
-                          minimum_effect=minimum_effect, runs=runs)
+def test_nineteen_comparisons_scale_up_an_a_a_pilot_at_the_nominal_rate(noise, seed, runs):
+    # A small minimum effect (0.1, a third of what the design detects) leaves the rule
+    # nothing but the placebo test to stop a false scale-up: the strictest check of it.
+    outcome, _ = simulate(19, noise, 0.0, seed, analysis="fixed", runs=runs)
     rate = np.mean(outcome == "scale_up")
     assert rate <= 0.035  # exactly 2.5% with exchangeable scopes (sd 0.35% at 2,000 runs)
     assert rate >= 0.01
