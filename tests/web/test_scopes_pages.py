@@ -7,7 +7,7 @@ import numpy as np
 from lab.pilots.observations import record_observations
 from tests.analysis.scopes_builders import observations, scopes_plan, weekly_means
 from tests.factories import start_pilot
-from tests.web.conftest import write
+from tests.web.conftest import post_form, write
 
 
 def test_the_pilot_page_shows_the_fit_the_placebo_check_and_the_evidence(app, session,
@@ -25,3 +25,21 @@ def test_the_pilot_page_shows_the_fit_the_placebo_check_and_the_evidence(app, se
     assert "blend of comparison scopes" in text and "over 26 before-periods" in text
     assert "Placebo check: 1 of 20 scopes" in text
     assert "Comparison scopes" in text
+
+
+def test_a_comparison_scopes_plan_registers_from_the_form_as_from_toml(app, signed_in):
+    from lab.pilots.plans import parse
+    from tests.factories import make_spec
+    from tests.web.test_forms import form_fields, stored_plan
+
+    spec = make_spec(pilot={"design": "comparison-scopes", "analysis": "fixed",
+                            "comparison_scopes": ["whatsapp", "email", "phone"]})
+    fields = form_fields(spec)
+    fields["pilot-comparison_scopes"] = "whatsapp, email,phone"
+    client = signed_in("member")
+    response = post_form(client, "/register", fields)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert stored_plan(app, "x-care-1h") == ("draft", parse(spec))
+    # Editing the draft shows the scopes as they were written.
+    page = client.get("/register?pilot=x-care-1h").get_data(as_text=True)
+    assert 'value="whatsapp, email, phone"' in page
