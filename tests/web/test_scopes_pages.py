@@ -43,3 +43,25 @@ def test_a_comparison_scopes_plan_registers_from_the_form_as_from_toml(app, sign
     # Editing the draft shows the scopes as they were written.
     page = client.get("/register?pilot=x-care-1h").get_data(as_text=True)
     assert 'value="whatsapp, email, phone"' in page
+
+
+def test_scoped_rows_go_in_and_come_out_through_the_api(app, session, client, people):
+    from lab import accounts
+    from tests.web.test_api import API, bearer
+
+    spec = scopes_plan("x-scopes", 2, analysis="fixed")
+    start_pilot(session, key="x-scopes", hypothesis=spec["hypothesis"], pilot=spec["pilot"],
+                metrics=spec["metrics"])
+    secret = write(app, lambda s: accounts.create_token(
+        s, user=accounts.find_user(s, people["analyst"]), name="t", scope="write")[1])
+    row = {"metric": "spend", "arm": "control", "phase": "before", "period": "2025-12-29",
+           "n": 400, "mean": 10.0, "sd": 2.0}
+    refused = client.post(f"{API}/pilots/x-scopes/observations", json={"rows": [row]},
+                          headers=bearer(secret))
+    assert refused.status_code == 422 and "comparison scopes" in refused.get_data(as_text=True)
+    stored = client.post(f"{API}/pilots/x-scopes/observations",
+                         json={"rows": [{**row, "scope": "segment-02"}]},
+                         headers=bearer(secret))
+    assert stored.status_code == 200, stored.get_data(as_text=True)
+    listed = client.get(f"{API}/pilots/x-scopes/observations", headers=bearer(secret)).json
+    assert [o["scope"] for o in listed["observations"]] == ["segment-02"]
