@@ -65,3 +65,29 @@ def test_scoped_rows_go_in_and_come_out_through_the_api(app, session, client, pe
     assert stored.status_code == 200, stored.get_data(as_text=True)
     listed = client.get(f"{API}/pilots/x-scopes/observations", headers=bearer(secret)).json
     assert [o["scope"] for o in listed["observations"]] == ["segment-02"]
+
+
+def test_a_week_grid_has_a_control_row_per_comparison_scope(app, session, signed_in):
+    spec = scopes_plan("x-scopes", 2, analysis="fixed")
+    start_pilot(session, key="x-scopes", hypothesis=spec["hypothesis"], pilot=spec["pilot"],
+                metrics=spec["metrics"])
+    client = signed_in("member")
+    page = client.get("/pilots/x-scopes/week").get_data(as_text=True)
+    assert 'name="spend.control.segment-01.mean"' in page and "control: segment-02" in page
+    cells = {f"spend.{unit}.{name}": value
+             for unit in ("pilot", "control.segment-01", "control.segment-02")
+             for name, value in (("n", "400"), ("mean", "10.5"), ("sd", "2"))}
+    done = post_form(client, "/pilots/x-scopes/week",
+                     {"period": "2025-12-29", "phase": "before", **cells})
+    assert done.status_code == 302, done.get_data(as_text=True)[:3000]
+    with app.app_context():
+        from sqlmodel import select
+
+        from lab import db
+        from lab.models import Observation
+        with db.reading(db.engine()) as reading:
+            stored = sorted(reading.exec(select(Observation.arm, Observation.scope)).all())
+    assert stored == [("control", "segment-01"), ("control", "segment-02"), ("pilot", "")]
+    template = client.get("/pilots/x-scopes/template.csv").get_data(as_text=True).splitlines()
+    assert template[0].endswith(",scope") and template[-1].endswith(",segment-02")
+    assert len(template) == 1 + 3 * 2  # three scopes, two phases
