@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 
 from lab.stats import gates
+from lab.stats.synthetic import comparisons_needed
 from lab.words import Effect, allowed, amount, capitalised, change, harm_verb, number, worth
 
 # How strong each design's evidence is, in a manager's words.
@@ -206,9 +207,13 @@ def waiting_for_primary(others: Sequence[str], primary: str) -> str:
 
 
 def scope_fit(kind: str, before: int, fit: float, rank, comparisons: int,
-              weights: dict | None, alpha: float, placebo_p: float, mde: float = math.nan,
-              minimum_effect: float = math.nan) -> list[str]:
-    """Say how well the comparison scopes matched before, and what their number allows."""
+              weights: dict | None, level: float, analysis: str, placebo_p: float,
+              mde: float = math.nan, minimum_effect: float = math.nan) -> list[str]:
+    """Say how well the comparison scopes matched before, and what their number allows.
+
+    ``level`` is the two-sided level the plan's most lenient look reads at
+    (`lab.stats.synthetic.lenient_level`).
+    """
     smallest = 1 / (comparisons + 1)
     if weights is None or not math.isfinite(fit):
         said = [f"the comparison scopes could not be matched yet: {before} before-period"
@@ -219,11 +224,13 @@ def scope_fit(kind: str, before: int, fit: float, rank, comparisons: int,
         said = [f"before the pilot, the blend of comparison scopes ({blend}) tracked it "
                 f"within {amount(kind, fit)} per period over {before} before-periods; "
                 f"{int(rank) - 1} of {comparisons} comparison scopes were matched as closely"]
-    if smallest > alpha:
+    decides = level * (comparisons + 1) >= 1 - 1e-9
+    if not decides:
         said.append(f"with {comparisons} comparison scopes the smallest p-value this design "
-                    f"can reach is 1/{comparisons + 1} = {smallest:.2f}, above alpha "
-                    f"{alpha:g}: it cannot show an effect; at least "
-                    f"{math.ceil(1 / alpha - 1e-9) - 1} comparison scopes would be needed")
+                    f"can reach is 1/{comparisons + 1} = {smallest:.2f}, above the "
+                    f"{level:.3g} its {analysis} analysis reads at best: it cannot show an "
+                    f"effect; at least {comparisons_needed(level)} comparison scopes would "
+                    "be needed")
     if weights is not None and math.isfinite(mde):
         enough = ("" if not math.isfinite(minimum_effect) else
                   "; the minimum effect is within reach" if mde <= minimum_effect else
@@ -231,7 +238,7 @@ def scope_fit(kind: str, before: int, fit: float, rank, comparisons: int,
                   "the pilot may well end without a clear answer")
         said.append(f"placebo runs on the before-periods put the smallest effect this design "
                     f"detects at about {amount(kind, mde)}{enough}")
-    if smallest <= alpha and math.isfinite(placebo_p):
+    if decides and math.isfinite(placebo_p):
         said.append(f"placebo check: {round(placebo_p * (comparisons + 1))} of "
                     f"{comparisons + 1} scopes (the pilot's included) moved at least as much "
                     f"as the pilot scope (p = {placebo_p:.2f} at this look, "

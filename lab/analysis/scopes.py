@@ -50,8 +50,9 @@ def looks(summaries: pd.DataFrame, plans: pd.DataFrame,
     rows, placebos, said = [], [], {}
     by_series = dict(iter(data.groupby(["pilot", "metric"], sort=False)))
     by_pilot = dict(iter(metrics.groupby("pilot", sort=False)))
+    by_key = chosen.set_index("pilot")
     for pilot, at in scheduled.groupby("pilot", sort=False):
-        plan = chosen.set_index("pilot").loc[pilot]
+        plan = by_key.loc[pilot]
         for metric in by_pilot[pilot].to_dict("records"):
             found, stats = _metric_rows(by_series.get((pilot, metric["metric"]),
                                                       data.iloc[:0]), at, metric, plan)
@@ -200,8 +201,9 @@ class _Cells:
 def _fit_sentences(found: pd.DataFrame, plan, metric) -> list[str]:
     """Say how well the comparisons matched before, and what their number allows."""
     last = found.iloc[-1]
-    comparisons = len(plan["comparisons"])
+    level = synthetic.lenient_level(float(plan["alpha"]), plan["analysis"],
+                                    int(plan["planned_periods"]))
     return reasons.scope_fit(metric["kind"], int(last["before_periods"]), float(last["fit"]),
-                             last["fit_rank"], comparisons, last["weights"],
-                             float(plan["alpha"]), float(last["placebo_p"]),
+                             last["fit_rank"], len(plan["comparisons"]), last["weights"],
+                             level, plan["analysis"], float(last["placebo_p"]),
                              float(last["mde"]), float(metric["threshold"]))

@@ -57,7 +57,14 @@ def test_five_comparisons_cannot_decide_and_the_reasons_say_so():
     found = lab.check(spec, rows)
     assert found.outcome == "revise"  # an effect of 30 sd is still not provable
     said = " ".join(found.reasons)
-    assert "1/6 = 0.17" in said and "at least 19 comparison scopes would be needed" in said
+    assert "1/6 = 0.17" in said and "at least 27 comparison scopes would be needed" in said
+    assert "above the 0.0363 its sequential analysis reads at best" in said
+
+
+def test_twenty_comparisons_with_weekly_sequential_looks_cannot_decide_either():
+    spec, rows, _ = pilot(comparisons=20, effect=3.0, analysis="sequential")
+    said = " ".join(lab.check(spec, rows).reasons)
+    assert "1/21 = 0.05" in said and "cannot show an effect" in said
 
 
 def test_a_look_needs_every_scope_logged_in_its_periods():
