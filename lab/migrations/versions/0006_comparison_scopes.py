@@ -40,10 +40,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the scope (refused while comparison-scopes pilots or scoped rows exist)."""
-    with op.batch_alter_table("pilot") as batch:
-        batch.drop_constraint("ck_pilot_design", type_="check")
-        batch.create_check_constraint("ck_pilot_design", _designs(DESIGNS))
+    """Drop the scope, and the comparison scopes' rows with it (the old key cannot hold them).
+
+    The pilot's design check stays wide: comparison-scopes pilots may exist (a decision
+    on one cannot be deleted), and the code of 0004 reads them as any other plan.
+    """
+    op.execute("DELETE FROM observation WHERE scope <> ''")
     op.drop_index("uq_observation_key", table_name="observation")
     with op.batch_alter_table("observation") as batch:
         batch.drop_column("scope")
