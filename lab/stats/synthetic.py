@@ -34,7 +34,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import nnls
 from scipy.special import ndtr
 
 from lab.stats import always_valid, sequential
@@ -56,6 +55,10 @@ def simplex_weights(target: np.ndarray, donors: np.ndarray) -> np.ndarray:
     Solved as non-negative least squares (Lawson & Hanson 1974) with the row Σw = 1
     appended at a large weight, then renormalised. Checked against pysyncon's `Synth`.
     """
+    # Imported here: scipy.optimize is heavy, and `lab check` of pilots of other designs
+    # never fits weights (tests/test_startup.py).
+    from scipy.optimize import nnls
+
     target, donors = np.asarray(target, float), np.asarray(donors, float)
     if donors.ndim != 2 or donors.shape[0] != target.shape[0] or donors.shape[1] < 1:
         raise ValueError(f"donors must be (T, J) with T = {target.shape[0]}, "
