@@ -39,11 +39,13 @@ class Function(StrEnum):
 
 
 class Design(StrEnum):
-    """How a pilot is compared: a random split, a comparable scope, or its own past."""
+    """How a pilot is compared: a random split, comparable scopes, or its own past."""
 
     holdout = "holdout"
     diff_in_diff = "diff-in-diff"
     baseline = "baseline"
+    # One treated scope against 2–20 comparison scopes, weighted to match it before.
+    comparison_scopes = "comparison-scopes"
 
 
 class Analysis(StrEnum):
@@ -140,7 +142,7 @@ class Evidence(StrEnum):
 
 # The evidence each design gives.
 EVIDENCE = {Design.holdout: Evidence.randomized, Design.diff_in_diff: Evidence.comparison,
-            Design.baseline: Evidence.before_after}
+            Design.baseline: Evidence.before_after, Design.comparison_scopes: Evidence.comparison}
 
 class TokenScope(StrEnum):
     """What an API token may do: read only, or read and write (as its owner's role allows)."""
@@ -166,10 +168,12 @@ DECIDED = tuple(FINAL_STATE)  # the outcomes a manager can sign off
 # Which arms and phases each design has.
 DESIGN_ARMS = {Design.holdout: (Arm.pilot, Arm.control),
                Design.diff_in_diff: (Arm.pilot, Arm.control),
-               Design.baseline: (Arm.pilot,)}
+               Design.baseline: (Arm.pilot,),
+               Design.comparison_scopes: (Arm.pilot, Arm.control)}
 DESIGN_PHASES = {Design.holdout: (Phase.during,),
                  Design.diff_in_diff: (Phase.before, Phase.during),
-                 Design.baseline: (Phase.before, Phase.during)}
+                 Design.baseline: (Phase.before, Phase.during),
+                 Design.comparison_scopes: (Phase.before, Phase.during)}
 
 
 def values(enum: type[StrEnum]) -> list[str]:

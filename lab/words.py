@@ -30,6 +30,8 @@ DESIGN_WORDS = {
                          "scope, before and during the pilot",
     Design.baseline: "baseline: the pilot scope before against during (weak evidence: time "
                      "effects cannot be separated from the pilot)",
+    Design.comparison_scopes: "comparison scopes: the pilot scope against a weighted blend of "
+                              "several scopes running as usual, matched before the pilot",
 }
 ANALYSIS_WORDS = {
     Analysis.sequential: "group-sequential: a look every period, intervals kept honest by "

@@ -27,7 +27,7 @@ def test_the_example_plan_is_valid():
 @pytest.mark.parametrize(("change", "where", "reason"), [
     ({"pilot": {"colour": "red"}}, "pilot.colour", "unknown key"),
     ({"pilot": {"design": None}}, "pilot.design", "missing"),
-    ({"pilot": {"design": "ab-test"}}, "pilot.design", "'holdout', 'diff-in-diff' or"),
+    ({"pilot": {"design": "ab-test"}}, "pilot.design", "'holdout', 'diff-in-diff', 'baseline' or"),
     ({"pilot": {"analysis": "bayesian"}}, "pilot.analysis", "'sequential'"),
     ({"pilot": {"allocation": "half"}}, "pilot.allocation", "valid number"),
     ({"pilot": {"allocation": 1.5}}, "pilot.allocation", "less than 1"),

@@ -120,7 +120,8 @@ def plan_table(specs: list[Preregistration]) -> pd.DataFrame:
             "serial_correlation": (did.DEFAULT_SERIAL_CORRELATION
                                    if p.serial_correlation is None else p.serial_correlation),
             "start": pd.Timestamp(p.start), "end": pd.Timestamp(p.end),
-            "guardrails": len(spec.guardrails), "primary": spec.primary.key})
+            "guardrails": len(spec.guardrails), "primary": spec.primary.key,
+            "comparisons": tuple(p.comparison_scopes or ())})
     return pd.DataFrame(rows)
 
 

@@ -144,7 +144,7 @@ def _by_group(compute, before: np.ndarray, rho: np.ndarray, chosen=None) -> np.n
 def looks(summaries: pd.DataFrame, plans: pd.DataFrame,
           metrics: pd.DataFrame) -> tuple[Looks, Pretrends]:
     """Return the look table and the pre-trends of the non-randomized pilots."""
-    chosen = plans[plans["design"] != "holdout"]
+    chosen = plans[plans["design"].isin(["diff-in-diff", "baseline"])]
     data = summaries[summaries["pilot"].isin(chosen["pilot"])]
     if chosen.empty or data.empty:
         return Looks.empty(), Pretrends.empty()

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session, col, select
 
-from lab.analysis import holdout, looks, nonrandomized
+from lab.analysis import holdout, looks, nonrandomized, scopes
 from lab.analysis.looks import Looks
 from lab.analysis.result import Recommendation, assemble
 from lab.analysis.verdicts import verdicts
@@ -56,8 +56,11 @@ def check_portfolio(specs, observations, as_of: dt.date | None = None
     bounds = {(p.pilot.key, m.key): (m.least, m.most) for p in plans for m in p.metrics
               if (m.least, m.most) != (None, None)}
     windows = {p.pilot.key: (p.pilot.start, p.pilot.end) for p in plans}
+    scopes = {p.pilot.key: tuple(p.pilot.comparison_scopes) for p in plans
+              if p.pilot.comparison_scopes}
     return recommend_portfolio(plans, from_observations(observations, kinds=kinds,
-                                                        bounds=bounds, windows=windows), as_of)
+                                                        bounds=bounds, windows=windows,
+                                                        scopes=scopes), as_of)
 
 
 def recommend_pilots(session: Session, keys: list[str] | None = None,
@@ -92,19 +95,22 @@ def recommend_portfolio(specs, summaries: pd.DataFrame,
     frame = _usable(summaries, plans, as_of)
     trials, unmatched = holdout.looks(frame, plans, metrics)
     compared, pretrends = nonrandomized.looks(frame, plans, metrics)
-    table = Looks.concat([trials, compared])
+    matched, fits = scopes.looks(frame, plans, metrics)
+    table = Looks.concat([trials, compared, matched])
     found = verdicts(table, pretrends)
     p_value, lift = _current_figures(table, found)
     logged = frame.groupby("pilot")["metric"].unique().map(set).to_dict()
-    return assemble(specs, table, found, pretrends, p_value, lift, unmatched, logged)
+    return assemble(specs, table, found, pretrends, p_value, lift, unmatched, logged, fits)
 
 
 def _usable(summaries: pd.DataFrame, plans: pd.DataFrame, as_of) -> pd.DataFrame:
     """Keep the planned pilots' rows (up to as_of), periods as datetimes, numbers as floats."""
-    missing = [c for c in COLUMNS if c not in summaries]
+    missing = [c for c in COLUMNS if c not in summaries and c != "scope"]
     if missing:
         raise ValueError(f"period summaries lack column(s): {', '.join(missing)}")
     frame = summaries[summaries["pilot"].isin(plans["pilot"])].copy()
+    if "scope" not in frame:  # a comparison scope names control rows of that design only
+        frame["scope"] = ""
     frame["period"] = pd.to_datetime(frame["period"])
     for column in ("n", "total", "total_sq"):
         frame[column] = frame[column].astype(float)

@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 
 from lab.stats import gates
+from lab.stats.synthetic import comparisons_needed
 from lab.words import (
     Effect,
     allowed,
@@ -32,6 +33,9 @@ EVIDENCE = {
                     "pilot",
     "baseline": "weak evidence: before/after only, so time effects cannot be separated from "
                 "the pilot",
+    "comparison-scopes": "evidence: comparison scopes (a weighted blend of scopes running as "
+                         "usual, matched to the pilot scope before it started), which holds "
+                         "only if that blend would have kept tracking the pilot scope",
 }
 BASELINE_NOTE = EVIDENCE["baseline"]
 FALLBACK_NOTE = ("one period in each phase: the period-to-period noise could not be "
@@ -135,6 +139,10 @@ def still_needed(kind: str, needed: int | None, projected: dt.date | None) -> st
 def method(design: str, analysis: str, kind: str, fallback: bool, critical: float,
            df: float = math.inf) -> str:
     """Name how a metric's interval and p-value were obtained."""
+    if design == "comparison-scopes":
+        return ("synthetic control of demeaned scopes, weights fitted before the pilot; "
+                "interval from placebo runs of every comparison scope, at the level the "
+                f"look allows ({critical:.3f} before-fit errors); {_P_MATCHES}")
     if design != "holdout":
         base = ("diff-in-diff of the per-period gaps" if design == "diff-in-diff"
                 else "before/during change of the pilot series alone")
@@ -176,7 +184,9 @@ def design_notes(design: str, analysis: str, planned_sample: int | None, fallbac
                  serial_correlation: float | None = None) -> list[str]:
     """Return what could not be checked, or how the design reads, as notes."""
     out = []
-    if design != "holdout":
+    if design == "comparison-scopes":
+        out.append("relative lift is not reported for a non-randomized design")
+    elif design != "holdout":
         if fallback:
             out.append(FALLBACK_NOTE)
         if trend_note:
@@ -204,6 +214,46 @@ def waiting_for_primary(others: Sequence[str], primary: str) -> str:
     """Say that other metrics have rows while the looks wait for the primary's."""
     return (f"{', '.join(others)} {'has' if len(others) == 1 else 'have'} rows, but a look "
             f"is the period of a primary row: nothing is read until {primary} is logged")
+
+
+def scope_fit(kind: str, before: int, fit: float, rank, comparisons: int,
+              weights: dict | None, level: float, analysis: str, placebo_p: float,
+              mde: float = math.nan, minimum_effect: float = math.nan) -> list[str]:
+    """Say how well the comparison scopes matched before, and what their number allows.
+
+    ``level`` is the two-sided level the plan's most lenient look reads at
+    (`lab.stats.synthetic.lenient_level`).
+    """
+    smallest = 1 / (comparisons + 1)
+    if weights is None or not math.isfinite(fit):
+        said = [f"the comparison scopes could not be matched yet: {before} before-period"
+                f"{'s' if before != 1 else ''} logged with every scope, at least 2 needed"]
+    else:
+        blend = ", ".join(f"{scope} {share:.0%}" for scope, share in
+                          sorted(weights.items(), key=lambda item: -item[1]) if share >= 0.005)
+        said = [f"before the pilot, the blend of comparison scopes ({blend}) tracked it "
+                f"within {amount(kind, fit)} per period over {before} before-periods; "
+                f"{int(rank) - 1} of {comparisons} comparison scopes were matched as closely"]
+    decides = level * (comparisons + 1) >= 1 - 1e-9
+    if not decides:
+        said.append(f"with {comparisons} comparison scopes the smallest p-value this design "
+                    f"can reach is 1/{comparisons + 1} = {smallest:.2f}, above the "
+                    f"{level:.3g} its {analysis} analysis reads at best: it cannot show an "
+                    f"effect; at least {comparisons_needed(level)} comparison scopes would "
+                    "be needed")
+    if weights is not None and math.isfinite(mde):
+        enough = ("" if not math.isfinite(minimum_effect) else
+                  "; the minimum effect is within reach" if mde <= minimum_effect else
+                  f"; the minimum effect ({amount(kind, minimum_effect)}) is below it, so "
+                  "the pilot may well end without a clear answer")
+        said.append(f"placebo runs on the before-periods put the smallest effect this design "
+                    f"detects at about {amount(kind, mde)}{enough}")
+    if decides and math.isfinite(placebo_p):
+        said.append(f"placebo check: {round(placebo_p * (comparisons + 1))} of "
+                    f"{comparisons + 1} scopes (the pilot's included) moved at least as much "
+                    f"as the pilot scope (p = {placebo_p:.2f} at this look, "
+                    f"{smallest:.2f} at best)")
+    return said
 
 
 def evidence(design: str) -> str:

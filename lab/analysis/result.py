@@ -173,14 +173,17 @@ class Recommendation:
 
 def assemble(specs, table: Looks, verdicts: Verdicts, pretrends: Pretrends,
              p_value: np.ndarray, lift: tuple, unmatched: pd.DataFrame,
-             logged: dict[str, set[str]]) -> dict[str, Recommendation]:
+             logged: dict[str, set[str]], fits: dict[str, list[str]] | None = None
+             ) -> dict[str, Recommendation]:
     """Return {pilot: Recommendation}, one per spec, in spec order.
 
     ``p_value`` and ``lift`` (lift, low, high) are given at every row of the table whose
     look is its pilot's last; elsewhere they are NaN. ``unmatched`` lists the periods
     logged by one arm only (left out of the looks until the other arm is logged);
-    ``logged`` the metrics each pilot has rows of.
+    ``logged`` the metrics each pilot has rows of; ``fits`` what the comparison scopes'
+    before-period fit says, by pilot (`lab.analysis.scopes`).
     """
+    fits = fits or {}
     rows_of = _slices(table.pilot)
     looks_of = _slices(table.pilot[verdicts.row])
     waiting = {key: group for key, group in unmatched.groupby("pilot")}
@@ -197,7 +200,7 @@ def assemble(specs, table: Looks, verdicts: Verdicts, pretrends: Pretrends,
             last = table.look[verdicts.row[entries[-1]]]
             rows = [r for r in range(*rows_of[key]) if table.look[r] == last]
             recommendation = _recommendation(spec, table, verdicts, entries, rows, pretrends,
-                                             p_value, lift)
+                                             p_value, lift, fits)
             recommendation.metric_looks.update(
                 _metric_looks(table, verdicts, entries, range(*rows_of[key])))
         if key in waiting:
@@ -234,7 +237,7 @@ def _slices(pilots: np.ndarray) -> dict[str, tuple[int, int]]:
 
 
 def _recommendation(spec, table, verdicts, entries, rows, pretrends, p_value,
-                    lift) -> Recommendation:
+                    lift, fits) -> Recommendation:
     last, design = entries[-1], spec.pilot.design.value
     names = {m.key: m.name for m in spec.metrics}
     primary = next(r for r in rows if table.role[r] == "primary")
@@ -253,7 +256,7 @@ def _recommendation(spec, table, verdicts, entries, rows, pretrends, p_value,
     if outcome == "continue":
         needed, projected = _still_needed(spec, table, primary, entries, verdicts)
         said.append(reasons.still_needed(table.kind[primary], needed, projected))
-    said += _design_reasons(spec, code, pretrends, trend)
+    said += _design_reasons(spec, code, pretrends, trend, fits.get(spec.pilot.key, []))
     return Recommendation(
         pilot=spec.pilot.key, outcome=outcome, reasons=said, design=design,
         analysis=spec.pilot.analysis.value, evidence=EVIDENCE[spec.pilot.design].value,
@@ -322,12 +325,13 @@ def _trend_sentence(spec, pretrends: Pretrends, trend: int | None) -> str | None
                             float(pretrends.se[trend]), float(pretrends.critical[trend]))
 
 
-def _design_reasons(spec, code: str, pretrends: Pretrends, trend: int | None) -> list[str]:
-    """Say what the parallel-trends check found and how strong the design's evidence is."""
+def _design_reasons(spec, code: str, pretrends: Pretrends, trend: int | None,
+                    fit: list[str]) -> list[str]:
+    """Say what the parallel-trends check (or the scopes' fit) found, and the evidence."""
     design = spec.pilot.design.value
     if design == "holdout":
         return []
-    said = [] if code == "pretrend" or trend is None else [
+    said = list(fit) if code == "pretrend" or trend is None else [
         pretrends.reason(trend, spec.primary.kind.value, design)]
     return [capitalised(sentence) for sentence in said + [reasons.evidence(design)]]
 

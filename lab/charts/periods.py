@@ -55,6 +55,13 @@ def _date_axis(ax: Axes, when: pd.Series, narrow: bool) -> None:
 
 
 def _period_values(rows: pd.DataFrame, factor: float) -> pd.DataFrame:
+    if "scope" in rows and (rows["scope"].astype(str) != "").any():
+        # A comparison-scopes pilot's control is drawn as its scopes pooled, one point a
+        # period (the analysis weights them; the chart shows the plain level).
+        rows = (rows.assign(n=pd.to_numeric(rows["n"], errors="coerce"),
+                            total=pd.to_numeric(rows["total"], errors="coerce"))
+                .groupby(["pilot", "arm", "phase", "period"], as_index=False)[["n", "total"]]
+                .sum())
     n = pd.to_numeric(rows["n"], errors="coerce").astype("float64")
     total = pd.to_numeric(rows["total"], errors="coerce").astype("float64")
     value = (total / n.where(n > 0)) * factor

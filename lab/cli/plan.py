@@ -63,13 +63,19 @@ def _positive(ctx, param, value):
               help="Units per arm and period (diff-in-diff, baseline).")
 @click.option("--period-sd", type=float, default=0.0, show_default=True, callback=_not_negative,
               help="Week-to-week sd of the gap beyond sampling (diff-in-diff, baseline).")
+@click.option("--comparisons", type=click.IntRange(min=1),
+              help="Comparison scopes (comparison-scopes design).")
 @click.option("--serial-correlation", type=click.FloatRange(0, 1, max_open=True),
               default=DEFAULT_SERIAL_CORRELATION, show_default=True,
               help="AR(1) correlation of that noise the analysis assumes.")
 def plan_command(kind, baseline, sd, minimum_effect, sample, direction, alpha, power, analysis,
                  guardrails, guardrail_margin, guardrail_sd, weekly_volume, design,
-                 before_periods, during_periods, period_volume, period_sd, serial_correlation):
+                 before_periods, during_periods, period_volume, period_sd, comparisons,
+                 serial_correlation):
     """Plan a pilot: sample per arm for a minimum effect, or the effect a sample detects."""
+    if design == "comparison-scopes":
+        _scopes(comparisons, during_periods, alpha, analysis)
+        return
     if (minimum_effect is None) == (sample is None):
         raise click.UsageError("give exactly one of --minimum-effect or --sample")
     _check_inputs(kind, baseline, sd)
@@ -92,6 +98,18 @@ def plan_command(kind, baseline, sd, minimum_effect, sample, direction, alpha, p
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     click.echo("\n".join(lines))
+
+
+def _scopes(comparisons, during, alpha, analysis) -> None:
+    """Say whether a comparison-scopes plan can decide; refuse one that cannot (exit 1)."""
+    if comparisons is None or during is None:
+        raise click.UsageError("a comparison-scopes design needs --comparisons and "
+                               "--during-periods")
+    found = feasibility.assess_scopes(comparisons, alpha, analysis, during)
+    text = "\n".join(_capital(line) for line in found.sentences())
+    if not found.decides:
+        raise click.ClickException(text)
+    click.echo(text)
 
 
 def _periods(design, before, during, volume, period_sd, rho, sample) -> feasibility.Periods:

@@ -27,7 +27,7 @@ from lab.models import AuditEvent, Pilot
 from lab.pilots import audit, evidence, lifecycle, registry
 from lab.pilots.lock import spec_of
 from lab.pilots.observations import import_csv
-from lab.pilots.observations.rows import KEY_COLUMNS, VALUE_NAMES
+from lab.pilots.observations.rows import KEY_COLUMNS, SCOPE, VALUE_NAMES
 from lab.pilots.overlap import overlaps
 from lab.pilots.plans import Preregistration
 
@@ -137,7 +137,7 @@ def reset(url: str) -> None:
 def _csv(specs: list[Preregistration]) -> io.StringIO:
     """Return the generated observations of every pilot as one CSV stream."""
     stream = io.StringIO()
-    writer = csv.DictWriter(stream, fieldnames=KEY_COLUMNS + VALUE_NAMES)
+    writer = csv.DictWriter(stream, fieldnames=KEY_COLUMNS + (SCOPE,) + VALUE_NAMES)
     writer.writeheader()
     for spec in specs:
         writer.writerows(demo_data.observation_rows(spec))

@@ -4,7 +4,9 @@ The true effects below are chosen so that the demo shows every recommendation:
 x-care-1h works and harms nothing (scale up); callback-at-risk works but makes many
 customers ask not to be called again (revise); thermostat-community does not cut calls
 (withdraw); linkedin-wealth is still collecting (continue); forum-codesign shows a large
-lift on a baseline design (scale up, on weak evidence). The numbers are drawn from a
+lift on a baseline design (scale up, on weak evidence); round-up-young-savers raises
+deposits in its segment well above what 19 comparison segments, blended to match it
+before, show (scale up, on comparison scopes). The numbers are drawn from a
 numpy Generator seeded per pilot, so every run produces the same rows.
 
 No seed is picked for luck: each effect is far enough from the decision boundaries that
@@ -28,6 +30,7 @@ from lab.pilots.plans import Preregistration
 SEED = 0  # any seed shows the same outcomes (see the module docstring)
 DATA_UNTIL = date(2026, 11, 16)  # the last weekly period the demo logs
 BEFORE_PERIODS = 8  # pre-periods logged for diff-in-diff and baseline designs
+SCOPE_BEFORE_PERIODS = 26  # and for a comparison-scopes design: half a year of weeks
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,15 @@ SCENARIOS: dict[str, dict[str, Truth]] = {
         "meetings-booked": Truth(control=0.04, effect=0.005, volume=150),
         "unfollows": Truth(control=0.8, effect=0.05, volume=120),
     },
+    "round-up-young-savers": {
+        "weekly-deposits": Truth(control=42, effect=12, gap=-6, volume=400, sd=30),
+        "app-complaints": Truth(control=0.03, effect=0.002, volume=400),
+    },
 }
+# Comparison scopes: each segment's level differs (offsets cycle through these, as shares
+# of the control level), and all share a seasonal swing, so the blend has something to match.
+SCOPE_OFFSETS = (-0.21, -0.1, 0.0, 0.07, 0.17, -0.05, 0.12, -0.14, 0.02, 0.21)
+SEASON = 0.07  # amplitude of the swing every segment shares, as a share of its level
 
 
 def started_at(start: date) -> datetime:
@@ -92,9 +103,10 @@ def periods(spec: Preregistration) -> list[tuple[str, date]]:
     """Return the (phase, period) pairs the demo logs for a pilot, oldest first."""
     plan = spec.pilot
     found = []
+    before = (SCOPE_BEFORE_PERIODS if plan.design.value == "comparison-scopes"
+              else BEFORE_PERIODS)
     if plan.design.value != "holdout":
-        found += [("before", plan.start - timedelta(weeks=BEFORE_PERIODS - i))
-                  for i in range(BEFORE_PERIODS)]
+        found += [("before", plan.start - timedelta(weeks=before - i)) for i in range(before)]
     week = plan.start
     while week <= min(plan.end, DATA_UNTIL):
         found.append(("during", week))
@@ -106,6 +118,8 @@ def observation_rows(spec: Preregistration, seed: int = SEED) -> list[dict]:
     """Return the pilot's generated rows, with the CSV's column names."""
     truths = SCENARIOS.get(spec.pilot.key, {})
     rng = generator(spec.pilot.key, seed)
+    if spec.pilot.comparison_scopes:
+        return _scope_rows(spec, truths, rng)
     arms = ["pilot"] if spec.pilot.design.value == "baseline" else ["pilot", "control"]
     rows = []
     for phase, period in periods(spec):
@@ -116,6 +130,27 @@ def observation_rows(spec: Preregistration, seed: int = SEED) -> list[dict]:
             for arm in arms:
                 values = draw(rng, metric.kind.value, truth, truth.value(arm, phase))
                 rows.append({"pilot": spec.pilot.key, "metric": metric.key, "arm": arm,
+                             "phase": phase, "period": period.isoformat(), **values})
+    return rows
+
+
+def _scope_rows(spec: Preregistration, truths: dict[str, Truth],
+                rng: np.random.Generator) -> list[dict]:
+    """Return a comparison-scopes pilot's rows: its own scope, then each comparison's."""
+    scopes = ["", *spec.pilot.comparison_scopes]
+    rows = []
+    for week, (phase, period) in enumerate(periods(spec)):
+        swing = 1 + SEASON * np.sin(2 * np.pi * week / 13)
+        for metric in spec.metrics:
+            truth = truths.get(metric.key)
+            if truth is None:
+                continue
+            for i, scope in enumerate(scopes):
+                level = (truth.value("pilot", phase) if i == 0 else
+                         truth.control * (1 + SCOPE_OFFSETS[(i - 1) % len(SCOPE_OFFSETS)]))
+                values = draw(rng, metric.kind.value, truth, level * swing)
+                rows.append({"pilot": spec.pilot.key, "metric": metric.key,
+                             "arm": "control" if scope else "pilot", "scope": scope,
                              "phase": phase, "period": period.isoformat(), **values})
     return rows
 
@@ -144,6 +179,8 @@ SPEND = {  # (weeks after start, amount, description)
     "forum-codesign": [(0, 4000, "Co-design workshops"), (5, 2500, "Prototype testing")],
     "linkedin-wealth": [(0, 7000, "Compliance review and content production"),
                         (6, 5000, "Sponsored posts")],
+    "round-up-young-savers": [(0, 9000, "Round-up feature build and app release"),
+                              (4, 3000, "Segment campaign")],
 }
 
 NOTES = {  # (weeks after start, kind, source, text)

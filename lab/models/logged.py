@@ -51,7 +51,7 @@ class Observation(SQLModel, table=True):
     __table_args__ = (
         # The natural key, unique; it also covers the GROUP BY of the checks.
         Index("uq_observation_key", "pilot_id", "metric_id", "arm", "phase", "period",
-              unique=True),
+              "scope", unique=True),
         one_of("arm", Arm, "ck_observation_arm"),
         one_of("phase", Phase, "ck_observation_phase"),
         *_BOUNDS,
@@ -66,6 +66,8 @@ class Observation(SQLModel, table=True):
     arm: str = Field(max_length=10)
     phase: str = Field(default="during", max_length=10)
     period: date
+    # The comparison scope of a control row of a comparison-scopes pilot, else "".
+    scope: str = Field(default="", max_length=80, sa_column_kwargs={"server_default": ""})
     # Counts are 64-bit: weekly impressions or contacts can pass two billion.
     successes: int | None = Field(default=None, sa_type=BigInteger)
     trials: int | None = Field(default=None, sa_type=BigInteger)

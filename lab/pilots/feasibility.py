@@ -1,10 +1,17 @@
-"""Whether a diff-in-diff or baseline design can decide, said before the pilot starts.
+"""Whether a non-randomized design can decide, said before the pilot starts.
 
 `lab plan --design` and the registration both ask `assess` (the planner of
 `lab.stats.did_power`): the effect the design detects, its power at the minimum effect
 and at twice it, and whether the parallel-trends check can see a drift that would fake
 the minimum effect. A design whose power at twice the minimum effect is below 70% is
 told so beforehand, with the during-periods that would reach it.
+
+A comparison-scopes design is asked `assess_scopes` instead: placebo inference across J
+comparison scopes cannot give a p-value below 1/(J + 1), so a plan whose most lenient
+look reads at a smaller level cannot decide at all, whatever the data; it is told the
+comparison scopes it would need. Its power depends on how well the scopes track each
+other, which only their before-periods show: the reasons give the placebo runs' minimum
+detectable effect once those are logged.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ import math
 from dataclasses import dataclass
 
 from lab.pilots.plans import Preregistration
-from lab.stats import did_power, planning
+from lab.stats import did_power, planning, synthetic
 from lab.stats.did import DEFAULT_SERIAL_CORRELATION
 from lab.words import amount
 
@@ -101,11 +108,59 @@ def assess(kind: str, minimum_effect: float, periods: Periods, *,
     return Feasibility(kind, minimum_effect, periods, found, needed, drift, relevant, before)
 
 
+@dataclass(frozen=True)
+class ScopesFeasibility:
+    """Whether placebo inference across the comparison scopes can reach the plan's level."""
+
+    comparisons: int
+    alpha: float
+    analysis: str
+    looks: int
+    level: float  # the most lenient look's two-sided level
+    minimum_p: float  # 1/(J + 1)
+    needed: int  # the comparison scopes that would reach the level
+
+    @property
+    def decides(self) -> bool:
+        """Return whether any look can reject: ⌊level·(J + 1)⌋ ≥ 1."""
+        return self.level * (self.comparisons + 1) >= 1 - 1e-9
+
+    def sentences(self) -> list[str]:
+        """Say whether the design can decide at all, before it starts."""
+        lead = (f"comparison-scopes with {self.comparisons} comparison scopes: placebo runs "
+                f"reach p = 1/{self.comparisons + 1} = {self.minimum_p:.3f} at best; the "
+                f"{self.analysis} analysis over {self.looks} look"
+                f"{'s' if self.looks != 1 else ''} at alpha {self.alpha:g} reads its most "
+                f"lenient look at level {self.level:.3f}")
+        if self.decides:
+            return [lead + ": it can decide, if the scopes track each other closely enough "
+                    "(the placebo runs on the before-periods say how closely)"]
+        return [lead + f": this design cannot show an effect whatever the data; at least "
+                f"{self.needed} comparison scopes would be needed"
+                + ("" if self.analysis == "fixed" else
+                   f" (a fixed analysis needs {synthetic.comparisons_needed(self.alpha)})")]
+
+
+def assess_scopes(comparisons: int, alpha: float = 0.05, analysis: str = "sequential",
+                  looks: int = 12) -> ScopesFeasibility:
+    """Return whether placebo inference across ``comparisons`` scopes can decide."""
+    if not comparisons >= 1 or not looks >= 1:
+        raise ValueError("comparisons and looks must be at least 1")
+    level = synthetic.lenient_level(alpha, analysis, looks)
+    return ScopesFeasibility(comparisons, alpha, analysis, looks, level,
+                             synthetic.minimum_p(comparisons),
+                             synthetic.comparisons_needed(level))
+
+
 def registration_warnings(spec: Preregistration) -> list[str]:
     """Return what a non-randomized plan cannot detect, or what the check needs to know."""
     pilot, primary = spec.pilot, spec.primary
     if pilot.design.value == "holdout":
         return []
+    if pilot.design.value == "comparison-scopes":
+        found = assess_scopes(len(pilot.comparison_scopes), pilot.alpha,
+                              pilot.analysis.value, pilot.planned_periods or pilot.weeks)
+        return [] if found.decides else [f"{pilot.key}: " + found.sentences()[0]]
     during = pilot.planned_periods or pilot.weeks
     missing = [name for name, value in (
         ("pilot.before_periods", pilot.before_periods),

@@ -26,6 +26,7 @@ from pydantic import (
 
 from lab.errors import Invalid
 from lab.kinds import LARGEST_VALUE, plain_number
+from lab.stats.synthetic import MAXIMUM_COMPARISONS, MINIMUM_COMPARISONS
 from lab.vocabulary import Analysis, Design, Direction, Function, Kind, Process, Role
 
 Key = Annotated[
@@ -165,6 +166,9 @@ class PilotSpec(Strict):
     # and the AR(1) correlation of the period-to-period noise the analysis assumes.
     before_periods: int | None = Field(default=None, gt=0)
     serial_correlation: float | None = Field(default=None, ge=0, lt=1, allow_inf_nan=False)
+    # Comparison-scopes only: the 2–20 channels (or segments, for a pilot scoped by
+    # segment alone) running as usual; the CSV names each control row's scope.
+    comparison_scopes: list[Key] | None = None
     start: date
     end: date
     budget: float = Field(default=0, ge=0, allow_inf_nan=False)
@@ -193,8 +197,28 @@ class PilotSpec(Strict):
         if self.design is Design.holdout and (self.before_periods or self.serial_correlation
                                               is not None):
             raise ValueError("before_periods and serial_correlation apply to diff-in-diff "
-                             "and baseline designs only")
+                             "and baseline designs and to comparison scopes, never to a "
+                             "holdout")
+        self._check_comparisons()
         return self
+
+    def _check_comparisons(self) -> None:
+        """A comparison-scopes pilot names 2–20 distinct scopes, never its own."""
+        found = self.comparison_scopes
+        if self.design is not Design.comparison_scopes:
+            if found is not None:
+                raise ValueError("comparison_scopes apply to the comparison-scopes design only")
+            return
+        if not found or not MINIMUM_COMPARISONS <= len(found) <= MAXIMUM_COMPARISONS:
+            raise ValueError(f"a comparison-scopes pilot needs {MINIMUM_COMPARISONS}–"
+                             f"{MAXIMUM_COMPARISONS} comparison_scopes, got "
+                             f"{len(found or [])}")
+        repeated = sorted({scope for scope in found if found.count(scope) > 1})
+        if repeated:
+            raise ValueError(f"comparison_scopes repeat {', '.join(repeated)}")
+        own = self.channel or self.segment
+        if own in found:
+            raise ValueError(f"comparison_scopes cannot include the pilot's own scope '{own}'")
 
     @property
     def scope(self) -> str:

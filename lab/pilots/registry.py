@@ -205,6 +205,11 @@ def _pilot_values(session: Session, spec: Preregistration, result: SyncResult) -
     """Return the pilot columns a plan sets, adding new channels and segments."""
     plan = spec.pilot
     parent = get_pilot(session, plan.parent) if plan.parent else None
+    # Comparison scopes are channels, or segments for a pilot scoped by segment alone.
+    compared, added = ((Channel, result.new_channels) if plan.channel
+                       else (Segment, result.new_segments))
+    for scope in plan.comparison_scopes or ():
+        _catalogue_id(session, compared, scope, added)
     return {
         "key": plan.key, "title": plan.title, "design": plan.design.value,
         "analysis": plan.analysis.value, "allocation": plan.allocation, "alpha": plan.alpha,

@@ -57,6 +57,8 @@ class PilotForm(Form):
     channel = StringField("Channel", render_kw={"placeholder": "one channel, e.g. x"})
     segment = StringField("Segment", render_kw={"placeholder": "and/or one segment"})
     design = SelectField("Design", choices=choices(Design, ""))
+    comparison_scopes = StringField("Comparison scopes",
+                                    render_kw={"placeholder": "e.g. students, graduates"})
     analysis = SelectField("Analysis", choices=choices(Analysis),
                            default=str(Analysis.sequential))
     allocation = StringField("Allocation to the pilot arm", default="0.5", render_kw=NUMBER)
@@ -107,6 +109,9 @@ def to_plan(form: RegistrationForm) -> tuple[dict[str, Any], dict[str, dict[int,
     """Build the plan dict a TOML file would give; also map list positions back to rows."""
     hypothesis = _clean(_plan_names(form.hypothesis.data))
     pilot = _clean({k: v for k, v in form.pilot.data.items() if k != "team"})
+    if "comparison_scopes" in pilot:  # written comma-separated, a list in the plan
+        pilot["comparison_scopes"] = [scope.strip() for scope in
+                                      pilot["comparison_scopes"].split(",") if scope.strip()]
     team_rows = [(i, _clean(row)) for i, row in enumerate(form.pilot.team.data)]
     team = [(i, row) for i, row in team_rows if row]
     metric_rows = [(i, _clean(row)) for i, row in enumerate(form.metrics.data)]
@@ -168,7 +173,8 @@ def _index(node: Any, bracket: str) -> int | None:
 
 def form_data(plan: dict[str, Any]) -> dict[str, Any]:
     """Turn a stored plan into the form's data, for editing a draft."""
-    pilot = {name: "" if value is None else str(value)
+    pilot = {name: "" if value is None else
+             ", ".join(value) if isinstance(value, list) else str(value)
              for name, value in plan.get("pilot", {}).items() if name != "team"}
     pilot["team"] = list(plan.get("pilot", {}).get("team", []))
     metrics = [{name: "" if value is None else str(value) for name, value in metric.items()}

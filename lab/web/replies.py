@@ -46,7 +46,7 @@ def observation_out(observation: Observation, metric: str) -> ObservationOut:
     """Describe one stored observation."""
     return ObservationOut(
         metric=metric, arm=observation.arm, phase=observation.phase,
-        period=observation.period, successes=observation.successes,
+        period=observation.period, scope=observation.scope, successes=observation.successes,
         trials=observation.trials, n=observation.n, mean=observation.mean,
         sd=observation.sd, events=observation.events, exposure=observation.exposure)
 

@@ -91,6 +91,9 @@ class ObservationIn(Request):
     arm: literal_of(vocabulary.Arm)
     phase: literal_of(vocabulary.Phase) = str(vocabulary.Phase.during)
     period: date
+    scope: Annotated[str, StringConstraints(max_length=80)] | None = Field(
+        default=None, description="a comparison-scopes pilot's control rows: the comparison "
+                                  "scope; otherwise leave it out")
     successes: value_of("successes") | None = None
     trials: value_of("trials") | None = None
     n: value_of("n") | None = None
@@ -186,6 +189,7 @@ class ObservationOut(Reply):
     arm: str
     phase: str
     period: date
+    scope: str = ""  # the comparison scope of a comparison-scopes control row
     successes: int | None
     trials: int | None
     n: int | None

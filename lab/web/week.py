@@ -27,17 +27,26 @@ CSV_COLUMNS = ["pilot", "metric", "arm", "phase", "period", *dict.fromkeys(
     name for names in VALUE_COLUMNS.values() for name in names)]
 
 
+def comparison_scopes(detail: reads.PilotDetail) -> list[str]:
+    """Return a comparison-scopes pilot's scopes (none for other designs)."""
+    return list(((detail.pilot.plan or {}).get("pilot") or {}).get("comparison_scopes") or [])
+
+
 def grid_rows(detail: reads.PilotDetail) -> list[dict]:
-    """Return one grid row per metric and arm: its key, label, kind and value columns."""
-    arms = DESIGN_ARMS[Design(detail.pilot.design)]
+    """Return one grid row per metric and arm (and comparison scope): key, label, columns."""
+    scopes = comparison_scopes(detail)
+    units = ([("pilot", "")] + [("control", scope) for scope in scopes] if scopes else
+             [(arm.value, "") for arm in DESIGN_ARMS[Design(detail.pilot.design)]])
     return [{"metric": metric.key, "label": metric.label or metric.key, "kind": metric.kind,
-             "role": metric.role, "arm": arm.value, "columns": VALUE_COLUMNS[metric.kind]}
-            for metric in detail.metrics for arm in arms]
+             "role": metric.role, "arm": arm, "scope": scope,
+             "columns": VALUE_COLUMNS[metric.kind]}
+            for metric in detail.metrics for arm, scope in units]
 
 
 def cell_name(row: dict, column: str) -> str:
-    """Name a grid cell's input: metric, arm and value column."""
-    return f"{row['metric']}.{row['arm']}.{column}"
+    """Name a grid cell's input: metric, arm (and comparison scope) and value column."""
+    scope = f"{row['scope']}." if row.get("scope") else ""
+    return f"{row['metric']}.{row['arm']}.{scope}{column}"
 
 
 def next_period(detail: reads.PilotDetail) -> str:
@@ -71,8 +80,10 @@ def log_week(key: str):
     shown = {"values": request.form, "period": period, "phase": phase}
     if not filled:
         return _page(detail, rows, 422, problems=["fill in at least one row"], **shown)
+    scoped = bool(comparison_scopes(detail))
     records = [{"pilot": key, "metric": row["metric"], "arm": row["arm"], "phase": phase,
-                "period": period, **cells} for row, cells in filled]
+                "period": period, **({"scope": row["scope"]} if scoped else {}), **cells}
+               for row, cells in filled]
     try:
         with writing() as write:
             result = record_observations(write, rows=records, actor=current_user.email,
@@ -89,8 +100,9 @@ def _placed(error: ObservationError, filled: list) -> list[str]:
     said = []
     for problem in error.problems:
         index = problem.line - 1
-        where = (f"{filled[index][0]['label']}, {filled[index][0]['arm']} arm"
-                 if 0 <= index < len(filled) else "")
+        row = filled[index][0] if 0 <= index < len(filled) else None
+        where = (f"{row['label']}, {row['arm']} arm"
+                 + (f" ({row['scope']})" if row["scope"] else "") if row else "")
         column = VALUE_WORDS.get(problem.column, problem.column)
         said.append(": ".join(part for part in (where, column, problem.message) if part))
     return said
@@ -105,5 +117,10 @@ def csv_template(key: str):
     phases = DESIGN_PHASES[Design(detail.pilot.design)]
     rows = [[key, row["metric"], row["arm"], phase.value, period,
              *["" for _ in CSV_COLUMNS[5:]]] for row in grid_rows(detail) for phase in phases]
-    return Response(to_csv(CSV_COLUMNS, rows), mimetype="text/csv", headers={
+    columns = CSV_COLUMNS
+    if comparison_scopes(detail):  # the scope column, for this design's files only
+        columns = [*CSV_COLUMNS, "scope"]
+        rows = [[*cells, row["scope"]] for cells, row in zip(
+            rows, [r for r in grid_rows(detail) for _ in phases], strict=True)]
+    return Response(to_csv(columns, rows), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{key}-{date.today()}.csv"'})

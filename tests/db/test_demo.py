@@ -28,8 +28,9 @@ def demo_url(tmp_path_factory):
 
 def test_the_examples_cover_every_design_kind_and_direction():
     specs = [load(path) for path in sorted(demo.EXPERIMENTS.glob("*.toml"))]
-    assert len(specs) == 5
-    assert {s.pilot.design.value for s in specs} == {"holdout", "diff-in-diff", "baseline"}
+    assert len(specs) == 6
+    assert {s.pilot.design.value for s in specs} == {"holdout", "diff-in-diff", "baseline",
+                                                     "comparison-scopes"}
     assert {m.kind.value for s in specs for m in s.metrics} == {"proportion", "mean", "rate"}
     assert any(m.direction.value == "decrease" for s in specs for m in s.metrics)
     assert all(m.margin for s in specs for m in s.guardrails)
@@ -38,7 +39,7 @@ def test_the_examples_cover_every_design_kind_and_direction():
 
 def test_the_demo_starts_every_example_and_logs_data(demo_url):
     url, summary = demo_url
-    assert len(summary.pilots) == 5
+    assert len(summary.pilots) == 6
     assert {status for _, _, status in summary.pilots} == {"running"}
     assert summary.observations > 300
     assert any("callback-at-risk and x-care-1h overlap on channel 'x'" in warning
@@ -65,6 +66,8 @@ def test_the_demo_shows_every_recommendation(demo_url):
     assert outcomes["callback-at-risk"] == "revise"
     assert outcomes["thermostat-community"] == "withdraw"
     assert outcomes["linkedin-wealth"] == "continue"
+    assert outcomes["round-up-young-savers"] == "scale_up"
+    assert found["round-up-young-savers"].evidence == "comparison"
 
 
 def test_rebuilding_starts_from_scratch(tmp_path):
@@ -133,7 +136,7 @@ def test_lab_demo_builds_its_own_database_and_leaves_lab_s_alone(database_url, s
     demo_file = tmp_path / "instance" / "demo.sqlite"
     assert f"demo database: sqlite:///{demo_file}" in result.stdout
     assert holdings(database_url) == before
-    assert len(holdings(f"sqlite:///{demo_file}")[1]) == 5
+    assert len(holdings(f"sqlite:///{demo_file}")[1]) == 6
     db.engine_for(f"sqlite:///{demo_file}").dispose()
 
 
@@ -162,7 +165,7 @@ def test_the_demo_rebuilds_its_own_database_after_people_tried_it(tmp_path):
         evidence.add_note(session, pilot_key="x-care-1h", actor="member@lab.example",
                           kind="risk", noted_on=date(2026, 11, 1), source="desk", text="Mine")
     summary = demo.build(url)
-    assert len(summary.pilots) == 5
+    assert len(summary.pilots) == 6
     db.engine_for(url).dispose()
 
 
@@ -194,7 +197,7 @@ def test_the_outcomes_do_not_depend_on_the_seed():
 
     wanted = {"x-care-1h": "scale_up", "callback-at-risk": "revise",
               "thermostat-community": "withdraw", "linkedin-wealth": "continue",
-              "forum-codesign": "scale_up"}
+              "forum-codesign": "scale_up", "round-up-young-savers": "scale_up"}
     specs, rows = [], []
     for seed in range(100):
         for path in sorted(demo.EXPERIMENTS.glob("*.toml")):

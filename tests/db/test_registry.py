@@ -135,7 +135,7 @@ LOCKED_CHANGES = {"channel": "facebook", "segment": "retail", "design": "baselin
                   "analysis": "fixed", "allocation": 0.3, "alpha": 0.1, "power": 0.9,
                   "planned_sample": 100, "planned_periods": 6, "start": "2026-01-12",
                   "end": "2026-04-30", "parent": "x-care-0", "before_periods": 6,
-                  "serial_correlation": 0.3}
+                  "serial_correlation": 0.3, "comparison_scopes": ["y", "z", "w"]}
 # Fields only a non-randomized plan takes: tested on a diff-in-diff pilot.
 COMPARED_ONLY = {"before_periods", "serial_correlation"}
 
@@ -147,6 +147,8 @@ def test_every_pilot_field_off_the_allow_list_is_locked_by_default():
 @pytest.mark.parametrize("name", sorted(LOCKED_CHANGES))
 def test_a_running_pilot_refuses_each_locked_field(session, tmp_path, name):
     design = {"design": "diff-in-diff"} if name in COMPARED_ONLY else {}
+    if name == "comparison_scopes":
+        design = {"design": "comparison-scopes", "comparison_scopes": ["y", "z"]}
     start_pilot(session, pilot=design)
     message = refused(session, write_spec(tmp_path, make_spec(
         pilot={**design, name: LOCKED_CHANGES[name]})))

@@ -41,7 +41,10 @@ def converter(target: Target, index: dict[str, int], width: int,
     a blank or unreadable number, a value out of range. Everything is inlined per kind
     because this runs once per row.
     """
-    if any(name not in index for name in VALUE_COLUMNS[target.kind]):
+    # Rows of a comparison-scopes pilot, and files with a scope column, take the full
+    # check: their scopes are checked there (such rows are few).
+    if (any(name not in index for name in VALUE_COLUMNS[target.kind]) or "scope" in index
+            or target.comparisons):
         return None
     foreign = [index[name] for other, names in VALUE_COLUMNS.items() if other != target.kind
                for name in names if name in index]
@@ -98,7 +101,7 @@ def _fast_proportion(where: Where, s_at: int, t_at: int) -> Callable[[list[str]]
                 and (arm, phase) in slots
                 and low <= successes <= trials <= high and elsewhere(record) == blanks):
             return (pilot_id, metric_id, arm, phase, periods[phase][record[period_at]],
-                    successes, trials, None, None, None, None, None)
+                    successes, trials, None, None, None, None, None, "")
         raise ValueError(record)
 
     return convert
@@ -128,7 +131,7 @@ def _fast_mean(where: Where, n_at: int, mean_at: int, sd_at: int) -> Callable[[l
                 and n_low <= n <= n_high and mean_low <= mean <= mean_high
                 and sd_low <= sd <= sd_high and elsewhere(record) == blanks):
             return (pilot_id, metric_id, arm, phase, periods[phase][record[period_at]],
-                    None, None, n, mean, sd, None, None)
+                    None, None, n, mean, sd, None, None, "")
         raise ValueError(record)
 
     return convert
@@ -153,7 +156,7 @@ def _fast_rate(where: Where, events_at: int, exposure_at: int) -> Callable[[list
                 and exposure_low <= exposure <= exposure_high and (exposure or not events)
                 and elsewhere(record) == blanks):
             return (pilot_id, metric_id, arm, phase, periods[phase][record[period_at]],
-                    None, None, None, None, None, events, exposure)
+                    None, None, None, None, None, events, exposure, "")
         raise ValueError(record)
 
     return convert

@@ -21,7 +21,7 @@ from lab import db
 from lab.kinds import VALUE_NAMES
 from lab.pilots import audit, stored
 from lab.pilots.observations.problems import ImportResult, ObservationError, Problems
-from lab.pilots.observations.rows import KEY_COLUMNS, RowChecker
+from lab.pilots.observations.rows import KEY_COLUMNS, SCOPE, RowChecker
 from lab.pilots.observations.store import ObservationStore
 from lab.pilots.observations.targets import Targets
 
@@ -257,7 +257,7 @@ class _RowsSource:
 
     def open(self, problems: Problems) -> tuple[str, _Records]:
         """Return the name and the rows as records under a header of their keys."""
-        known = KEY_COLUMNS + VALUE_NAMES
+        known = KEY_COLUMNS + (SCOPE,) + VALUE_NAMES
         names = {str(name) for row in self.rows for name in row}
         header = [name for name in known if name in names] + sorted(names - set(known))
         records = [header] + [[_text(row.get(name)) for name in header] for row in self.rows]

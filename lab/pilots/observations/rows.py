@@ -24,6 +24,8 @@ from lab.pilots.observations.targets import Target, Targets
 from lab.vocabulary import DESIGN_ARMS, DESIGN_PHASES, Arm, Phase, values
 
 KEY_COLUMNS = ("pilot", "metric", "arm", "phase", "period")
+# Optional: the comparison scope of a comparison-scopes pilot's control row.
+SCOPE = "scope"
 REQUIRED = ("pilot", "metric", "arm", "period")
 ARMS, PHASES = values(Arm), values(Phase)
 
@@ -52,9 +54,9 @@ class RowChecker:
         """Refuse unknown, repeated or missing columns (all on line 1)."""
         before = len(self.problems.found)
         for i, name in enumerate(self.names):
-            if name not in KEY_COLUMNS + VALUE_NAMES:
+            if name not in KEY_COLUMNS + (SCOPE,) + VALUE_NAMES:
                 self.problems.add(1, name or f"#{i + 1}", "unknown column (expected "
-                                  f"{', '.join(KEY_COLUMNS + VALUE_NAMES)})")
+                                  f"{', '.join(KEY_COLUMNS + (SCOPE,) + VALUE_NAMES)})")
             elif self.names.index(name) != i:
                 self.problems.add(1, name, "column appears twice in the header")
         for name in REQUIRED:
@@ -86,9 +88,31 @@ class RowChecker:
         if period is not None and fits:
             period = self._in_window(target, phase, raw, period, line)
         stored = self._values(record, line, target)
-        if not fits or period is None or stored is None:
+        scope = self._scope(record, line, target, arm)
+        if not fits or period is None or stored is None or scope is None:
             return None
-        return (target.pilot_id, target.metric_id, arm, phase, period) + stored
+        return (target.pilot_id, target.metric_id, arm, phase, period) + stored + (scope,)
+
+    def _scope(self, record: list[str], line: int, target: Target, arm: str) -> str | None:
+        """Return the row's scope ("" if none), or None after noting why it is refused."""
+        scope = record[self.index[SCOPE]].strip() if SCOPE in self.index else ""
+        if not target.comparisons:
+            if not scope:
+                return scope
+            problem = (f"pilot '{target.pilot_key}' has a {target.design} design: it has no "
+                       "comparison scopes (leave scope blank)")
+        elif arm == str(Arm.pilot):
+            if not scope:
+                return scope
+            problem = "a pilot row is the pilot's own scope: leave scope blank"
+        elif scope in target.comparisons:
+            return scope
+        else:
+            what = f"'{scope}' is not" if scope else "is blank, but must name"
+            problem = (f"{what} one of pilot '{target.pilot_key}''s comparison scopes "
+                       f"({', '.join(target.comparisons)})")
+        self.problems.add(line, SCOPE, problem)
+        return None
 
     def _resolve(self, pair: tuple[str, str], line: int) -> Target | bool:
         """Look up a pilot and metric, noting once (at its first line) why not."""

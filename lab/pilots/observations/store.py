@@ -24,16 +24,17 @@ from lab.models.base import utcnow
 from lab.pilots.audit import jsonable
 from lab.pilots.observations.problems import Problems
 
-COLUMNS = ("pilot_id", "metric_id", "arm", "phase", "period") + VALUE_NAMES
-KEY = ("pilot_id", "metric_id", "arm", "phase", "period")
+# scope ("" but for comparison-scopes control rows) closes the key and each stored tuple.
+COLUMNS = ("pilot_id", "metric_id", "arm", "phase", "period") + VALUE_NAMES + ("scope",)
+KEY = ("pilot_id", "metric_id", "arm", "phase", "period", "scope")
 _LIST = ", ".join(COLUMNS)
 _CONFLICT = f"ON CONFLICT ({', '.join(KEY)}) DO NOTHING"
 _MATCH = " AND ".join(f"o.{name} = b.{name}" for name in KEY)
 _STAGE_KEYS = {
     "sqlite": "line INTEGER, file INTEGER, pilot_id INTEGER, metric_id INTEGER, arm TEXT, "
-              "phase TEXT, period TEXT",
+              "phase TEXT, period TEXT, scope TEXT",
     "postgresql": "line integer, file integer, pilot_id integer, metric_id integer, "
-                  "arm varchar(10), phase varchar(10), period date",
+                  "arm varchar(10), phase varchar(10), period date, scope varchar(80)",
 }
 # (whole, other) number types of the value columns, as the observation table has them.
 _NUMBER_TYPES = {"sqlite": ("INTEGER", "REAL"), "postgresql": ("bigint", "double precision")}
@@ -178,7 +179,7 @@ class ObservationStore:
         stored = ", ".join(f"o.{name}" for name in VALUE_NAMES)
         return self.connection.exec_driver_sql(
             f"SELECT o.id, b.line, CASE WHEN {same} THEN 1 ELSE 0 END, "
-            f"b.pilot_id, b.metric_id, b.arm, b.phase, b.period, {values}, {stored} "
+            f"b.pilot_id, b.metric_id, b.arm, b.phase, b.period, b.scope, {values}, {stored} "
             f"FROM import_batch b JOIN observation o ON {_MATCH} ORDER BY o.id, b.line").all()
 
     def _repeat(self, line: int, earlier: tuple[int, int]) -> None:
@@ -207,7 +208,7 @@ class ObservationStore:
         if match[2]:
             counts.unchanged += 1
             return
-        line, key = match[1], match[3:8]
+        line, key = match[1], match[3:3 + len(KEY)]
         sent = dict(zip(VALUE_NAMES, match[_SENT], strict=True))
         stored = dict(zip(VALUE_NAMES, match[_STORED], strict=True))
         if self.correct:
@@ -233,12 +234,13 @@ class ObservationStore:
 
     def _audit_row(self, correction: dict) -> dict:
         """Describe one correction as an audit event."""
-        pilot_id, metric_id, arm, phase, period = correction["key"]
+        pilot_id, metric_id, arm, phase, period, scope = correction["key"]
         pilot, metric = self.name_of(pilot_id, metric_id)
         period = period.isoformat() if isinstance(period, date) else period
         return {"at": utcnow(), "actor": self.actor, "action": "correct",
                 "object_type": "observation",
-                "object_key": "/".join((pilot, metric, arm, phase, period)),
+                "object_key": "/".join((pilot, metric, arm, phase, period)
+                                       + ((scope,) if scope else ())),
                 "before": jsonable(_filled(correction["before"])),
                 "after": jsonable(_filled(correction["after"]))}
 

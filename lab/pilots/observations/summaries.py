@@ -31,15 +31,16 @@ from lab.pilots.observations.problems import ObservationError, Problem
 from lab.pilots.observations.targets import outside_window
 from lab.vocabulary import Arm, Kind, Phase, values
 
-COLUMNS = ["pilot", "metric", "arm", "phase", "period", "n", "total", "total_sq"]
+# scope: the comparison scope of a comparison-scopes pilot's control row, else "".
+COLUMNS = ["pilot", "metric", "arm", "phase", "period", "n", "total", "total_sq", "scope"]
 KEY = ["pilot", "metric", "arm", "phase", "period"]
 ARMS, PHASES = tuple(values(Arm)), tuple(values(Phase))
 
 
 def from_observations(observations, kinds: Mapping[tuple[str, str], str] | None = None,
                       bounds: Mapping[tuple[str, str], tuple] | None = None,
-                      windows: Mapping[str, tuple[dt.date, dt.date]] | None = None
-                      ) -> pd.DataFrame:
+                      windows: Mapping[str, tuple[dt.date, dt.date]] | None = None,
+                      scopes: Mapping[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
     """Validate observations and return the period-summaries frame.
 
     ``observations`` is a DataFrame or a list of dicts with columns ``pilot, metric,
@@ -49,7 +50,10 @@ def from_observations(observations, kinds: Mapping[tuple[str, str], str] | None 
     plan and refuses rows of other pilots or metrics. ``bounds`` ((pilot, metric) →
     (least, most)) holds a mean metric's rows to the bounds its plan declares, and
     ``windows`` (pilot → (start, end)) each row's period to its plan's window, as the
-    import does.
+    import does. An optional ``scope`` column names the comparison scope of each control
+    row of a comparison-scopes pilot; ``scopes`` (pilot → its comparison scopes), when
+    given, refuses a scope elsewhere or unknown. The frame then has a ``scope`` column
+    too ("" where blank).
     Rows are numbered from 1 as in the data (a CSV's header line is not counted).
     """
     frame = observations.copy() if isinstance(observations, pd.DataFrame) \
@@ -64,6 +68,7 @@ def from_observations(observations, kinds: Mapping[tuple[str, str], str] | None 
         frame[column] = frame[column].astype("string").str.strip()
     _check_choice(frame, "arm", ARMS)
     _check_choice(frame, "phase", PHASES)
+    scope = _scopes(frame, scopes)
     periods = _periods(frame)
     _refuse_outside_windows(frame, periods, windows or {})
     kind = _row_kinds(frame, kinds)
@@ -74,6 +79,7 @@ def from_observations(observations, kinds: Mapping[tuple[str, str], str] | None 
     summaries["period"] = periods.loc[summaries.index]
     for column in ("pilot", "metric", "arm", "phase"):
         summaries[column] = frame.loc[summaries.index, column].astype(str).to_numpy(object)
+    summaries["scope"] = scope.loc[summaries.index].to_numpy(object)
     _refuse_duplicates(summaries)
     return summaries[COLUMNS].reset_index(drop=True)
 
@@ -111,6 +117,31 @@ def _check_choice(frame: pd.DataFrame, column: str, allowed: tuple[str, ...]) ->
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         _fail(row, column, f"{frame[column].iloc[row]!r} is not one of {', '.join(allowed)}")
+
+
+def _scopes(frame: pd.DataFrame, scopes: Mapping[str, tuple[str, ...]] | None) -> pd.Series:
+    """Return each row's scope ("" if blank), refusing one the plans do not allow."""
+    found = (frame["scope"].where(_filled(frame["scope"]), "").astype(str).str.strip()
+             if "scope" in frame else pd.Series("", index=frame.index))
+    if scopes is None:
+        return found
+    scoped = frame["pilot"].isin(list(scopes)).to_numpy()
+    pairs = pd.MultiIndex.from_arrays([frame["pilot"].astype(object), found.astype(object)])
+    known = pairs.isin([(pilot, scope) for pilot, names in scopes.items() for scope in names])
+    arm, named = frame["arm"].to_numpy(object), (found != "").to_numpy()
+    checks = [(~scoped & named, lambda pilot, scope: f"pilot {pilot!r} has no comparison "
+                                                      "scopes: leave it blank"),
+              (scoped & (arm == str(Arm.pilot)) & named,
+               lambda pilot, scope: "a pilot row is the pilot's own scope: leave it blank"),
+              (scoped & (arm == str(Arm.control)) & ~known,
+               lambda pilot, scope: f"{f'{scope!r} is not' if scope else 'blank, but must name'}"
+                                    f" one of pilot {pilot!r}'s comparison scopes "
+                                    f"({', '.join(scopes[pilot])})")]
+    bad = [(int(np.flatnonzero(mask)[0]), say) for mask, say in checks if mask.any()]
+    if bad:
+        row, say = min(bad, key=lambda item: item[0])
+        _fail(row, "scope", say(frame["pilot"].iloc[row], found.iloc[row]))
+    return found
 
 
 def _periods(frame: pd.DataFrame) -> pd.Series:
@@ -258,10 +289,11 @@ def _refuse_outside_declared(frame: pd.DataFrame, kind: np.ndarray,
 
 
 def _refuse_duplicates(summaries: pd.DataFrame) -> None:
-    repeated = summaries.duplicated(KEY, keep="first")
+    repeated = summaries.duplicated([*KEY, "scope"], keep="first")
     if repeated.any():
         row = int(summaries.index[repeated.to_numpy().argmax()])
-        _fail(row, "period", "repeats an earlier row's pilot, metric, arm, phase and period")
+        _fail(row, "period", "repeats an earlier row's pilot, metric, arm, phase, period "
+                             "and scope")
 
 
 def _by_kind(proportion, mean, rate):
@@ -285,9 +317,10 @@ def summary_query(pilot_ids: list[int] | None = None):
                     cast(o.period, String),
                     _by_kind(cast(o.trials, Float), n, col(o.exposure)),
                     _by_kind(cast(o.successes, Float), n * mean, cast(o.events, Float)),
-                    _by_kind(null(), (n - 1) * sd * sd, null()))
+                    _by_kind(null(), (n - 1) * sd * sd, null()),
+                    col(o.scope))
              .join(Metric, col(Metric.id) == o.metric_id)
-             .order_by(*keys, col(o.period)))
+             .order_by(*keys, col(o.period), col(o.scope)))
     if pilot_ids is not None:
         query = query.where(col(o.pilot_id).in_(list(pilot_ids)))
     return query

@@ -33,6 +33,7 @@ class Target:
     end: date
     # A mean metric's bounds from its plan (least, most), None where it declares none.
     bounds: tuple[float | None, float | None] = (None, None)
+    comparisons: tuple[str, ...] = ()  # a comparison-scopes pilot's scopes
 
     def __post_init__(self) -> None:
         # The (arm, phase) pairs the design has, computed once: checked on every row.
@@ -81,13 +82,13 @@ class Targets:
             pilot = self.pilots[pilot_key] = self._load(pilot_key)
         if isinstance(pilot, str):
             return pilot
-        pilot_id, design, start, end, metrics, bounds = pilot
+        pilot_id, design, start, end, metrics, bounds, comparisons = pilot
         if metric_key not in metrics:
             known = ", ".join(sorted(metrics))
             return f"pilot '{pilot_key}' has no metric '{metric_key}' (it has {known})"
         metric_id, kind = metrics[metric_key]
         return Target(pilot_key, metric_key, pilot_id, metric_id, kind, design, start, end,
-                      bounds.get(metric_key, (None, None)))
+                      bounds.get(metric_key, (None, None)), comparisons)
 
     def name_of(self, pilot_id: int, metric_id: int) -> tuple[str, str]:
         """Return the keys of a pilot and metric met earlier in this import."""
@@ -115,5 +116,6 @@ class Targets:
         bounds = {metric["key"]: (metric.get("least"), metric.get("most"))
                   for metric in plan.get("metrics", [])
                   if metric.get("least") is not None or metric.get("most") is not None}
+        comparisons = tuple(((plan or {}).get("pilot") or {}).get("comparison_scopes") or ())
         return (pilot_id, design, start, end, {key: (id_, kind) for key, id_, kind in metrics},
-                bounds)
+                bounds, comparisons)
