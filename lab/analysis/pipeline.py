@@ -30,6 +30,14 @@ from lab.pilots.observations.summaries import COLUMNS, from_observations, period
 from lab.pilots.plans import Preregistration, parse
 from lab.stats import did, intervals
 
+# The engine's frames hold short keys (pilot, metric, arm, phase) in many small groupbys.
+# With pyarrow installed (for the Parquet export) pandas 3 would back them with Arrow
+# strings, whose every call hands the GIL back and forth: a refresh inside a write
+# transaction then took 10 s instead of 40 ms while other threads ran (a threaded server,
+# tests/db/test_stored.py). Plain Python strings, unless the user chose a storage.
+if pd.get_option("mode.string_storage") == "auto":
+    pd.set_option("mode.string_storage", "python")
+
 
 def check(spec, observations, as_of: dt.date | None = None) -> Recommendation:
     """Return the Recommendation for one pilot from its plan and raw observations.
