@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     lock_wait_seconds: int = _whole(5, 1, 600, "seconds")
     trusted_proxies: int = _whole(0, 0, 10, "proxies")
     https: bool = Field(False, description="true or false")
+    # Four eyes before a start: a manager outside the pilot approves its plan.
+    approval: bool = Field(True, description="true or false")
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$",
                           description="a three-letter ISO currency code such as EUR")
 
@@ -59,7 +61,7 @@ SECRETS = ("secret_key", "password")
 APP_SETTINGS = ("database_url", "secret_key", "actor", "login_attempts",
                 "login_address_attempts", "login_pause_seconds", "fresh_login_minutes",
                 "session_idle_minutes", "session_hours", "max_upload_mb", "lock_wait_seconds",
-                "trusted_proxies", "https", "currency")
+                "trusted_proxies", "https", "currency", "approval")
 
 
 def load() -> Settings:

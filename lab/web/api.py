@@ -7,7 +7,7 @@ browser session may call the API too, but then every write needs the CSRF token
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 from flask_login import current_user
 
 from lab import accounts, db
@@ -119,7 +119,8 @@ def get_pilot(key: str):
 def start_pilot(key: str):
     """Start a draft pilot."""
     with writing() as write:
-        lifecycle.start(write, pilot_key=key, actor=current_user.email)
+        lifecycle.start(write, pilot_key=key, actor=current_user.email,
+                        approval_required=current_app.config["APPROVAL"])
         row = reads.pilot_row(write, key)
         return replies.pilot_out(write, row, evidence.spend_total(write, row.pilot.id))
 

@@ -1,0 +1,38 @@
+"""The programme: plan approvals (four eyes before a pilot starts).
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-01 16:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Create the plan_approval table."""
+    op.create_table('plan_approval',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pilot_id', sa.Integer(), nullable=False),
+    sa.Column('plan_hash', sa.String(length=64), nullable=False),
+    sa.Column('approved_by', sa.String(length=254), nullable=False),
+    sa.Column('note', sa.String(), nullable=False),
+    sa.Column('approved_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['pilot_id'], ['pilot.id'], name=op.f('fk_plan_approval_pilot_id_pilot')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_approval')),
+    sa.UniqueConstraint('pilot_id', 'plan_hash', name='uq_plan_approval_pilot_hash')
+    )
+    op.create_index(op.f('ix_plan_approval_pilot_id'), 'plan_approval', ['pilot_id'], unique=False)
+
+
+def downgrade() -> None:
+    """Drop the plan_approval table."""
+    op.drop_index(op.f('ix_plan_approval_pilot_id'), table_name='plan_approval')
+    op.drop_table('plan_approval')
