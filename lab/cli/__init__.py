@@ -26,13 +26,15 @@ COMMANDS = {
     "check": "lab.cli.check:check_command",
     "plan": "lab.cli.plan:plan_command",
     "decide": "lab.cli.decide:decide_command",
+    "approve": "lab.cli.approve:approve_command",
     "demo": "lab.cli.demo:demo_command",
     "user": "lab.cli.users:user_group",
     "serve": "lab.cli.serve:serve_command",
     "report": "lab.cli.report:report_command",
 }
 # The commands that work on the lab's database, which must be at the current schema.
-NEEDS_SCHEMA = {"sync", "start", "import", "check", "decide", "user", "serve", "report"}
+NEEDS_SCHEMA = {"sync", "start", "import", "check", "decide", "user", "serve", "report",
+                "approve"}
 
 
 class LabGroup(FlaskGroup):

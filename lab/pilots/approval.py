@@ -72,11 +72,11 @@ def state(session: Session, pilot: Pilot) -> ApprovalState:
     return ApprovalState(digest, current, [row for row in rows if row.plan_hash != digest])
 
 
-def states(session: Session) -> dict[int, ApprovalState]:
-    """Return the approval state of every draft pilot, by pilot id (the approval queue)."""
-    drafts = list(session.exec(select(Pilot).where(Pilot.status == "draft")
-                               .order_by(col(Pilot.created_at), col(Pilot.id))))
-    return {pilot.id: state(session, pilot) for pilot in drafts}
+def queue(session: Session) -> list[tuple[Pilot, ApprovalState]]:
+    """Return every draft with its approval state, oldest first: the approval queue."""
+    drafts = session.exec(select(Pilot).where(Pilot.status == "draft")
+                          .order_by(col(Pilot.created_at), col(Pilot.id)))
+    return [(pilot, state(session, pilot)) for pilot in drafts]
 
 
 def refusal(session: Session, pilot: Pilot, email: str) -> str | None:

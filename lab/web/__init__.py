@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     from lab.web import (
         admin,
         api,
+        approvals,
         auth,
         errors,
         inputs,
@@ -43,7 +44,7 @@ def init_app(app: Flask) -> None:
     inputs.init_app(app)
     templating.init_app(app)
     for blueprint in (auth.bp, pages.bp, team.bp, signoff.bp, admin.bp, api.bp,
-                      reportpages.bp, week.bp):
+                      reportpages.bp, week.bp, approvals.bp):
         app.register_blueprint(blueprint)
     # The API checks CSRF itself, for cookie sessions only (see lab.web.api).
     security.csrf.exempt(api.bp)

@@ -17,7 +17,8 @@ from lab.pilots import evidence, find, lifecycle, reads, registry
 from lab.pilots.observations import ObservationError, record_observations
 from lab.pilots.plans import Preregistration
 from lab.vocabulary import TokenScope
-from lab.web import replies
+from lab.web import approvals, replies
+from lab.web import approvalschemas as a
 from lab.web import schemas as s
 from lab.web.openapi import Api
 from lab.web.queries import writing
@@ -123,6 +124,22 @@ def start_pilot(key: str):
                         approval_required=current_app.config["APPROVAL"])
         row = reads.pilot_row(write, key)
         return replies.pilot_out(write, row, evidence.spend_total(write, row.pilot.id))
+
+
+@api.route("GET", "/approvals", summary="List drafts with where their approval stands",
+           reply=a.ApprovalQueue, tag="approvals")
+def list_approvals():
+    """The approval queue, as the caller sees it (may they approve each draft?)."""
+    return approvals.queue_of(db.session(), current_user.email)
+
+
+@api.route("POST", "/pilots/<key>/approval", summary="Approve a draft's plan as it stands "
+           "(a manager outside the pilot)", reply=a.ApprovalOut, role="manager",
+           body=a.ApprovalIn, status=201, conflicts=True, tag="approvals")
+def approve_plan(key: str, body: a.ApprovalIn):
+    """Approve with the approver's own credentials: a session or a write-scope token."""
+    _pilot(key)
+    return approvals.approve_now(key, body.note, body.plan_hash)
 
 
 @api.route("GET", "/pilots/<key>/observations", summary="List a pilot's observations",
