@@ -146,3 +146,35 @@ def test_the_queue_lists_drafts_with_their_state(session, draft):
     session.commit()
     assert [(pilot.key, found.status) for pilot, found in approval.queue(session)] == [
         ("x-care-1h", "approved"), ("x-tone", "awaiting")]
+
+
+def test_the_notebook_reads_approvals_and_the_queue_as_typed_frames(session, engine, draft):
+    from lab.notebook import Lab
+
+    approval.approve(session, pilot_key=draft.key, approver=BOSS, note="go")
+    session.commit()
+    registry.register(session, spec=make_spec(pilot={"budget": 30000}), actor=ACTOR)
+    session.commit()
+    lab = Lab(engine)
+    given = lab.approvals()
+    assert given[["pilot", "approved_by", "note"]].values.tolist() == [
+        ["x-care-1h", BOSS, "go"]]
+    assert given["current"].tolist() == [False]  # the plan changed after it
+    assert str(given["approved_at"].dtype) == "datetime64[ns, UTC]"
+    queue = lab.approval_queue()
+    assert queue["approval"].tolist() == ["stale"]
+    assert list(queue["approval"].cat.categories) == ["approved", "stale", "awaiting"]
+    assert queue["approved_by"].isna().all()
+
+
+def test_the_demo_approves_every_example_before_starting_it(tmp_path):
+    from lab import db, demo
+
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    summary = demo.build(url)
+    with db.reading(db.engine_for(url)) as session:
+        rows = list(session.exec(select(PlanApproval)))
+    assert len(rows) == len(summary.pilots) == 5
+    assert {row.approved_by for row in rows} == {"manager@lab.example"}
+    assert all(row.note for row in rows)
+    db.engine_for(url).dispose()

@@ -37,6 +37,9 @@ MATRIX = [
     ("GET", f"{PILOT}/sign-off", None, (302, 403, 403, 403, 200, 200)),
     ("POST", f"{PILOT}/sign-off", {}, (302, 403, 403, 403, 422, 422)),
     ("GET", f"{PILOT}/week", None, (302, 403, 200, 200, 200, 200)),
+    ("GET", "/approvals", None, (302, 200, 200, 200, 200, 200)),
+    # A running pilot is no draft: past the permission check, approving it is a 422.
+    ("POST", f"{PILOT}/approve", {}, (302, 403, 403, 403, 422, 422)),
     ("POST", f"{PILOT}/week", {}, (302, 403, 422, 422, 422, 422)),
     ("GET", f"{PILOT}/template.csv", None, (302, 403, 200, 200, 200, 200)),
     ("GET", "/reports/portfolio.html", None, (302, 200, 200, 200, 200, 200)),
@@ -71,6 +74,8 @@ MATRIX = [
     ("POST", f"{API}{PILOT}/notes", {}, (401, 403, 422, 422, 422, 422)),
     ("GET", f"{API}{PILOT}/spend", None, (401, 200, 200, 200, 200, 200)),
     ("POST", f"{API}{PILOT}/spend", {}, (401, 403, 422, 422, 422, 422)),
+    ("GET", f"{API}/approvals", None, (401, 200, 200, 200, 200, 200)),
+    ("POST", f"{API}{PILOT}/approval", {}, (401, 403, 403, 403, 422, 422)),
     ("GET", f"{API}/tokens", None, (401, 403, 403, 200, 200, 200)),
     ("POST", f"{API}/tokens", {}, (401, 403, 403, 422, 422, 422)),
     ("DELETE", f"{API}/tokens/999", None, (401, 403, 403, 404, 404, 404)),
