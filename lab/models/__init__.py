@@ -6,10 +6,10 @@ from lab.models.governance import AuditEvent, Decision
 from lab.models.logged import VALUE_COLUMNS, Note, Observation, Spend
 from lab.models.people import ApiToken, LoginThrottle, User
 from lab.models.pilots import Hypothesis, Metric, Pilot, TeamMember
-from lab.models.programme import PlanApproval
+from lab.models.programme import BacklogEntry, PlanApproval
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Channel", "Decision", "DecisionBrief", "Hypothesis",
+    "ApiToken", "AuditEvent", "BacklogEntry", "Channel", "Decision", "DecisionBrief", "Hypothesis",
     "LoginThrottle", "Metric", "Note", "Observation", "Pilot", "PlanApproval", "Segment",
     "Spend", "TeamMember", "User",
     "VALUE_COLUMNS",

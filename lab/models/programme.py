@@ -4,11 +4,46 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint, event
+from sqlalchemy import CheckConstraint, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
-from lab.models.base import timestamp
+from lab.config import BACKLOG_SCORES
+from lab.models.base import one_of, timestamp
 from lab.models.governance import _refuse_change
+from lab.vocabulary import Function
+
+# The four scores of a backlog entry, each 1 (least) to 5 (most).
+SCORES = BACKLOG_SCORES
+
+
+def _score_range(name: str) -> CheckConstraint:
+    return CheckConstraint(f"{name} IS NULL OR ({name} >= 1 AND {name} <= 5)",
+                           name=f"ck_backlog_entry_{name}")
+
+
+class BacklogEntry(SQLModel, table=True):
+    """A hypothesis on the backlog: who benefits, by how much, and how it scores.
+
+    One per hypothesis, kept beside it (not in its columns) because the hypothesis's
+    wording is locked once a pilot tests it, while its scores may be revised any time.
+    A score left empty is not yet scored; the entry ranks after the scored ones.
+    """
+
+    __tablename__ = "backlog_entry"
+    __table_args__ = (one_of("function", Function, "ck_backlog_entry_function"),
+                      *(_score_range(name) for name in SCORES))
+
+    id: int | None = Field(default=None, primary_key=True)
+    hypothesis_id: int = Field(foreign_key="hypothesis.id", unique=True)
+    function: str = Field(max_length=40)  # the function that would benefit most
+    expected_value: float | None = None  # the quantified expected benefit
+    expected_unit: str = Field(default="", max_length=60)  # "points of churn", "EUR a year"
+    impact: int | None = None  # customer impact
+    fit: int | None = None  # strategic fit
+    effort: int | None = None  # cost or effort: higher is worse
+    confidence: int | None = None
+    updated_by: str = Field(max_length=254)
+    updated_at: datetime = timestamp()
 
 
 class PlanApproval(SQLModel, table=True):
