@@ -25,9 +25,11 @@ def init_app(app: Flask) -> None:
         api,
         approvals,
         auth,
+        backlog,
         errors,
         inputs,
         pages,
+        programmeapi,  # noqa: F401 - declares its operations on the API's blueprint
         refusals,
         reportpages,
         security,
@@ -44,7 +46,8 @@ def init_app(app: Flask) -> None:
     inputs.init_app(app)
     templating.init_app(app)
     for blueprint in (auth.bp, pages.bp, team.bp, signoff.bp, admin.bp, api.bp,
-                      reportpages.bp, week.bp, approvals.bp):
+                      reportpages.bp, week.bp, approvals.bp,
+                      backlog.bp):
         app.register_blueprint(blueprint)
     # The API checks CSRF itself, for cookie sessions only (see lab.web.api).
     security.csrf.exempt(api.bp)

@@ -17,8 +17,7 @@ from lab.pilots import evidence, find, lifecycle, reads, registry
 from lab.pilots.observations import ObservationError, record_observations
 from lab.pilots.plans import Preregistration
 from lab.vocabulary import TokenScope
-from lab.web import approvals, replies
-from lab.web import approvalschemas as a
+from lab.web import replies
 from lab.web import schemas as s
 from lab.web.openapi import Api
 from lab.web.queries import writing
@@ -62,8 +61,10 @@ def openapi():
     return jsonify(api.document("lab API", "1"))
 
 
-def _pilot(key: str) -> reads.PilotRow:
+def pilot_row(key: str) -> reads.PilotRow:
+    """Return the pilot's row, or answer 404."""
     return reads.pilot_row(db.session(), key)
+
 
 
 @api.route("GET", "/hypotheses", summary="List hypotheses", reply=s.HypothesisList,
@@ -100,7 +101,7 @@ def list_pilots(query: s.PilotQuery):
 
 @api.route("POST", "/pilots", summary="Register a pilot's plan (create or update a draft)",
            reply=s.RegistrationOut, role="member", body=Preregistration, conflicts=True)
-def register_pilot(body: Preregistration):
+def registerpilot_row(body: Preregistration):
     """Register a pre-registration, exactly as `lab sync` would."""
     with writing() as write:
         result = registry.register(write, spec=body, actor=current_user.email,
@@ -109,15 +110,15 @@ def register_pilot(body: Preregistration):
 
 
 @api.route("GET", "/pilots/<key>", summary="Get a pilot", reply=s.PilotOut)
-def get_pilot(key: str):
+def getpilot_row(key: str):
     """Describe one pilot."""
-    row = _pilot(key)
+    row = pilot_row(key)
     return replies.pilot_out(db.session(), row, evidence.spend_total(db.session(), row.pilot.id))
 
 
 @api.route("POST", "/pilots/<key>/start", summary="Start a draft pilot (locks its plan)",
            reply=s.PilotOut, role="member", conflicts=True)
-def start_pilot(key: str):
+def startpilot_row(key: str):
     """Start a draft pilot."""
     with writing() as write:
         lifecycle.start(write, pilot_key=key, actor=current_user.email,
@@ -126,27 +127,11 @@ def start_pilot(key: str):
         return replies.pilot_out(write, row, evidence.spend_total(write, row.pilot.id))
 
 
-@api.route("GET", "/approvals", summary="List drafts with where their approval stands",
-           reply=a.ApprovalQueue, tag="approvals")
-def list_approvals():
-    """The approval queue, as the caller sees it (may they approve each draft?)."""
-    return approvals.queue_of(db.session(), current_user.email)
-
-
-@api.route("POST", "/pilots/<key>/approval", summary="Approve a draft's plan as it stands "
-           "(a manager outside the pilot)", reply=a.ApprovalOut, role="manager",
-           body=a.ApprovalIn, status=201, conflicts=True, tag="approvals")
-def approve_plan(key: str, body: a.ApprovalIn):
-    """Approve with the approver's own credentials: a session or a write-scope token."""
-    _pilot(key)
-    return approvals.approve_now(key, body.note, body.plan_hash)
-
-
 @api.route("GET", "/pilots/<key>/observations", summary="List a pilot's observations",
            reply=s.ObservationList, tag="observations")
 def list_observations(key: str):
     """List every observation of a pilot."""
-    row = _pilot(key)
+    row = pilot_row(key)
     return s.ObservationList(pilot=key, observations=[
         replies.observation_out(observation, metric)
         for observation, metric in reads.observations(db.session(), row.pilot.id)])
@@ -156,7 +141,7 @@ def list_observations(key: str):
            reply=s.ImportOut, role="member", body=s.ObservationBatch, tag="observations")
 def log_observations(key: str, body: s.ObservationBatch):
     """Log a batch of rows: all or none; re-sending the same rows changes nothing."""
-    _pilot(key)
+    pilot_row(key)
     rows = [{"pilot": key, **row.model_dump(exclude_none=True)} for row in body.rows]
     try:
         with writing() as write:
@@ -172,9 +157,9 @@ def log_observations(key: str, body: s.ObservationBatch):
 
 @api.route("GET", "/pilots/<key>/check", summary="Check a pilot: its recommendation",
            reply=s.CheckOut, tag="checks")
-def check_pilot(key: str):
+def checkpilot_row(key: str):
     """Return the pilot's recommendation, as `lab check --json` prints it."""
-    _pilot(key)
+    pilot_row(key)
     found = recommend_pilots(db.session(), [key]).get(key)
     if found is None:
         abort(404, f"pilot '{key}' is a draft: there is nothing to check until it starts")
@@ -186,7 +171,7 @@ def check_pilot(key: str):
 def list_decisions(key: str):
     """List the signed-off decisions of every iteration of this pilot."""
     session = db.session()
-    chain = reads.iterations(session, _pilot(key).pilot)
+    chain = reads.iterations(session, pilot_row(key).pilot)
     return s.DecisionList(decisions=[replies.decision_out(session, pilot, decision)
                                      for pilot, decision in chain if decision])
 
@@ -196,7 +181,7 @@ def list_decisions(key: str):
            status=201, conflicts=True, tag="decisions")
 def sign_off(key: str, body: s.DecisionIn):
     """Sign off a running pilot; never its owner, and never with a token."""
-    _pilot(key)
+    pilot_row(key)
     if current_user.by_token or not is_fresh():
         abort(403, "Signing off needs a browser sign-in within the last "
                    "LAB_FRESH_LOGIN_MINUTES minutes; API tokens cannot sign off.")
@@ -207,7 +192,7 @@ def sign_off(key: str, body: s.DecisionIn):
            tag="evidence")
 def list_notes(key: str):
     """List a pilot's notes, newest first."""
-    notes = replies.notes_of(db.session(), _pilot(key).pilot.id)
+    notes = replies.notes_of(db.session(), pilot_row(key).pilot.id)
     return s.NoteList(notes=[replies.note_out(note) for note in notes])
 
 
@@ -225,7 +210,7 @@ def add_note(key: str, body: s.NoteIn):
            tag="evidence")
 def list_spend(key: str):
     """List a pilot's spend with the total against the budget."""
-    pilot = _pilot(key).pilot
+    pilot = pilot_row(key).pilot
     entries = replies.spend_of(db.session(), pilot.id)
     return s.SpendList(total=sum(entry.amount for entry in entries), budget=pilot.budget,
                        currency=pilot.currency,

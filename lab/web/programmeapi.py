@@ -1,0 +1,94 @@
+"""The API's programme operations: the approval queue and approving, and the backlog.
+
+They are declared on the API's own blueprint (`lab.web.api.api`), so they share its
+authentication, its errors and its OpenAPI document; `lab.web.init_app` imports this
+module before the blueprint is registered.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_login import current_user
+
+from lab import db
+from lab.config import parse_weights
+from lab.pilots import backlog
+from lab.portfolio import backlog as backlog_rows
+from lab.web import approvals
+from lab.web import approvalschemas as a
+from lab.web import backlogschemas as b
+from lab.web.api import api, pilot_row
+from lab.web.queries import writing
+
+
+@api.route("GET", "/approvals", summary="List drafts with where their approval stands",
+           reply=a.ApprovalQueue, tag="approvals")
+def list_approvals():
+    """The approval queue, as the caller sees it (may they approve each draft?)."""
+    return approvals.queue_of(db.session(), current_user.email)
+
+
+@api.route("POST", "/pilots/<key>/approval", summary="Approve a draft's plan as it stands "
+           "(a manager outside the pilot)", reply=a.ApprovalOut, role="manager",
+           body=a.ApprovalIn, status=201, conflicts=True, tag="approvals")
+def approve_plan(key: str, body: a.ApprovalIn):
+    """Approve with the approver's own credentials: a session or a write-scope token."""
+    pilot_row(key)
+    return approvals.approve_now(key, body.note, body.plan_hash)
+
+
+def weights() -> dict[str, float]:
+    """Return the lab's backlog weights (LAB_BACKLOG_WEIGHTS)."""
+    return parse_weights(current_app.config["BACKLOG_WEIGHTS"])
+
+
+def entry_out(row: backlog_rows.BacklogRow) -> b.BacklogEntryOut:
+    entry, hypothesis = row.entry, row.hypothesis
+    scores = {name: getattr(entry, name) if entry else None
+              for name in ("expected_value", *backlog.BACKLOG_SCORES)}
+    return b.BacklogEntryOut(
+        hypothesis=hypothesis.key, statement=hypothesis.statement, process=hypothesis.process,
+        expected_benefit=hypothesis.expected_benefit, owner=hypothesis.owner,
+        function=row.function or None, expected_unit=entry.expected_unit if entry else "",
+        priority=row.priority, band=row.band, state=row.state,
+        pilots=[key for key, _ in row.pilots], decisions=row.decisions,
+        updated_at=entry.updated_at if entry else None, **scores)
+
+
+@api.route("GET", "/backlog", summary="The backlog of hypotheses, ranked by priority",
+           reply=b.BacklogOut, query=b.BacklogQuery, tag="backlog")
+def list_backlog(query: b.BacklogQuery):
+    """Rank the hypotheses (filtered), with the decisions counted by priority band."""
+    chosen = weights()
+    filters = {name: value for name, value in query.model_dump().items() if value}
+    listed = backlog_rows.rows(db.session(), chosen, filters)
+    return b.BacklogOut(weights=chosen, entries=[entry_out(row) for row in listed],
+                        calibration=[b.BandOut(**vars(record), win_rate=record.win_rate)
+                                     for record in backlog_rows.calibration(listed)])
+
+
+@api.route("POST", "/backlog", summary="Put a new hypothesis on the backlog",
+           reply=b.BacklogEntryOut, role="member", body=backlog.NewEntry, status=201,
+           conflicts=True, tag="backlog")
+def add_to_backlog(body: backlog.NewEntry):
+    """Write a hypothesis with its expected benefit and scores, before any pilot."""
+    with writing() as write:
+        backlog.add(write, entry=body, actor=current_user.email)
+    return _one(body.hypothesis.key)
+
+
+@api.route("POST", "/hypotheses/<key>/scores", summary="Score or re-score a hypothesis",
+           reply=b.BacklogEntryOut, role="member", body=backlog.Scores, tag="backlog")
+def score_hypothesis(key: str, body: backlog.Scores):
+    """Set the scores given (the others are kept); the change is audited."""
+    with writing() as write:
+        backlog.score(write, key=key, scores=body, actor=current_user.email)
+    return _one(key)
+
+
+def _one(key: str) -> b.BacklogEntryOut:
+    session = db.session()
+    session.expire_all()
+    row = next(row for row in backlog_rows.rows(session, weights())
+               if row.hypothesis.key == key)
+    return entry_out(row)
