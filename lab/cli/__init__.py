@@ -27,6 +27,7 @@ COMMANDS = {
     "plan": "lab.cli.plan:plan_command",
     "decide": "lab.cli.decide:decide_command",
     "approve": "lab.cli.approve:approve_command",
+    "backlog": "lab.cli.backlog:backlog_group",
     "demo": "lab.cli.demo:demo_command",
     "user": "lab.cli.users:user_group",
     "serve": "lab.cli.serve:serve_command",
@@ -34,7 +35,7 @@ COMMANDS = {
 }
 # The commands that work on the lab's database, which must be at the current schema.
 NEEDS_SCHEMA = {"sync", "start", "import", "check", "decide", "user", "serve", "report",
-                "approve"}
+                "approve", "backlog"}
 
 
 class LabGroup(FlaskGroup):

@@ -21,7 +21,7 @@ from sqlmodel import col, select
 
 from lab import accounts, db, migrations
 from lab.demo import data as demo_data
-from lab.demo.programme import approve_examples
+from lab.demo.programme import approve_examples, score_backlog
 from lab.demo.users import create_demo_users, demo_emails
 from lab.errors import Conflict
 from lab.models import AuditEvent, Pilot
@@ -81,6 +81,7 @@ def build(url: str, experiments: Path = EXPERIMENTS) -> DemoSummary:
                                       approval_required=True)
             started.started_at = demo_data.started_at(started.start_date)
         summary.warnings = [overlap.message for overlap in overlaps(session)]
+        score_backlog(session, ACTOR)
         specs = [spec_of(pilot) for pilot in session.exec(select(Pilot))]
     summary.observations = import_csv(engine, source=_csv(specs), actor=ACTOR).inserted
     with db.writing(engine) as session:

@@ -120,3 +120,32 @@ def test_a_pilots_hypothesis_can_be_scored_and_calibration_counts_decisions(sess
     assert frame["hypothesis"].tolist() == ["fast-social-care", "tone"]
     assert frame["scaled_up"].tolist() == [1, 0] and str(frame["priority"].dtype) == "Float64"
     assert make_spec()  # the factories' plan is untouched by scoring
+
+
+def test_the_notebook_reads_the_backlog_and_refuses_an_unknown_filter(session, engine):
+    from lab.notebook import Lab
+
+    backlog.add(session, entry=idea("a", impact=5, fit=5, effort=1, confidence=5),
+                actor=ACTOR)
+    session.commit()
+    frame = Lab(engine).backlog(band="high")
+    assert frame["hypothesis"].tolist() == ["a"] and frame["priority"].tolist() == [100.0]
+    assert str(frame["impact"].dtype) == "Int64"
+    with pytest.raises(ValueError, match="colour: not a filter"):
+        Lab(engine).backlog(colour="red")
+    with pytest.raises(ValueError, match="band: must be one of"):
+        Lab(engine).backlog(band="huge")
+
+
+def test_the_demo_ranks_a_scored_backlog_with_ideas_not_yet_piloted(tmp_path):
+    from lab import db, demo
+
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    demo.build(url)
+    with db.reading(db.engine_for(url)) as session:
+        listed = read.rows(session, WEIGHTS)
+    assert listed[0].hypothesis.key == "fast-social-care"
+    assert listed[-1].hypothesis.key == "retention-callback-renewal"  # unscored: last
+    assert {row.hypothesis.key for row in listed if not row.pilots} == {
+        "x-complaint-status", "forum-beta-panel", "retention-callback-renewal"}
+    db.engine_for(url).dispose()
