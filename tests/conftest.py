@@ -92,6 +92,8 @@ def sqlite_engine(sqlite_template, tmp_path):
 
 # The tables whose triggers refuse DELETE (migrations 0002 and 0004).
 APPEND_ONLY = ("audit_event", "decision", "decision_brief")
+# Truncated with them: the tables that reference a decision (TRUNCATE refuses otherwise).
+TRUNCATED = (*APPEND_ONLY, "learning_card", "learning_feedback")
 
 
 def empty_postgres(url: str) -> None:
@@ -102,9 +104,9 @@ def empty_postgres(url: str) -> None:
     """
     with db.engine_for(url).begin() as connection:
         connection.execute(text("SET LOCAL lock_timeout = '10s'"))
-        connection.execute(text(f"TRUNCATE {', '.join(APPEND_ONLY)}"))
+        connection.execute(text(f"TRUNCATE {', '.join(TRUNCATED)}"))
         for table in reversed(SQLModel.metadata.sorted_tables):
-            if table.name not in APPEND_ONLY:
+            if table.name not in TRUNCATED:
                 connection.execute(table.delete())
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, UniqueConstraint, event
+from sqlalchemy import CheckConstraint, DateTime, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from lab.config import BACKLOG_SCORES
@@ -67,3 +67,41 @@ class PlanApproval(SQLModel, table=True):
 
 event.listen(PlanApproval, "before_update", _refuse_change)
 event.listen(PlanApproval, "before_delete", _refuse_change)
+
+
+class LearningCard(SQLModel, table=True):
+    """What a decision taught: believed, observed, learned, and what we do next.
+
+    One per signed-off decision, drafted from its recommendation and edited by its
+    signer. Published, it is readable by the wider company, who leave feedback.
+    """
+
+    __tablename__ = "learning_card"
+
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="decision.id", unique=True)
+    believed: str
+    observed: str
+    learned: str
+    next_step: str
+    tags: str = Field(default="", max_length=200)  # comma-separated, lower case
+    published_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    published_by: str | None = Field(default=None, max_length=254)
+    updated_by: str = Field(max_length=254)
+    updated_at: datetime = timestamp()
+
+
+class LearningFeedback(SQLModel, table=True):
+    """A reader's feedback on a published learning card; never changed."""
+
+    __tablename__ = "learning_feedback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="learning_card.id", index=True)
+    author: str = Field(max_length=254)
+    text: str
+    created_at: datetime = timestamp()
+
+
+event.listen(LearningFeedback, "before_update", _refuse_change)
+event.listen(LearningFeedback, "before_delete", _refuse_change)

@@ -1,4 +1,7 @@
-"""The programme: plan approvals (four eyes before a pilot starts) and the backlog.
+"""The programme: plan approvals (four eyes before a pilot starts), the backlog, learnings.
+
+On SQLite the learning cards are indexed for search by an FTS5 table kept in step by
+triggers (learning_fts); PostgreSQL searches them with its own full-text functions.
 
 Revision ID: 0005
 Revises: 0004
@@ -17,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Create the plan_approval and backlog_entry tables."""
+    """Create the plan_approval, backlog_entry, learning_card and learning_feedback tables."""
     op.create_table('plan_approval',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('pilot_id', sa.Integer(), nullable=False),
@@ -51,10 +54,63 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_backlog_entry')),
     sa.UniqueConstraint('hypothesis_id', name=op.f('uq_backlog_entry_hypothesis_id'))
     )
+    op.create_table('learning_card',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('decision_id', sa.Integer(), nullable=False),
+    sa.Column('believed', sa.String(), nullable=False),
+    sa.Column('observed', sa.String(), nullable=False),
+    sa.Column('learned', sa.String(), nullable=False),
+    sa.Column('next_step', sa.String(), nullable=False),
+    sa.Column('tags', sa.String(length=200), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('published_by', sa.String(length=254), nullable=True),
+    sa.Column('updated_by', sa.String(length=254), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['decision_id'], ['decision.id'], name=op.f('fk_learning_card_decision_id_decision')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_learning_card')),
+    sa.UniqueConstraint('decision_id', name=op.f('uq_learning_card_decision_id'))
+    )
+    op.create_table('learning_feedback',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('card_id', sa.Integer(), nullable=False),
+    sa.Column('author', sa.String(length=254), nullable=False),
+    sa.Column('text', sa.String(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['card_id'], ['learning_card.id'], name=op.f('fk_learning_feedback_card_id_learning_card')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_learning_feedback'))
+    )
+    op.create_index(op.f('ix_learning_feedback_card_id'), 'learning_feedback', ['card_id'], unique=False)
+    if op.get_bind().dialect.name == "sqlite":
+        _sqlite_search()
+
+
+FTS_COLUMNS = "believed, observed, learned, next_step, tags"
+
+
+def _sqlite_search() -> None:
+    """Index the cards' text in FTS5 (external content), kept in step by triggers."""
+    op.execute(f"CREATE VIRTUAL TABLE learning_fts USING fts5({FTS_COLUMNS}, "
+               "content='learning_card', content_rowid='id', tokenize='porter unicode61')")
+    new = ", ".join(f"new.{name}" for name in FTS_COLUMNS.split(", "))
+    old = ", ".join(f"old.{name}" for name in FTS_COLUMNS.split(", "))
+    op.execute(f"CREATE TRIGGER learning_fts_insert AFTER INSERT ON learning_card BEGIN "
+               f"INSERT INTO learning_fts(rowid, {FTS_COLUMNS}) VALUES (new.id, {new}); END")
+    op.execute(f"CREATE TRIGGER learning_fts_delete AFTER DELETE ON learning_card BEGIN "
+               f"INSERT INTO learning_fts(learning_fts, rowid, {FTS_COLUMNS}) "
+               f"VALUES ('delete', old.id, {old}); END")
+    op.execute(f"CREATE TRIGGER learning_fts_update AFTER UPDATE ON learning_card BEGIN "
+               f"INSERT INTO learning_fts(learning_fts, rowid, {FTS_COLUMNS}) "
+               f"VALUES ('delete', old.id, {old}); "
+               f"INSERT INTO learning_fts(rowid, {FTS_COLUMNS}) VALUES (new.id, {new}); END")
 
 
 def downgrade() -> None:
-    """Drop the plan_approval and backlog_entry tables."""
+    """Drop the programme's tables (the search index and its triggers go with them)."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TABLE IF EXISTS learning_fts")
+    op.drop_index(op.f('ix_learning_feedback_card_id'), table_name='learning_feedback')
+    op.drop_table('learning_feedback')
+    op.drop_table('learning_card')
     op.drop_table('backlog_entry')
     op.drop_index(op.f('ix_plan_approval_pilot_id'), table_name='plan_approval')
     op.drop_table('plan_approval')
