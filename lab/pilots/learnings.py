@@ -64,7 +64,7 @@ def draft(session: Session, pilot: Pilot, decision: Decision) -> dict[str, str]:
     metrics = recommendation.get("metrics") or []
     seen = [judged_metric(metric) for metric in metrics if metric.get("role") == "primary"]
     seen += [judged_metric(metric) for metric in metrics if metric.get("role") == "guardrail"]
-    observed = "; ".join(seen) or "No metric had an estimate when it was decided."
+    observed = "; ".join(seen) or "No metric had an estimate when it was decided"
     reasons = recommendation.get("reasons") or []
     said = f"{outcome_word(decision.recommended)} was recommended"
     learned = decision.rationale or (reasons[0] if reasons else said)
@@ -93,8 +93,9 @@ def card_of(session: Session, pilot_key: str) -> LearningCard | None:
 
 def _may_write(decision: Decision, actor: str) -> None:
     if actor.strip().lower() != decision.decided_by.strip().lower():
-        raise NotTheSigner(f"only {decision.decided_by}, who signed the decision, writes "
-                           "its learning card", [("card", "not the signer")])
+        reason = (f"only {decision.decided_by}, who signed the decision, writes its "
+                  "learning card")
+        raise NotTheSigner(reason, [("card", reason)])
 
 
 def save(session: Session, *, pilot_key: str, edit: CardEdit | dict,

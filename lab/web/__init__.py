@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
         backlog,
         errors,
         inputs,
+        learnings,
         pages,
         programmeapi,  # noqa: F401 - declares its operations on the API's blueprint
         refusals,
@@ -47,7 +48,7 @@ def init_app(app: Flask) -> None:
     templating.init_app(app)
     for blueprint in (auth.bp, pages.bp, team.bp, signoff.bp, admin.bp, api.bp,
                       reportpages.bp, week.bp, approvals.bp,
-                      backlog.bp):
+                      backlog.bp, learnings.bp):
         app.register_blueprint(blueprint)
     # The API checks CSRF itself, for cookie sessions only (see lab.web.api).
     security.csrf.exempt(api.bp)

@@ -1,4 +1,4 @@
-"""The API's programme operations: the approval queue and approving, and the backlog.
+"""The API's programme operations: approvals, the backlog, and the learnings library.
 
 They are declared on the API's own blueprint (`lab.web.api.api`), so they share its
 authentication, its errors and its OpenAPI document; `lab.web.init_app` imports this
@@ -7,16 +7,19 @@ module before the blueprint is registered.
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import abort, current_app
 from flask_login import current_user
 
 from lab import db
 from lab.config import parse_weights
-from lab.pilots import backlog
+from lab.pilots import backlog, learnings
 from lab.portfolio import backlog as backlog_rows
+from lab.portfolio import learnings as library
 from lab.web import approvals
 from lab.web import approvalschemas as a
 from lab.web import backlogschemas as b
+from lab.web import learnings as learning_pages
+from lab.web import learningschemas as c
 from lab.web.api import api, pilot_row
 from lab.web.queries import writing
 
@@ -92,3 +95,73 @@ def _one(key: str) -> b.BacklogEntryOut:
     row = next(row for row in backlog_rows.rows(session, weights())
                if row.hypothesis.key == key)
     return entry_out(row)
+
+
+def learning_out(row, feedback=()) -> c.LearningOut:
+    card = row.card
+    return c.LearningOut(
+        pilot=row.pilot.key, title=row.pilot.title, hypothesis=row.hypothesis.key,
+        process=row.hypothesis.process, channel=row.channel, segment=row.segment,
+        outcome=row.decision.outcome, decided_by=row.decision.decided_by,
+        decided_at=row.decision.decided_at, believed=card.believed, observed=card.observed,
+        learned=card.learned, next_step=card.next_step, tags=row.tags,
+        published_at=card.published_at,
+        feedback=[c.FeedbackOut(author=f.author, text=f.text, created_at=f.created_at)
+                  for f in feedback])
+
+
+@api.route("GET", "/learnings", summary="Search the learnings library",
+           reply=c.LearningList, query=c.LearningQuery, tag="learnings")
+def list_learnings(query: c.LearningQuery):
+    """The cards matching every word of q and the filters (viewers: published only)."""
+    filters = query.model_dump(exclude={"q"}, exclude_none=True)
+    listed = library.rows(db.session(), query=query.q or "", filters=filters,
+                          published_only=learning_pages.published_only())
+    return c.LearningList(learnings=[learning_out(row) for row in listed])
+
+
+def _learning(key: str) -> c.LearningOut:
+    session = db.session()
+    session.expire_all()
+    learnings.decision_for(session, key)  # 404 for no pilot, or no decision
+    row = next((row for row in library.rows(session) if row.pilot.key == key), None)
+    if row is None or (row.card.published_at is None and learning_pages.published_only()):
+        abort(404, f"the learning card of '{key}' is not published")
+    return learning_out(row, learnings.feedback_on(session, row.card))
+
+
+@api.route("GET", "/learnings/<key>", summary="Get a decision's learning card",
+           reply=c.LearningOut, tag="learnings")
+def get_learning(key: str):
+    """One card with its feedback."""
+    return _learning(key)
+
+
+@api.route("POST", "/learnings/<key>", summary="Edit a learning card (its signer)",
+           reply=c.LearningOut, role="manager", body=learnings.CardEdit, tag="learnings")
+def edit_learning(key: str, body: learnings.CardEdit):
+    """Change the fields sent; only the manager who signed the decision may."""
+    with writing() as write:
+        learnings.save(write, pilot_key=key, edit=body, actor=current_user.email)
+    return _learning(key)
+
+
+@api.route("POST", "/learnings/<key>/publish", summary="Publish a learning card (its "
+           "signer)", reply=c.LearningOut, role="manager", conflicts=True, tag="learnings")
+def publish_learning(key: str):
+    """Make the card readable by everyone signed in."""
+    with writing() as write:
+        learnings.publish(write, pilot_key=key, actor=current_user.email)
+    return _learning(key)
+
+
+@api.route("POST", "/learnings/<key>/feedback", summary="Leave feedback on a published "
+           "card (viewers too)", reply=c.FeedbackOut, role="viewer", body=c.FeedbackIn,
+           status=201, tag="learnings")
+def learning_feedback(key: str, body: c.FeedbackIn):
+    """The one write a viewer may make."""
+    with writing() as write:
+        found = learnings.add_feedback(write, pilot_key=key, author=current_user.email,
+                                       text=body.text)
+        return c.FeedbackOut(author=found.author, text=found.text,
+                             created_at=found.created_at)
