@@ -28,6 +28,7 @@ COMMANDS = {
     "decide": "lab.cli.decide:decide_command",
     "approve": "lab.cli.approve:approve_command",
     "backlog": "lab.cli.backlog:backlog_group",
+    "learnings": "lab.cli.learnings:learnings_command",
     "demo": "lab.cli.demo:demo_command",
     "user": "lab.cli.users:user_group",
     "serve": "lab.cli.serve:serve_command",
@@ -35,7 +36,7 @@ COMMANDS = {
 }
 # The commands that work on the lab's database, which must be at the current schema.
 NEEDS_SCHEMA = {"sync", "start", "import", "check", "decide", "user", "serve", "report",
-                "approve", "backlog"}
+                "approve", "backlog", "learnings"}
 
 
 class LabGroup(FlaskGroup):

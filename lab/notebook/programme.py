@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 
 from lab import config
-from lab.portfolio import backlog, programme
+from lab.portfolio import backlog, learnings, programme
 
 
 class ProgrammeAccessors:
-    """DataFrames of the laboratory as a programme: approvals, their queue, the backlog."""
+    """DataFrames of the laboratory as a programme: approvals, the backlog, learnings."""
 
     def approvals(self) -> pd.DataFrame:
         """Return every plan approval given, oldest first.
@@ -64,3 +64,33 @@ class ProgrammeAccessors:
         weights = config.parse_weights(config.load().backlog_weights)
         with self.session() as session:
             return backlog.backlog_frame(backlog.rows(session, weights, filters))
+
+    def learnings(self, query: str = "", *, published_only: bool = False,
+                  **filters: str) -> pd.DataFrame:
+        """Return the learning cards containing every word of `query`, newest first.
+
+        Parameters
+        ----------
+        query : str
+            Words to find (full-text: FTS5 on SQLite, PostgreSQL's text search).
+        published_only : bool
+            Only the cards published for the company.
+        **filters : str
+            Any of process, channel, segment, outcome (scaled_up, revised, withdrawn), tag.
+
+        Returns
+        -------
+        pandas.DataFrame
+            pilot, hypothesis : string; process : category; channel, segment : string;
+            outcome : category; decided_by : string; decided_at : datetime64[ns, UTC];
+            believed, observed, learned, next_step, tags : string; published_at :
+            datetime64[ns, UTC]; feedback : Int64.
+        """
+        unknown = set(filters) - set(learnings.FILTERS)
+        problems = [(name, f"not a filter ({', '.join(learnings.FILTERS)})")
+                    for name in sorted(unknown)] + learnings.filter_problems(query, filters)
+        if problems:
+            raise ValueError("; ".join(f"{where}: {what}" for where, what in problems))
+        with self.session() as session:
+            return learnings.learnings_frame(learnings.rows(
+                session, query=query, filters=filters, published_only=published_only))

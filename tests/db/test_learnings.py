@@ -3,6 +3,8 @@ searched with each database's full-text search, and read as a frame."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlmodel import select
 
@@ -128,3 +130,24 @@ def test_the_library_searches_full_text_and_filters(session):
         ("q", "must be at most 200 characters"),
         ("outcome", "must be one of scaled_up, revised, withdrawn")]
     assert len(session.exec(select(LearningCard)).all()) == 2
+
+
+def test_the_command_line_and_the_notebook_search_the_library(session, engine, runner):
+    from lab.notebook import Lab
+
+    decide(session)
+    learnings.save(session, pilot_key="x-care-1h", actor=BOSS,
+                   edit={"learned": "Speed beat tone", "tags": "speed"})
+    session.commit()
+    shown = runner.invoke(args=["learnings", "speed", "--outcome", "scaled_up"])
+    assert shown.exit_code == 0 and "learned: Speed beat tone" in shown.output
+    assert "no learning card matches" in runner.invoke(
+        args=["learnings", "--published"]).output
+    rows = runner.invoke(args=["learnings", "--json", "--tag", "speed"]).output.splitlines()
+    assert [json.loads(line)["pilot"] for line in rows] == ["x-care-1h"]
+    long = runner.invoke(args=["learnings", "x" * 201])
+    assert long.exit_code == 1 and "q: must be at most 200" in long.output
+    frame = Lab(engine).learnings("speed", process="retention")
+    assert frame["pilot"].tolist() == ["x-care-1h"] and frame["tags"].tolist() == ["speed"]
+    with pytest.raises(ValueError, match="colour: not a filter"):
+        Lab(engine).learnings(colour="red")
