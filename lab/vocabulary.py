@@ -120,6 +120,14 @@ class NoteKind(StrEnum):
     risk = "risk"
 
 
+class InitiativeStatus(StrEnum):
+    """Where a social-CRM initiative outside the lab stands."""
+
+    planned = "planned"
+    running = "running"
+    ended = "ended"
+
+
 class UserRole(StrEnum):
     """Account roles, lowest to highest: each can do what those below it can."""
 

@@ -6,11 +6,17 @@ from lab.models.governance import AuditEvent, Decision
 from lab.models.logged import VALUE_COLUMNS, Note, Observation, Spend
 from lab.models.people import ApiToken, LoginThrottle, User
 from lab.models.pilots import Hypothesis, Metric, Pilot, TeamMember
-from lab.models.programme import BacklogEntry, LearningCard, LearningFeedback, PlanApproval
+from lab.models.programme import (
+    BacklogEntry,
+    Initiative,
+    LearningCard,
+    LearningFeedback,
+    PlanApproval,
+)
 
 __all__ = [
     "ApiToken", "AuditEvent", "BacklogEntry", "Channel", "Decision", "DecisionBrief",
-    "Hypothesis", "LearningCard", "LearningFeedback", "LoginThrottle", "Metric", "Note",
-    "Observation", "Pilot", "PlanApproval", "Segment", "Spend", "TeamMember", "User",
-    "VALUE_COLUMNS",
+    "Hypothesis", "Initiative", "LearningCard", "LearningFeedback", "LoginThrottle",
+    "Metric", "Note", "Observation", "Pilot", "PlanApproval", "Segment", "Spend",
+    "TeamMember", "User", "VALUE_COLUMNS",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, DateTime, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from lab.config import BACKLOG_SCORES
 from lab.models.base import one_of, timestamp
 from lab.models.governance import _refuse_change
-from lab.vocabulary import Function
+from lab.vocabulary import Function, InitiativeStatus, Process
 
 # The four scores of a backlog entry, each 1 (least) to 5 (most).
 SCORES = BACKLOG_SCORES
@@ -105,3 +105,37 @@ class LearningFeedback(SQLModel, table=True):
 
 event.listen(LearningFeedback, "before_update", _refuse_change)
 event.listen(LearningFeedback, "before_delete", _refuse_change)
+
+
+class Initiative(SQLModel, table=True):
+    """A social-CRM initiative running elsewhere in the company, outside the lab.
+
+    Registered so the lab sees where the company already tests (the coverage map), warns
+    when one shares a running pilot's scope, and can adopt one into a hypothesis.
+    """
+
+    __table_args__ = (
+        one_of("function", Function, "ck_initiative_function"),
+        one_of("process", Process, "ck_initiative_process"),
+        one_of("status", InitiativeStatus, "ck_initiative_status"),
+        CheckConstraint("channel IS NOT NULL OR segment IS NOT NULL",
+                        name="ck_initiative_scope"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date",
+                        name="ck_initiative_dates"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=80)
+    name: str = Field(max_length=200)
+    function: str = Field(max_length=40)  # the owning function
+    channel: str | None = Field(default=None, max_length=80)  # as the catalogue names it
+    segment: str | None = Field(default=None, max_length=80)
+    process: str = Field(max_length=40)
+    start_date: date
+    end_date: date | None = None
+    status: str = Field(max_length=20)
+    measures: str = ""  # what they measure
+    contact: str = Field(max_length=254)
+    adopted_as: str | None = Field(default=None, max_length=80)  # the hypothesis key
+    recorded_by: str = Field(max_length=254)
+    updated_at: datetime = timestamp()

@@ -1,4 +1,4 @@
-"""The programme: plan approvals (four eyes before a pilot starts), the backlog, learnings.
+"""The programme: plan approvals (four eyes), the backlog, learnings, initiatives elsewhere.
 
 On SQLite the learning cards are indexed for search by an FTS5 table kept in step by
 triggers (learning_fts); PostgreSQL searches them with its own full-text functions.
@@ -80,6 +80,30 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_learning_feedback'))
     )
     op.create_index(op.f('ix_learning_feedback_card_id'), 'learning_feedback', ['card_id'], unique=False)
+    op.create_table('initiative',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=80), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('function', sa.String(length=40), nullable=False),
+    sa.Column('channel', sa.String(length=80), nullable=True),
+    sa.Column('segment', sa.String(length=80), nullable=True),
+    sa.Column('process', sa.String(length=40), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('end_date', sa.Date(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('measures', sa.String(), nullable=False),
+    sa.Column('contact', sa.String(length=254), nullable=False),
+    sa.Column('adopted_as', sa.String(length=80), nullable=True),
+    sa.Column('recorded_by', sa.String(length=254), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("function IN ('marketing', 'sales', 'service', 'it', 'compliance', 'product', 'analytics', 'management')", name='ck_initiative_function'),
+    sa.CheckConstraint("process IN ('acquisition', 'onboarding', 'development', 'retention', 'win-back', 'service', 'product-co-creation', 'voice-of-the-customer')", name='ck_initiative_process'),
+    sa.CheckConstraint("status IN ('planned', 'running', 'ended')", name='ck_initiative_status'),
+    sa.CheckConstraint('channel IS NOT NULL OR segment IS NOT NULL', name='ck_initiative_scope'),
+    sa.CheckConstraint('end_date IS NULL OR end_date >= start_date', name='ck_initiative_dates'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_initiative')),
+    sa.UniqueConstraint('key', name=op.f('uq_initiative_key'))
+    )
     if op.get_bind().dialect.name == "sqlite":
         _sqlite_search()
 
@@ -108,6 +132,7 @@ def downgrade() -> None:
     """Drop the programme's tables (the search index and its triggers go with them)."""
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE IF EXISTS learning_fts")
+    op.drop_table('initiative')
     op.drop_index(op.f('ix_learning_feedback_card_id'), table_name='learning_feedback')
     op.drop_table('learning_feedback')
     op.drop_table('learning_card')
