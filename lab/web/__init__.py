@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
         auth,
         backlog,
         errors,
+        initiatives,
         inputs,
         learnings,
         pages,
@@ -48,7 +49,7 @@ def init_app(app: Flask) -> None:
     templating.init_app(app)
     for blueprint in (auth.bp, pages.bp, team.bp, signoff.bp, admin.bp, api.bp,
                       reportpages.bp, week.bp, approvals.bp,
-                      backlog.bp, learnings.bp):
+                      backlog.bp, learnings.bp, initiatives.bp):
         app.register_blueprint(blueprint)
     # The API checks CSRF itself, for cookie sessions only (see lab.web.api).
     security.csrf.exempt(api.bp)

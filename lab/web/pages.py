@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from lab import db
 from lab.analysis.pipeline import recommend_pilots
-from lab.pilots import approval, decisions, reads
+from lab.pilots import approval, decisions, initiatives, reads
 from lab.pilots.find import get_hypothesis
 from lab.pilots.overlap import overlaps
 from lab.portfolio import build, hypothesis_state, standing
@@ -120,6 +120,7 @@ def render_pilot(key: str, status: int = 200, **shown):
     # Past overlaps stay on record: a decided pilot's results were still exposed to them.
     warnings = [o.message for o in overlaps(session, include_drafts=True, history=True)
                 if key in (o.pilot_a, o.pilot_b)]
+    warnings += [clash.message for clash in initiatives.clashes(session) if clash.pilot == key]
     shown.setdefault("observation_form", ObservationForm())
     shown["observation_form"].metric.choices = choices(
         [m.key for m in detail.metrics], labels={m.key: m.label or m.key for m in detail.metrics})

@@ -1,4 +1,4 @@
-"""The API's programme operations: approvals, the backlog, and the learnings library.
+"""The API's programme operations: approvals, the backlog, learnings and initiatives.
 
 They are declared on the API's own blueprint (`lab.web.api.api`), so they share its
 authentication, its errors and its OpenAPI document; `lab.web.init_app` imports this
@@ -12,12 +12,14 @@ from flask_login import current_user
 
 from lab import db
 from lab.config import parse_weights
-from lab.pilots import backlog, learnings
+from lab.pilots import backlog, initiatives, learnings
 from lab.portfolio import backlog as backlog_rows
 from lab.portfolio import learnings as library
+from lab.portfolio.coverage import coverage
 from lab.web import approvals
 from lab.web import approvalschemas as a
 from lab.web import backlogschemas as b
+from lab.web import initiativeschemas as d
 from lab.web import learnings as learning_pages
 from lab.web import learningschemas as c
 from lab.web.api import api, pilot_row
@@ -165,3 +167,44 @@ def learning_feedback(key: str, body: c.FeedbackIn):
                                        text=body.text)
         return c.FeedbackOut(author=found.author, text=found.text,
                              created_at=found.created_at)
+
+
+def initiative_out(row) -> d.InitiativeOut:
+    return d.InitiativeOut.model_validate(row, from_attributes=True)
+
+
+@api.route("GET", "/initiatives", summary="Initiatives elsewhere, their overlaps with "
+           "pilots and the coverage map", reply=d.InitiativeList, tag="initiatives")
+def list_initiatives():
+    """Every initiative, each clash with a pilot's scope, and the process × channel map."""
+    session = db.session()
+    found = coverage(session)
+    return d.InitiativeList(
+        initiatives=[initiative_out(row) for row in initiatives.listed(session)],
+        clashes=[d.ClashOut(initiative=c.initiative, pilot=c.pilot, scope=c.scope,
+                            start=c.start, end=c.end, message=c.message)
+                 for c in initiatives.clashes(session)],
+        coverage=[d.CellOut(process=process, channel=channel,
+                            pilots=found.cell(process, channel).pilots,
+                            initiatives=found.cell(process, channel).initiatives)
+                  for process in found.processes for channel in found.channels])
+
+
+@api.route("POST", "/initiatives", summary="Register or update an initiative elsewhere",
+           reply=d.InitiativeOut, role="member", body=initiatives.InitiativeSpec,
+           tag="initiatives")
+def register_initiative(body: initiatives.InitiativeSpec):
+    """Create the initiative, or update the one with this key."""
+    with writing() as write:
+        return initiative_out(initiatives.register(write, spec=body,
+                                                   actor=current_user.email))
+
+
+@api.route("POST", "/initiatives/<key>/adopt", summary="Adopt an initiative as a "
+           "hypothesis on the backlog", reply=d.AdoptedOut, role="member", status=201,
+           conflicts=True, tag="initiatives")
+def adopt_initiative(key: str):
+    """Put it on the backlog, prefilled; register its pilot next (POST /pilots)."""
+    with writing() as write:
+        return d.AdoptedOut(initiative=key, hypothesis=initiatives.adopt(
+            write, key=key, actor=current_user.email))
