@@ -29,6 +29,7 @@ COMMANDS = {
     "approve": "lab.cli.approve:approve_command",
     "backlog": "lab.cli.backlog:backlog_group",
     "learnings": "lab.cli.learnings:learnings_command",
+    "initiative": "lab.cli.initiative:initiative_group",
     "demo": "lab.cli.demo:demo_command",
     "user": "lab.cli.users:user_group",
     "serve": "lab.cli.serve:serve_command",
@@ -36,7 +37,7 @@ COMMANDS = {
 }
 # The commands that work on the lab's database, which must be at the current schema.
 NEEDS_SCHEMA = {"sync", "start", "import", "check", "decide", "user", "serve", "report",
-                "approve", "backlog", "learnings"}
+                "approve", "backlog", "learnings", "initiative"}
 
 
 class LabGroup(FlaskGroup):

@@ -5,11 +5,14 @@ from __future__ import annotations
 import pandas as pd
 
 from lab import config
-from lab.portfolio import backlog, learnings, programme
+from lab.pilots import initiatives
+from lab.pilots.frames import typed
+from lab.portfolio import backlog, coverage, learnings, programme
 
 
 class ProgrammeAccessors:
-    """DataFrames of the laboratory as a programme: approvals, the backlog, learnings."""
+    """The laboratory as a programme, as DataFrames: approvals, the backlog, learnings,
+    initiatives elsewhere and the coverage map."""
 
     def approvals(self) -> pd.DataFrame:
         """Return every plan approval given, oldest first.
@@ -94,3 +97,34 @@ class ProgrammeAccessors:
         with self.session() as session:
             return learnings.learnings_frame(learnings.rows(
                 session, query=query, filters=filters, published_only=published_only))
+
+    def initiatives(self) -> pd.DataFrame:
+        """Return the initiatives running elsewhere in the company.
+
+        Returns
+        -------
+        pandas.DataFrame
+            key, name : string; function, process, status : category; channel, segment :
+            string; start_date, end_date : datetime64[ns]; measures, contact, adopted_as :
+            string; overlaps : string (the pilots whose scope it shares, comma-separated).
+        """
+        with self.session() as session:
+            clashes: dict[str, list[str]] = {}
+            for clash in initiatives.clashes(session):
+                clashes.setdefault(clash.initiative, []).append(clash.pilot)
+            return typed([{**{name: getattr(row, name) for name in programme.INITIATIVES
+                              if name != "overlaps"},
+                           "overlaps": ",".join(clashes.get(row.key, []))}
+                          for row in initiatives.listed(session)], programme.INITIATIVES)
+
+    def coverage(self) -> pd.DataFrame:
+        """Return the coverage map long-form: one row per lifecycle process and channel.
+
+        Returns
+        -------
+        pandas.DataFrame
+            process : category; channel : string; pilots, initiatives : Int64 (how many
+            test there); pilot_keys, initiative_keys : string (comma-separated).
+        """
+        with self.session() as session:
+            return coverage.coverage_frame(coverage.coverage(session))

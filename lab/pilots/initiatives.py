@@ -8,6 +8,7 @@ lets the lab adopt one as a hypothesis on its backlog, prefilled from what was r
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
@@ -25,6 +26,7 @@ from lab.vocabulary import Function, InitiativeStatus, Process
 
 Scope = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1,
                                          max_length=80)]
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 FIELDS = ("name", "function", "channel", "segment", "process", "start_date", "end_date",
           "status", "measures", "contact")
 
@@ -154,13 +156,15 @@ def adopt(session: Session, *, key: str, actor: str) -> str:
                        f"'{initiative.adopted_as}'")
     hypothesis_key = key if find_hypothesis(session, key) is None else f"{key}-lab"[:80]
     measured = f" (they measure: {initiative.measures})" if initiative.measures else ""
+    # The adopter owns it; from the command line (an OS user, no email), the contact does.
+    owner = actor if EMAIL.match(actor or "") else initiative.contact
     backlog.add(session, actor=actor, entry={
         "hypothesis": {
             "key": hypothesis_key, "process": initiative.process,
             "statement": f"{initiative.name}, tested by the lab, improves its customers' "
                          f"outcomes{measured}",
             "expected_benefit": initiative.measures or "to be quantified",
-            "sponsors": [initiative.function], "owner": actor},
+            "sponsors": [initiative.function], "owner": owner},
         "function": initiative.function})
     initiative.adopted_as, initiative.updated_at = hypothesis_key, utcnow()
     session.add(initiative)

@@ -11,13 +11,17 @@ from sqlmodel import Session, col, select
 
 from lab.models import Pilot, PlanApproval
 from lab.pilots import approval
-from lab.pilots.frames import STAMP, TEXT, category, typed
-from lab.vocabulary import Status
+from lab.pilots.frames import DATE, STAMP, TEXT, category, typed
+from lab.vocabulary import Function, InitiativeStatus, Process, Status
 
 APPROVAL_STATES = ("approved", "stale", "awaiting")
 APPROVALS = {"pilot": TEXT, "status": category(Status), "plan_hash": TEXT,
              "approved_by": TEXT, "approved_at": STAMP, "note": TEXT,
              "current": "boolean"}
+INITIATIVES = {"key": TEXT, "name": TEXT, "function": category(Function), "channel": TEXT,
+               "segment": TEXT, "process": category(Process),
+               "status": category(InitiativeStatus), "start_date": DATE, "end_date": DATE,
+               "measures": TEXT, "contact": TEXT, "adopted_as": TEXT, "overlaps": TEXT}
 QUEUE = {"pilot": TEXT, "title": TEXT, "owner": TEXT,
          "approval": category(APPROVAL_STATES), "plan_hash": TEXT,
          "approved_by": TEXT, "approved_at": STAMP}

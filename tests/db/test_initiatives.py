@@ -80,3 +80,32 @@ def test_adopting_puts_a_prefilled_hypothesis_on_the_backlog_once(session):
         initiatives.adopt(session, key="branch-x-desk", actor=ACTOR)
     with pytest.raises(NotFound):
         initiatives.adopt(session, key="nope", actor=ACTOR)
+
+
+def test_the_command_line_and_the_notebook(session, engine, runner):
+    from lab.notebook import Lab
+
+    start_pilot(session)
+    added = runner.invoke(args=["initiative", "add", "branch-x-desk", "--name",
+                                "Branch complaints answered on X", "--function", "service",
+                                "--channel", "x", "--process", "retention", "--start",
+                                "2026-02-01", "--contact", "lea@bank.example"])
+    assert added.exit_code == 0, added.output
+    assert "overlaps pilot x-care-1h" in added.output
+    bad = runner.invoke(args=["initiative", "add", "bad", "--name", "n", "--function",
+                              "service", "--process", "retention", "--start", "2026-13-01",
+                              "--contact", "lea@bank.example"])
+    assert bad.exit_code == 1 and "start_date" in bad.output
+    listed = runner.invoke(args=["initiative", "list"]).output
+    assert "branch-x-desk\trunning\tretention\tx\tservice" in listed
+    adopted = runner.invoke(args=["initiative", "adopt", "branch-x-desk"])
+    assert adopted.exit_code == 0 and "hypothesis branch-x-desk" in adopted.output
+    assert runner.invoke(args=["initiative", "adopt", "branch-x-desk"]).exit_code == 1
+    lab = Lab(engine)
+    frame = lab.initiatives()
+    assert frame[["key", "overlaps", "adopted_as"]].values.tolist() == [
+        ["branch-x-desk", "x-care-1h", "branch-x-desk"]]
+    assert str(frame["start_date"].dtype) == "datetime64[ns]"
+    mapped = lab.coverage()
+    cell = mapped[(mapped["process"] == "retention") & (mapped["channel"] == "x")]
+    assert cell[["pilots", "initiatives"]].values.tolist() == [[1, 1]]
