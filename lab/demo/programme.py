@@ -1,4 +1,4 @@
-"""The demo's programme: approvals before the start, and a scored backlog of hypotheses.
+"""The demo's programme: approvals, a scored backlog, and initiatives elsewhere.
 
 The examples' hypotheses are scored as their teams would have before piloting them, and
 three ideas wait on the backlog with no pilot yet, so the ranking, the filters and the
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from lab.pilots import approval, backlog
+from lab.pilots import approval, backlog, initiatives
 
 APPROVER = "manager@lab.example"  # the demo manager: on no example's team
 NOTES = {
@@ -75,3 +75,29 @@ def score_backlog(session: Session, actor: str) -> None:
             **dict(zip(backlog.BACKLOG_SCORES, scores, strict=True))})
     for idea in IDEAS:
         backlog.add(session, entry=idea, actor=actor)
+
+
+# Initiatives running elsewhere in the bank and its insurance arm: one on the X channel
+# the complaint desk pilot uses (the overlap warning), one that the lab may adopt.
+INITIATIVES = [
+    {"key": "branch-complaints-x", "name": "Branch network answers local complaints on X",
+     "function": "service", "channel": "x", "process": "service",
+     "start_date": "2026-03-02", "status": "running",
+     "measures": "complaints closed within two working days",
+     "contact": "lea.branches@bank.example"},
+    {"key": "forum-ideas-board", "name": "Product team's ideas board on the customer forum",
+     "function": "product", "channel": "customer-forum", "process": "voice-of-the-customer",
+     "start_date": "2026-01-12", "end_date": "2026-12-18", "status": "running",
+     "measures": "ideas submitted and votes per month", "contact": "noor.product@bank.example"},
+    {"key": "insurer-renewal-calls", "name": "Insurer's call-back before a policy renews",
+     "function": "sales", "segment": "price-comparers", "process": "retention",
+     "start_date": "2026-09-01", "status": "planned",
+     "measures": "renewal rate of called policyholders",
+     "contact": "jon.insurance@bank.example"},
+]
+
+
+def register_initiatives(session: Session, actor: str) -> None:
+    """Register the initiatives the lab knows of outside it."""
+    for spec in INITIATIVES:
+        initiatives.register(session, spec=spec, actor=actor)

@@ -109,3 +109,17 @@ def test_the_command_line_and_the_notebook(session, engine, runner):
     mapped = lab.coverage()
     cell = mapped[(mapped["process"] == "retention") & (mapped["channel"] == "x")]
     assert cell[["pilots", "initiatives"]].values.tolist() == [[1, 1]]
+
+
+def test_the_demo_registers_initiatives_and_warns_of_the_one_on_x(tmp_path):
+    from lab import db, demo
+
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    summary = demo.build(url)
+    assert any("initiative branch-complaints-x (outside the lab) overlaps pilot x-care-1h"
+               in warning for warning in summary.warnings)
+    with db.reading(db.engine_for(url)) as session:
+        assert len(initiatives.listed(session)) == 3
+        assert coverage(session).cell("voice-of-the-customer", "customer-forum") \
+            .initiatives == ["forum-ideas-board"]
+    db.engine_for(url).dispose()
