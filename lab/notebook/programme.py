@@ -7,7 +7,7 @@ import pandas as pd
 from lab import config
 from lab.pilots import initiatives
 from lab.pilots.frames import typed
-from lab.portfolio import backlog, coverage, learnings, programme
+from lab.portfolio import backlog, build, coverage, figures, learnings, programme
 
 
 class ProgrammeAccessors:
@@ -128,3 +128,18 @@ class ProgrammeAccessors:
         """
         with self.session() as session:
             return coverage.coverage_frame(coverage.coverage(session))
+
+    def programme_figures(self) -> pd.DataFrame:
+        """Return the programme figures per start quarter, then the row 'all'.
+
+        Returns
+        -------
+        pandas.DataFrame
+            quarter : string ("2026-Q2", "all"); started, decided, scaled_up : Int64;
+            share_decided, win_rate, median_weeks : Float64; spend_scaled_up,
+            spend_revised, spend_withdrawn, spend_undecided : Float64; extra_outcomes,
+            extra_low, extra_high : Float64 (the scaled-up pilots' extra outcomes summed,
+            with a 95% interval).
+        """
+        with self.session() as session:
+            return figures.figures_frame(figures.figures(build(session)))

@@ -13,6 +13,7 @@ from lab.pilots import approval, decisions, initiatives, reads
 from lab.pilots.find import get_hypothesis
 from lab.pilots.overlap import overlaps
 from lab.portfolio import build, hypothesis_state, standing
+from lab.portfolio.figures import figures as programme_figures
 from lab.web import chartimages, portfolio
 from lab.web.export import portfolio_csv
 from lab.web.forms import ActionForm, NoteForm, ObservationForm, SpendForm, UploadForm, choices
@@ -47,6 +48,7 @@ def portfolio_page():
                            groups=portfolio.by_process(shown) if grouping == "process" else [],
                            currency=currency, money_totals=standing.money_totals(shown, currency),
                            wins=standing.wins_and_flukes(shown),
+                           figures=programme_figures(rows),
                            chart_alt=portfolio.chart_alt(shown),
                            descending=descending, version=reads.version_tag(db.session()))
 

@@ -14,11 +14,14 @@ from lab import db
 from lab.config import parse_weights
 from lab.pilots import backlog, initiatives, learnings
 from lab.portfolio import backlog as backlog_rows
+from lab.portfolio import build
 from lab.portfolio import learnings as library
 from lab.portfolio.coverage import coverage
+from lab.portfolio.figures import figures
 from lab.web import approvals
 from lab.web import approvalschemas as a
 from lab.web import backlogschemas as b
+from lab.web import figureschemas as e
 from lab.web import initiativeschemas as d
 from lab.web import learnings as learning_pages
 from lab.web import learningschemas as c
@@ -208,3 +211,20 @@ def adopt_initiative(key: str):
     with writing() as write:
         return d.AdoptedOut(initiative=key, hypothesis=initiatives.adopt(
             write, key=key, actor=current_user.email))
+
+
+@api.route("GET", "/programme/figures", summary="Programme figures per start quarter",
+           reply=e.FigureList, tag="programme")
+def programme_figures():
+    """Win rate, share decided, weeks to decision, spend by outcome, summed extra outcomes."""
+    quarters = []
+    for q in figures(build(db.session())):
+        low, high = q.extra_interval or (None, None)
+        quarters.append(e.FigureOut(
+            quarter=q.quarter, started=q.started, decided=q.decided,
+            share_decided=q.share_decided, scaled_up=q.scaled_up, win_rate=q.win_rate,
+            median_weeks=q.median_weeks,
+            **{f"spend_{name}": value for name, value in q.spend.items()},
+            extra_outcomes=q.extra if q.extra_pilots else None, extra_low=low,
+            extra_high=high))
+    return e.FigureList(quarters=quarters)

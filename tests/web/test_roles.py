@@ -91,6 +91,7 @@ MATRIX = [
     ("GET", f"{API}/backlog", None, (401, 200, 200, 200, 200, 200)),
     ("GET", f"{API}/learnings", None, (401, 200, 200, 200, 200, 200)),
     ("GET", f"{API}/initiatives", None, (401, 200, 200, 200, 200, 200)),
+    ("GET", f"{API}/programme/figures", None, (401, 200, 200, 200, 200, 200)),
     ("POST", f"{API}/initiatives", {}, (401, 403, 422, 422, 422, 422)),
     ("POST", f"{API}/initiatives/nope/adopt", None, (401, 403, 404, 404, 404, 404)),
     ("GET", f"{API}/learnings/x-care-1h", None, (401, 404, 404, 404, 404, 404)),
