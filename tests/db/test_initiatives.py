@@ -44,6 +44,8 @@ def test_an_initiative_on_a_running_pilots_scope_raises_the_overlap(session):
     initiatives.register(session, spec=DESK, actor=ACTOR)
     initiatives.register(session, actor=ACTOR, spec={
         **DESK, "key": "later", "start_date": "2026-04-01"})  # after the pilot ends
+    initiatives.register(session, actor=ACTOR, spec={  # over before the pilot began
+        **DESK, "key": "earlier", "start_date": "2025-10-01", "end_date": "2025-12-31"})
     initiatives.register(session, actor=ACTOR, spec={
         **DESK, "key": "forum", "channel": "forum"})
     [clash] = initiatives.clashes(session)
