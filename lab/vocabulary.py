@@ -120,6 +120,13 @@ class NoteKind(StrEnum):
     risk = "risk"
 
 
+class Stance(StrEnum):
+    """What a note says of its pilot's hypothesis, as the team marks it."""
+
+    supports = "supports"
+    contradicts = "contradicts"
+
+
 class InitiativeStatus(StrEnum):
     """Where a social-CRM initiative outside the lab stands."""
 

@@ -11,12 +11,13 @@ from lab.models.programme import (
     Initiative,
     LearningCard,
     LearningFeedback,
+    NoteStance,
     PlanApproval,
 )
 
 __all__ = [
     "ApiToken", "AuditEvent", "BacklogEntry", "Channel", "Decision", "DecisionBrief",
     "Hypothesis", "Initiative", "LearningCard", "LearningFeedback", "LoginThrottle",
-    "Metric", "Note", "Observation", "Pilot", "PlanApproval", "Segment", "Spend",
+    "Metric", "Note", "NoteStance", "Observation", "Pilot", "PlanApproval", "Segment", "Spend",
     "TeamMember", "User", "VALUE_COLUMNS",
 ]

@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from lab.config import BACKLOG_SCORES
 from lab.models.base import one_of, timestamp
 from lab.models.governance import _refuse_change
-from lab.vocabulary import Function, InitiativeStatus, Process
+from lab.vocabulary import Function, InitiativeStatus, Process, Stance
 
 # The four scores of a backlog entry, each 1 (least) to 5 (most).
 SCORES = BACKLOG_SCORES
@@ -139,3 +139,20 @@ class Initiative(SQLModel, table=True):
     adopted_as: str | None = Field(default=None, max_length=80)  # the hypothesis key
     recorded_by: str = Field(max_length=254)
     updated_at: datetime = timestamp()
+
+
+class NoteStance(SQLModel, table=True):
+    """A note marked as supporting or contradicting its pilot's hypothesis.
+
+    Kept beside the note (which is evidence as recorded, never reworded): the team's
+    reading of it may change, and unmarking removes the row. Every change is audited.
+    """
+
+    __tablename__ = "note_stance"
+    __table_args__ = (one_of("stance", Stance, "ck_note_stance_stance"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    note_id: int = Field(foreign_key="note.id", unique=True, ondelete="CASCADE")
+    stance: str = Field(max_length=20)
+    marked_by: str = Field(max_length=254)
+    marked_at: datetime = timestamp()

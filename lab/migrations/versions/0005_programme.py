@@ -104,6 +104,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_initiative')),
     sa.UniqueConstraint('key', name=op.f('uq_initiative_key'))
     )
+    op.create_table('note_stance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('note_id', sa.Integer(), nullable=False),
+    sa.Column('stance', sa.String(length=20), nullable=False),
+    sa.Column('marked_by', sa.String(length=254), nullable=False),
+    sa.Column('marked_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("stance IN ('supports', 'contradicts')", name='ck_note_stance_stance'),
+    sa.ForeignKeyConstraint(['note_id'], ['note.id'], name=op.f('fk_note_stance_note_id_note'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_note_stance')),
+    sa.UniqueConstraint('note_id', name=op.f('uq_note_stance_note_id'))
+    )
     if op.get_bind().dialect.name == "sqlite":
         _sqlite_search()
 
@@ -132,6 +143,7 @@ def downgrade() -> None:
     """Drop the programme's tables (the search index and its triggers go with them)."""
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE IF EXISTS learning_fts")
+    op.drop_table('note_stance')
     op.drop_table('initiative')
     op.drop_index(op.f('ix_learning_feedback_card_id'), table_name='learning_feedback')
     op.drop_table('learning_feedback')

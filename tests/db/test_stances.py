@@ -1,0 +1,49 @@
+"""Notes marked as supporting or contradicting the hypothesis: domain, web, API."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from lab.errors import Invalid, NotFound
+from lab.pilots import audit, evidence, stances
+from tests.factories import ACTOR, start_pilot
+
+
+@pytest.fixture
+def notes(session):
+    pilot = start_pilot(session)
+    made = [evidence.add_note(session, pilot_key=pilot.key, kind=kind, noted_on=date(2026, 2, d),
+                              source="desk", text=text, actor=ACTOR)
+            for d, kind, text in ((2, "customer-voice", "Thanks for the quick answer"),
+                                  (9, "frontline-voice", "Too many replies to keep up"),
+                                  (16, "risk", "Weekend cover is thin"))]
+    session.commit()
+    return pilot, made
+
+
+def test_mark_change_and_unmark_each_audited(session, notes):
+    pilot, (happy, tired, _) = notes
+    stances.mark(session, note_id=happy.id, stance="supports", actor=ACTOR)
+    stances.mark(session, note_id=tired.id, stance="supports", actor=ACTOR)
+    stances.mark(session, note_id=tired.id, stance="contradicts", actor="kim@x.example")
+    assert stances.of_pilot(session, pilot.id) == {happy.id: "supports",
+                                                   tired.id: "contradicts"}
+    marked = stances.marked_notes(session, pilot.id)
+    assert [n.text for n in marked["contradicts"]] == ["Too many replies to keep up"]
+    stances.mark(session, note_id=happy.id, stance=None, actor=ACTOR)
+    assert stances.of_pilot(session, pilot.id) == {tired.id: "contradicts"}
+    events = audit.events(session, object_key=pilot.key, action="note.stance")
+    assert [(e.before["stance"], e.after["stance"]) for e in events] == [
+        (None, "supports"), (None, "supports"), ("supports", "contradicts"),
+        ("supports", None)]
+
+
+def test_a_bad_stance_or_note_is_refused(session, notes):
+    _, (happy, *_) = notes
+    with pytest.raises(Invalid) as raised:
+        stances.mark(session, note_id=happy.id, stance="maybe", actor=ACTOR)
+    assert raised.value.problems[0][0] == "stance"
+    with pytest.raises(NotFound, match="no note 999"):
+        stances.mark(session, note_id=999, stance="supports", actor=ACTOR)
