@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from lab.errors import Conflict, NotFound
 from lab.models import BacklogEntry
@@ -77,7 +78,9 @@ def test_adopting_puts_a_prefilled_hypothesis_on_the_backlog_once(session):
     hypothesis = get_hypothesis(session, key)
     assert hypothesis.process == "retention" and hypothesis.owner == "kim@bank.example"
     assert "Branch complaints answered on X" in hypothesis.statement
-    assert session.get(BacklogEntry, 1).function == "service"
+    entry = session.exec(select(BacklogEntry)
+                         .where(BacklogEntry.hypothesis_id == hypothesis.id)).one()
+    assert entry.function == "service"
     with pytest.raises(Conflict, match="already adopted"):
         initiatives.adopt(session, key="branch-x-desk", actor=ACTOR)
     with pytest.raises(NotFound):
