@@ -7,7 +7,8 @@ from flask_login import current_user
 
 from lab import db
 from lab.errors import DomainError
-from lab.pilots import learnings
+from lab.models import Pilot
+from lab.pilots import learnings, stances
 from lab.portfolio import learnings as library
 from lab.vocabulary import TERMINAL, Process, values
 from lab.web.queries import writing
@@ -54,6 +55,7 @@ def _card_page(key: str, status: int = 200, problems: list[str] | None = None):
     signer = current_user.email.lower() == decision.decided_by.lower()
     return render_template("learning.html", card=card, pilot=pilot, decision=decision,
                            feedback=learnings.feedback_on(session, card), signer=signer,
+                           marked=stances.marked_notes(session, pilot.id),
                            problems=problems or []), status
 
 
@@ -110,3 +112,17 @@ def feedback(key: str):
         return _refused(key, error)
     flash("Thank you: the team sees your feedback.", "success")
     return redirect(url_for("learnings.card", key=key) + "#feedback")
+
+
+@bp.post("/notes/<id:note_id>/stance")
+@role_required("member")
+def mark_note(note_id: int):
+    """Mark a note as supporting or contradicting its hypothesis (empty: neither)."""
+    stance = request.form.get("stance", "").strip() or None
+    with writing() as write:
+        note = stances.mark(write, note_id=note_id, stance=stance, actor=current_user.email)
+        key = write.get(Pilot, note.pilot_id).key
+    flash("Note marked." if stance else "Note unmarked.", "success")
+    return redirect(url_for("pages.pilot", key=key) + f"#note-{note_id}")
+
+

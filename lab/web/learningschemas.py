@@ -50,6 +50,19 @@ class LearningOut(Reply):
     tags: list[str]
     published_at: Timestamp | None
     feedback: list[FeedbackOut] = Field(default_factory=list)
+    supporting: list[str] = Field(default_factory=list, description="notes marked so")
+    contradicting: list[str] = Field(default_factory=list, description="notes marked so")
+
+
+class StanceIn(Request):
+    stance: literal_of(vocabulary.Stance) | None = Field(
+        default=None, description="supports or contradicts the hypothesis; null: neither")
+
+
+class StanceOut(Reply):
+    note: int
+    pilot: str
+    stance: str | None
 
 
 class LearningList(Reply):

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from lab import db
 from lab.analysis.pipeline import recommend_pilots
-from lab.pilots import approval, decisions, initiatives, reads
+from lab.pilots import approval, decisions, initiatives, reads, stances
 from lab.pilots.find import get_hypothesis
 from lab.pilots.overlap import overlaps
 from lab.portfolio import build, hypothesis_state, standing
@@ -136,6 +136,7 @@ def render_pilot(key: str, status: int = 200, **shown):
         metrics_by_key={m["key"]: m for m in (recommendation or {}).get("metrics", [])},
         warnings=warnings, spent=sum(entry.amount for entry in detail.spend),
         action_form=ActionForm(), fresh=is_fresh(),
+        stances=stances.of_pilot(session, detail.pilot.id),
         approval=approval.state(session, detail.pilot)
         if detail.pilot.status == "draft" and current_app.config["APPROVAL"] else None,
         version=reads.version_tag(session, detail.pilot.id),

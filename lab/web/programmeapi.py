@@ -12,7 +12,8 @@ from flask_login import current_user
 
 from lab import db
 from lab.config import parse_weights
-from lab.pilots import backlog, initiatives, learnings
+from lab.models import Pilot
+from lab.pilots import backlog, initiatives, learnings, stances
 from lab.portfolio import backlog as backlog_rows
 from lab.portfolio import build
 from lab.portfolio import learnings as library
@@ -102,8 +103,8 @@ def _one(key: str) -> b.BacklogEntryOut:
     return entry_out(row)
 
 
-def learning_out(row, feedback=()) -> c.LearningOut:
-    card = row.card
+def learning_out(row, feedback=(), marked=None) -> c.LearningOut:
+    card, marked = row.card, marked or {}
     return c.LearningOut(
         pilot=row.pilot.key, title=row.pilot.title, hypothesis=row.hypothesis.key,
         process=row.hypothesis.process, channel=row.channel, segment=row.segment,
@@ -112,7 +113,9 @@ def learning_out(row, feedback=()) -> c.LearningOut:
         learned=card.learned, next_step=card.next_step, tags=row.tags,
         published_at=card.published_at,
         feedback=[c.FeedbackOut(author=f.author, text=f.text, created_at=f.created_at)
-                  for f in feedback])
+                  for f in feedback],
+        supporting=[note.text for note in marked.get("supports", [])],
+        contradicting=[note.text for note in marked.get("contradicts", [])])
 
 
 @api.route("GET", "/learnings", summary="Search the learnings library",
@@ -132,7 +135,8 @@ def _learning(key: str) -> c.LearningOut:
     row = next((row for row in library.rows(session) if row.pilot.key == key), None)
     if row is None or (row.card.published_at is None and learning_pages.published_only()):
         abort(404, f"the learning card of '{key}' is not published")
-    return learning_out(row, learnings.feedback_on(session, row.card))
+    return learning_out(row, learnings.feedback_on(session, row.card),
+                        stances.marked_notes(session, row.pilot.id))
 
 
 @api.route("GET", "/learnings/<key>", summary="Get a decision's learning card",
@@ -228,3 +232,15 @@ def programme_figures():
             extra_outcomes=q.extra if q.extra_pilots else None, extra_low=low,
             extra_high=high))
     return e.FigureList(quarters=quarters)
+
+
+@api.route("POST", "/notes/<id:note_id>/stance", summary="Mark a note as supporting or "
+           "contradicting its hypothesis", reply=c.StanceOut, role="member",
+           body=c.StanceIn, tag="evidence")
+def mark_note(note_id: int, body: c.StanceIn):
+    """Set, change or (with null) remove the note's stance."""
+    with writing() as write:
+        note = stances.mark(write, note_id=note_id, stance=body.stance,
+                            actor=current_user.email)
+        return c.StanceOut(note=note_id, pilot=write.get(Pilot, note.pilot_id).key,
+                           stance=body.stance)

@@ -41,6 +41,7 @@ MATRIX = [
     ("GET", "/backlog", None, (302, 200, 200, 200, 200, 200)),
     ("GET", "/learnings", None, (302, 200, 200, 200, 200, 200)),
     ("GET", "/initiatives", None, (302, 200, 200, 200, 200, 200)),
+    ("POST", "/notes/999/stance", {}, (302, 403, 404, 404, 404, 404)),
     ("POST", "/initiatives", {}, (302, 403, 422, 422, 422, 422)),
     ("POST", "/initiatives/nope/adopt", {}, (302, 403, 404, 404, 404, 404)),
     # The running pilot has no decision, so no card: past the permission check, a 404.
@@ -91,6 +92,7 @@ MATRIX = [
     ("GET", f"{API}/backlog", None, (401, 200, 200, 200, 200, 200)),
     ("GET", f"{API}/learnings", None, (401, 200, 200, 200, 200, 200)),
     ("GET", f"{API}/initiatives", None, (401, 200, 200, 200, 200, 200)),
+    ("POST", f"{API}/notes/999/stance", {}, (401, 403, 404, 404, 404, 404)),
     ("GET", f"{API}/programme/figures", None, (401, 200, 200, 200, 200, 200)),
     ("POST", f"{API}/initiatives", {}, (401, 403, 422, 422, 422, 422)),
     ("POST", f"{API}/initiatives/nope/adopt", None, (401, 403, 404, 404, 404, 404)),

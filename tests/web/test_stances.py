@@ -47,3 +47,34 @@ def test_a_bad_stance_or_note_is_refused(session, notes):
     assert raised.value.problems[0][0] == "stance"
     with pytest.raises(NotFound, match="no note 999"):
         stances.mark(session, note_id=999, stance="supports", actor=ACTOR)
+
+
+def test_members_mark_on_the_pilot_page_and_the_card_lists_them(app, signed_in, people,
+                                                                 notes):
+    from lab.pilots import decisions
+    from tests.web.conftest import csrf_token, post_form, write
+
+    _, (happy, tired, _) = notes
+    member = signed_in("member")
+    assert post_form(member, f"/notes/{happy.id}/stance", {"stance": "supports"}) \
+        .status_code == 302
+    page = member.get("/pilots/x-care-1h").get_data(as_text=True)
+    assert "supports the hypothesis</span>" in page
+    assert post_form(signed_in("viewer"), f"/notes/{tired.id}/stance",
+                     {"stance": "contradicts"}).status_code == 403
+    api = signed_in("analyst")
+    marked = api.post(f"/api/v1/notes/{tired.id}/stance", json={"stance": "contradicts"},
+                      headers={"X-CSRFToken": csrf_token(api, "/account")})
+    assert marked.get_json() == {"note": tired.id, "pilot": "x-care-1h",
+                                 "stance": "contradicts"}
+    bad = api.post(f"/api/v1/notes/{tired.id}/stance", json={"stance": "maybe"},
+                   headers={"X-CSRFToken": csrf_token(api, "/account")})
+    assert bad.status_code == 422 and bad.get_json()["problems"][0]["field"] == "stance"
+    write(app, lambda s: decisions.sign_off(
+        s, pilot_key="x-care-1h", outcome="withdraw", rationale="staffing",
+        decided_by=people["manager"], recommendation={"outcome": "continue"}))
+    card = signed_in("manager").get("/learnings/x-care-1h").get_data(as_text=True)
+    assert "Notes for and against" in card and "Too many replies to keep up" in card
+    shown = signed_in("member").get("/api/v1/learnings/x-care-1h").get_json()
+    assert (shown["supporting"], shown["contradicting"]) == (
+        ["Thanks for the quick answer"], ["Too many replies to keep up"])
