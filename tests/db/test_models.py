@@ -108,6 +108,12 @@ VOCABULARY_CHECKS = {
     "ck_decision_recommended": values(vocabulary.Outcome),
     "ck_user_role": values(vocabulary.UserRole),
     "ck_api_token_scope": values(vocabulary.TokenScope),
+    # The programme's tables (migration 0005).
+    "ck_backlog_entry_function": values(vocabulary.Function),
+    "ck_initiative_function": values(vocabulary.Function),
+    "ck_initiative_process": values(vocabulary.Process),
+    "ck_initiative_status": values(vocabulary.InitiativeStatus),
+    "ck_note_stance_stance": values(vocabulary.Stance),
 }
 
 
