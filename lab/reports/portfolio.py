@@ -30,6 +30,7 @@ from lab.words import (
     judged_metric,
     money,
     outcome_word,
+    percent,
     status_word,
 )
 
@@ -89,17 +90,13 @@ FIGURE_COLUMNS = ["Quarter", "Started", "Decided", "Win rate", "Median weeks",
 def programme_blocks(rows: list[PortfolioRow]) -> list[Block]:
     """The programme figures per start quarter (lab.portfolio.figures), as a table."""
     currency = rows[0].currency if rows else ""
-
-    def share(value):
-        return f"{100 * value:.0f}%" if value is not None else MISSING
-
     lines = []
     for q in figures(rows):
         extra = (f"{q.extra:,.0f} ({q.extra_interval[0]:,.0f} to {q.extra_interval[1]:,.0f})"
                  if q.extra_interval else MISSING)
         lines.append([
             "All quarters" if q.quarter == ALL else q.quarter, str(q.started),
-            f"{q.decided} ({share(q.share_decided)})", share(q.win_rate),
+            f"{q.decided} ({percent(q.share_decided)})", percent(q.win_rate),
             f"{q.median_weeks:.1f}" if q.median_weeks is not None else MISSING,
             " / ".join(money(q.spend[name], currency)
                        for name in ("scaled_up", "revised", "withdrawn", "undecided")),
