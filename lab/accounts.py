@@ -213,16 +213,6 @@ def authenticate(session: Session, *, email: str, password: str, address: str,
     return LoginResult(user)
 
 
-def password_matches(session: Session, *, email: str, password: str) -> bool:
-    """Tell whether the password is an active account's own (for the command line).
-
-    An unknown e-mail is checked against a dummy hash, so it takes as long to refuse.
-    """
-    user = find_user(session, normal_email(email))
-    valid = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
-    return valid and user is not None and user.active
-
-
 @functools.cache
 def _dummy_hash() -> str:
     """Return a hash of a random password, made on first use (scrypt takes 0.2 s)."""

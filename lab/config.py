@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MEGABYTE = 1024 * 1024
@@ -19,6 +19,26 @@ MEGABYTE = 1024 * 1024
 
 class ConfigError(ValueError):
     """A LAB_* variable holds a value the lab cannot use; str() names it and says why."""
+
+
+BACKLOG_SCORES = ("impact", "fit", "effort", "confidence")
+_WEIGHT = rf"(?:{'|'.join(BACKLOG_SCORES)})=\d{{1,3}}(?:\.\d{{1,3}})?"
+WEIGHTS_PATTERN = rf"^{_WEIGHT}(?:,{_WEIGHT})*$"
+
+
+def parse_weights(text: str) -> dict[str, float]:
+    """Read backlog weights ("impact=3,fit=2,..."); a score not named weighs 0."""
+    weights = dict.fromkeys(BACKLOG_SCORES, 0.0)
+    named = set()
+    for part in text.split(","):
+        name, _, value = part.strip().partition("=")
+        if name not in weights or name in named:
+            raise ValueError(f"'{name}' is not a score, or is named twice")
+        named.add(name)
+        weights[name] = float(value)
+    if not any(weights.values()):
+        raise ValueError("at least one weight must be above 0")
+    return weights
 
 
 def _whole(default: int, low: int, high: int, unit: str) -> Any:
@@ -50,6 +70,19 @@ class Settings(BaseSettings):
     lock_wait_seconds: int = _whole(5, 1, 600, "seconds")
     trusted_proxies: int = _whole(0, 0, 10, "proxies")
     https: bool = Field(False, description="true or false")
+    # Four eyes before a start: a manager outside the pilot approves its plan.
+    approval: bool = Field(True, description="true or false")
+    # How the backlog weighs its four scores (lab.pilots.backlog reads them).
+    backlog_weights: str = Field(
+        "impact=3,fit=2,effort=2,confidence=1", pattern=WEIGHTS_PATTERN,
+        description="weights such as impact=3,fit=2,effort=2,confidence=1 (each score "
+                    "named once, at least one weight above 0)")
+
+    @field_validator("backlog_weights")
+    @classmethod
+    def _some_weight(cls, value: str) -> str:
+        parse_weights(value)  # refuses all-zero weights and a score named twice
+        return value
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$",
                           description="a three-letter ISO currency code such as EUR")
     # Notices (`lab notify`, `lab digest`): e-mail by SMTP, and a signed webhook.
@@ -77,7 +110,8 @@ SECRETS = ("secret_key", "password", "smtp_password", "webhook_secret")
 APP_SETTINGS = ("database_url", "secret_key", "actor", "login_attempts",
                 "login_address_attempts", "login_pause_seconds", "fresh_login_minutes",
                 "session_idle_minutes", "session_hours", "max_upload_mb", "lock_wait_seconds",
-                "trusted_proxies", "https", "currency")
+                "trusted_proxies", "https", "currency", "approval",
+                "backlog_weights")
 
 
 def load() -> Settings:

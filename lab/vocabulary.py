@@ -122,6 +122,21 @@ class NoteKind(StrEnum):
     risk = "risk"
 
 
+class Stance(StrEnum):
+    """What a note says of its pilot's hypothesis, as the team marks it."""
+
+    supports = "supports"
+    contradicts = "contradicts"
+
+
+class InitiativeStatus(StrEnum):
+    """Where a social-CRM initiative outside the lab stands."""
+
+    planned = "planned"
+    running = "running"
+    ended = "ended"
+
+
 class UserRole(StrEnum):
     """Account roles, lowest to highest: each can do what those below it can."""
 

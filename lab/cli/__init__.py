@@ -27,6 +27,10 @@ COMMANDS = {
     "refresh": "lab.cli.refresh:refresh_command",
     "plan": "lab.cli.plan:plan_command",
     "decide": "lab.cli.decide:decide_command",
+    "approve": "lab.cli.approve:approve_command",
+    "backlog": "lab.cli.backlog:backlog_group",
+    "learnings": "lab.cli.learnings:learnings_command",
+    "initiative": "lab.cli.initiative:initiative_group",
     "demo": "lab.cli.demo:demo_command",
     "user": "lab.cli.users:user_group",
     "serve": "lab.cli.serve:serve_command",
@@ -37,7 +41,8 @@ COMMANDS = {
 }
 # The commands that work on the lab's database, which must be at the current schema.
 NEEDS_SCHEMA = {"sync", "start", "import", "check", "refresh", "decide", "user", "serve",
-                "report", "export", "notify", "digest"}
+                "report", "export", "notify", "digest", "approve", "backlog", "learnings",
+                "initiative"}
 
 
 class LabGroup(FlaskGroup):

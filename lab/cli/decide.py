@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 from flask.cli import with_appcontext
 from sqlmodel import Session
 
 import lab.portfolio.stored  # noqa: F401 (installs the refresher: each write refreshes its pilots)
-from lab import config, db
-from lab.accounts import find_user, password_matches, role_at_least
+from lab import db
+from lab.accounts import find_user, role_at_least
 from lab.analysis import pipeline
-from lab.cli.common import fail
+from lab.cli.common import confirm_password, fail
 from lab.errors import DomainError
 from lab.pilots.find import next_iteration_of
 from lab.vocabulary import DECIDED
@@ -33,10 +31,10 @@ def decide_command(pilot: str, outcome: str, decided_by: str, rationale: str) ->
     Four eyes: the manager proves who is typing with their password, and may not be
     whoever owns, registered or started the pilot.
     """
-    password = _password(decided_by)
+    decided_by = confirm_password(decided_by)
     try:
         with db.writing(db.engine()) as session:
-            _require_manager(session, decided_by, password)
+            _require_manager(session, decided_by)
             decision = pipeline.sign_off(session, pilot_key=pilot, outcome=outcome,
                                          rationale=rationale, decided_by=decided_by,
                                          via="command line")
@@ -50,20 +48,8 @@ def decide_command(pilot: str, outcome: str, decided_by: str, rationale: str) ->
         click.echo(f"its next iteration {next_key} was created as a draft")
 
 
-def _password(email: str) -> str:
-    """Ask the manager's password, or read LAB_PASSWORD when there is no terminal."""
-    if sys.stdin.isatty():
-        return click.prompt(f"Password of {email}", hide_input=True)
-    password = config.load().password
-    if password is None:
-        fail("no terminal to ask the manager's password: set LAB_PASSWORD")
-    return password.get_secret_value()
-
-
-def _require_manager(session: Session, email: str, password: str) -> None:
-    """Refuse a sign-off by anyone but an active manager (or admin) who knows the password."""
+def _require_manager(session: Session, email: str) -> None:
+    """Refuse a sign-off by anyone but an active manager (or admin)."""
     user = find_user(session, email)
     if user is None or not user.active or not role_at_least(user.role, "manager"):
         fail(f"{email} is not an active manager: only managers sign off decisions")
-    if not password_matches(session, email=email, password=password):
-        fail(f"wrong password for {email}: nothing was signed off")

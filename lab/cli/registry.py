@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 import lab.portfolio.stored  # noqa: F401 (installs the refresher: each write refreshes its pilots)
 from lab import db
 from lab.cli.common import actor, fail, warn
-from lab.pilots import lifecycle, registry
+from lab.pilots import approval, lifecycle, registry
 from lab.pilots.overlap import overlaps
 
 
@@ -43,10 +44,11 @@ def start_command(pilot: str) -> None:
     """Start a draft pilot: its plan is locked and metrics can be logged."""
     try:
         with db.writing(db.engine()) as session:
-            lifecycle.start(session, pilot_key=pilot, actor=actor())
+            lifecycle.start(session, pilot_key=pilot, actor=actor(),
+                            approval_required=current_app.config["APPROVAL"])
             warnings = [overlap.message for overlap in overlaps(session)
                         if pilot in (overlap.pilot_a, overlap.pilot_b)]
-    except (LookupError, lifecycle.TransitionError) as error:
+    except (LookupError, lifecycle.TransitionError, approval.NotApproved) as error:
         fail(str(error))
     click.echo(f"pilot {pilot} is running: its plan is locked")
     for message in warnings:

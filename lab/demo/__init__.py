@@ -21,10 +21,11 @@ from sqlmodel import col, select
 
 from lab import accounts, db, migrations
 from lab.demo import data as demo_data
+from lab.demo.programme import approve_examples, register_initiatives, score_backlog
 from lab.demo.users import create_demo_users, demo_emails
 from lab.errors import Conflict
 from lab.models import AuditEvent, Pilot
-from lab.pilots import audit, evidence, lifecycle, registry
+from lab.pilots import audit, evidence, initiatives, lifecycle, registry
 from lab.pilots.lock import spec_of
 from lab.pilots.observations import import_csv
 from lab.pilots.observations.rows import KEY_COLUMNS, SCOPE, VALUE_NAMES
@@ -73,11 +74,16 @@ def build(url: str, experiments: Path = EXPERIMENTS) -> DemoSummary:
     summary = DemoSummary(url=url)
     with db.writing(engine) as session:
         synced = registry.sync_paths(session, paths=[experiments], actor=ACTOR)
+        summary.users = create_demo_users(session)
+        approve_examples(session, synced.created)  # four eyes, as the lab requires
         for key in synced.created:
-            started = lifecycle.start(session, pilot_key=key, actor=ACTOR)
+            started = lifecycle.start(session, pilot_key=key, actor=ACTOR,
+                                      approval_required=True)
             started.started_at = demo_data.started_at(started.start_date)
         summary.warnings = [overlap.message for overlap in overlaps(session)]
-        summary.users = create_demo_users(session)
+        score_backlog(session, ACTOR)
+        register_initiatives(session, ACTOR)
+        summary.warnings += [clash.message for clash in initiatives.clashes(session)]
         specs = [spec_of(pilot) for pilot in session.exec(select(Pilot))]
     summary.observations = import_csv(engine, source=_csv(specs), actor=ACTOR).inserted
     with db.writing(engine) as session:

@@ -7,12 +7,20 @@ from lab.models.logged import VALUE_COLUMNS, Note, Observation, Spend
 from lab.models.notices import Notice, NoticeSubscription
 from lab.models.people import ApiToken, LoginThrottle, User
 from lab.models.pilots import Hypothesis, Metric, Pilot, TeamMember
+from lab.models.programme import (
+    BacklogEntry,
+    Initiative,
+    LearningCard,
+    LearningFeedback,
+    NoteStance,
+    PlanApproval,
+)
 from lab.models.stored import StoredRecommendation
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Channel", "Decision", "DecisionBrief", "Hypothesis",
-    "LoginThrottle",
-    "Metric", "Note", "Notice", "NoticeSubscription", "Observation", "Pilot", "Segment",
-    "Spend", "StoredRecommendation", "TeamMember", "User",
+    "ApiToken", "AuditEvent", "BacklogEntry", "Channel", "Decision", "DecisionBrief",
+    "Hypothesis", "Initiative", "LearningCard", "LearningFeedback", "LoginThrottle",
+    "Metric", "Note", "NoteStance", "Notice", "NoticeSubscription", "Observation", "Pilot",
+    "PlanApproval", "Segment", "Spend", "StoredRecommendation", "TeamMember", "User",
     "VALUE_COLUMNS",
 ]

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from lab import db, portfolio
 from lab.notebook.planning import plan
+from lab.notebook.programme import ProgrammeAccessors
 from lab.pilots import frames
 from lab.pilots.find import get_pilot
 from lab.pilots.lock import spec_of
@@ -21,7 +22,7 @@ from lab.pilots.observations.summaries import period_summaries
 from lab.pilots.registry import SyncResult, sync_paths
 
 
-class Lab:
+class Lab(ProgrammeAccessors):
     """A connection to the lab's database with DataFrame accessors.
 
     Every accessor opens a short read session, so a notebook left open never holds a

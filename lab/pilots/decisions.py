@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from lab.errors import Conflict, Forbidden, Invalid
 from lab.models import AuditEvent, Decision, Pilot
 from lab.models.base import OUTCOMES
-from lab.pilots import audit
+from lab.pilots import audit, learnings
 from lab.pilots.find import get_pilot
 from lab.pilots.lifecycle import transition
 from lab.vocabulary import FINAL_STATE  # a decision's outcome and the state it moves to
@@ -55,6 +55,8 @@ def sign_off(session: Session, *, pilot_key: str, outcome: str, rationale: str |
                  object_key=pilot.key, after={"outcome": outcome, "recommended": recommended,
                                               "rationale": rationale, "via": via})
     transition(session, pilot=pilot, to=FINAL_STATE[outcome], actor=decided_by)
+    # After the transition, so a revised pilot's card can name its next iteration.
+    learnings.create_draft(session, pilot, decision)
     return decision
 
 

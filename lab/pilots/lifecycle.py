@@ -15,7 +15,7 @@ from sqlmodel import Session
 from lab.errors import Conflict
 from lab.models import Pilot
 from lab.models.base import utcnow
-from lab.pilots import audit
+from lab.pilots import approval, audit
 from lab.pilots.find import find_pilot, get_pilot, next_iteration_of
 from lab.pilots.registry import register
 from lab.vocabulary import TERMINAL, Status, values
@@ -30,10 +30,17 @@ class TransitionError(Conflict):
     """A lifecycle move that is not allowed; str() says why."""
 
 
-def start(session: Session, *, pilot_key: str, actor: str) -> Pilot:
-    """Start a draft pilot: from now on its plan is locked and metrics can be logged."""
-    return transition(session, pilot=get_pilot(session, pilot_key), to="running",
-                      actor=actor)
+def start(session: Session, *, pilot_key: str, actor: str,
+          approval_required: bool = False) -> Pilot:
+    """Start a draft pilot: from now on its plan is locked and metrics can be logged.
+
+    The web, the API and the command line pass the lab's LAB_APPROVAL setting as
+    `approval_required`: then the plan as it stands must have a manager's approval.
+    """
+    pilot = get_pilot(session, pilot_key)
+    if approval_required and pilot.status == "draft":
+        approval.require(session, pilot)
+    return transition(session, pilot=pilot, to="running", actor=actor)
 
 
 def transition(session: Session, *, pilot: Pilot, to: str, actor: str) -> Pilot:

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from lab.charts import portfolio_chart
 from lab.pilots.overlap import overlaps
 from lab.portfolio import PortfolioRow, build, standing
+from lab.portfolio.figures import ALL, figures
 from lab.reports.document import (
     Block,
     Bullets,
@@ -29,6 +30,7 @@ from lab.words import (
     judged_metric,
     money,
     outcome_word,
+    percent,
     status_word,
 )
 
@@ -73,11 +75,38 @@ def _summary(session: Session, rows: list[PortfolioRow]) -> list[Block]:
                          "Primary effects against their minimum effects",
                          height=1.4 + 0.45 * len(shown)),
                    Paragraph(PORTFOLIO_HELP, muted=True)]
+    blocks += programme_blocks(rows)
     found = overlaps(session, history=True)
     if found:
         blocks += [Heading("Overlapping pilots (past ones included)"),
                    Bullets([o.message for o in found])]
     return blocks
+
+
+FIGURE_COLUMNS = ["Quarter", "Started", "Decided", "Win rate", "Median weeks",
+                  "Spend: scaled up / revised / withdrawn / open", "Extra outcomes (95%)"]
+
+
+def programme_blocks(rows: list[PortfolioRow]) -> list[Block]:
+    """The programme figures per start quarter (lab.portfolio.figures), as a table."""
+    currency = rows[0].currency if rows else ""
+    lines = []
+    for q in figures(rows):
+        extra = (f"{q.extra:,.0f} ({q.extra_interval[0]:,.0f} to {q.extra_interval[1]:,.0f})"
+                 if q.extra_interval else MISSING)
+        lines.append([
+            "All quarters" if q.quarter == ALL else q.quarter, str(q.started),
+            f"{q.decided} ({percent(q.share_decided)})", percent(q.win_rate),
+            f"{q.median_weeks:.1f}" if q.median_weeks is not None else MISSING,
+            " / ".join(money(q.spend[name], currency)
+                       for name in ("scaled_up", "revised", "withdrawn", "undecided")),
+            extra])
+    return [Heading("Programme figures"),
+            Paragraph("Pilots grouped by the quarter they started in; win rate is scaled up "
+                      "÷ decided; extra outcomes sum the scaled-up pilots' primary effects "
+                      "times their pilot-arm units, a scale rather than one metric.",
+                      muted=True),
+            Table(FIGURE_COLUMNS, lines, [0.9, 0.6, 0.8, 0.6, 0.7, 2.4, 1.6])]
 
 
 def _money_and_due(rows: list[PortfolioRow]) -> list[Block]:

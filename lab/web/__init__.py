@@ -23,11 +23,16 @@ def init_app(app: Flask) -> None:
     from lab.web import (
         admin,
         api,
+        approvals,
         auth,
+        backlog,
         errors,
+        initiatives,
         inputs,
+        learnings,
         notices,
         pages,
+        programmeapi,  # noqa: F401 - declares its operations on the API's blueprint
         refusals,
         reportpages,
         security,
@@ -45,7 +50,8 @@ def init_app(app: Flask) -> None:
     templating.init_app(app)
     notices.init_app(app)
     for blueprint in (auth.bp, pages.bp, team.bp, signoff.bp, admin.bp, api.bp,
-                      reportpages.bp, week.bp, notices.bp):
+                      reportpages.bp, week.bp, notices.bp, approvals.bp,
+                      backlog.bp, learnings.bp, initiatives.bp):
         app.register_blueprint(blueprint)
     # The API checks CSRF itself, for cookie sessions only (see lab.web.api).
     security.csrf.exempt(api.bp)

@@ -7,7 +7,7 @@ browser session may call the API too, but then every write needs the CSRF token
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 from flask_login import current_user
 
 from lab import accounts, db
@@ -61,8 +61,10 @@ def openapi():
     return jsonify(api.document("lab API", "1"))
 
 
-def _pilot(key: str) -> reads.PilotRow:
+def pilot_row(key: str) -> reads.PilotRow:
+    """Return the pilot's row, or answer 404."""
     return reads.pilot_row(db.session(), key)
+
 
 
 @api.route("GET", "/hypotheses", summary="List hypotheses", reply=s.HypothesisList,
@@ -110,7 +112,7 @@ def register_pilot(body: Preregistration):
 @api.route("GET", "/pilots/<key>", summary="Get a pilot", reply=s.PilotOut)
 def get_pilot(key: str):
     """Describe one pilot."""
-    row = _pilot(key)
+    row = pilot_row(key)
     return replies.pilot_out(db.session(), row, evidence.spend_total(db.session(), row.pilot.id))
 
 
@@ -119,7 +121,8 @@ def get_pilot(key: str):
 def start_pilot(key: str):
     """Start a draft pilot."""
     with writing() as write:
-        lifecycle.start(write, pilot_key=key, actor=current_user.email)
+        lifecycle.start(write, pilot_key=key, actor=current_user.email,
+                        approval_required=current_app.config["APPROVAL"])
         row = reads.pilot_row(write, key)
         return replies.pilot_out(write, row, evidence.spend_total(write, row.pilot.id))
 
@@ -128,7 +131,7 @@ def start_pilot(key: str):
            reply=s.ObservationList, tag="observations")
 def list_observations(key: str):
     """List every observation of a pilot."""
-    row = _pilot(key)
+    row = pilot_row(key)
     return s.ObservationList(pilot=key, observations=[
         replies.observation_out(observation, metric)
         for observation, metric in reads.observations(db.session(), row.pilot.id)])
@@ -138,7 +141,7 @@ def list_observations(key: str):
            reply=s.ImportOut, role="member", body=s.ObservationBatch, tag="observations")
 def log_observations(key: str, body: s.ObservationBatch):
     """Log a batch of rows: all or none; re-sending the same rows changes nothing."""
-    _pilot(key)
+    pilot_row(key)
     rows = [{"pilot": key, **row.model_dump(exclude_none=True)} for row in body.rows]
     try:
         with writing() as write:
@@ -156,7 +159,7 @@ def log_observations(key: str, body: s.ObservationBatch):
            reply=s.CheckOut, tag="checks")
 def check_pilot(key: str):
     """Return the pilot's recommendation, as `lab check --json` prints it."""
-    _pilot(key)
+    pilot_row(key)
     found = recommendations(db.session(), [key]).get(key)
     if found is None:
         abort(404, f"pilot '{key}' is a draft: there is nothing to check until it starts")
@@ -168,7 +171,7 @@ def check_pilot(key: str):
 def list_decisions(key: str):
     """List the signed-off decisions of every iteration of this pilot."""
     session = db.session()
-    chain = reads.iterations(session, _pilot(key).pilot)
+    chain = reads.iterations(session, pilot_row(key).pilot)
     return s.DecisionList(decisions=[replies.decision_out(session, pilot, decision)
                                      for pilot, decision in chain if decision])
 
@@ -178,7 +181,7 @@ def list_decisions(key: str):
            status=201, conflicts=True, tag="decisions")
 def sign_off(key: str, body: s.DecisionIn):
     """Sign off a running pilot; never its owner, and never with a token."""
-    _pilot(key)
+    pilot_row(key)
     if current_user.by_token or not is_fresh():
         abort(403, "Signing off needs a browser sign-in within the last "
                    "LAB_FRESH_LOGIN_MINUTES minutes; API tokens cannot sign off.")
@@ -189,7 +192,7 @@ def sign_off(key: str, body: s.DecisionIn):
            tag="evidence")
 def list_notes(key: str):
     """List a pilot's notes, newest first."""
-    notes = replies.notes_of(db.session(), _pilot(key).pilot.id)
+    notes = replies.notes_of(db.session(), pilot_row(key).pilot.id)
     return s.NoteList(notes=[replies.note_out(note) for note in notes])
 
 
@@ -207,7 +210,7 @@ def add_note(key: str, body: s.NoteIn):
            tag="evidence")
 def list_spend(key: str):
     """List a pilot's spend with the total against the budget."""
-    pilot = _pilot(key).pilot
+    pilot = pilot_row(key).pilot
     entries = replies.spend_of(db.session(), pilot.id)
     return s.SpendList(total=sum(entry.amount for entry in entries), budget=pilot.budget,
                        currency=pilot.currency,

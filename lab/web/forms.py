@@ -15,14 +15,17 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     Field,
+    HiddenField,
     PasswordField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
+from wtforms.validators import Length
 
 from lab.accounts import TOKEN_DAYS_DEFAULT
+from lab.pilots.approval import NOTE_LENGTH
 from lab.vocabulary import DECIDED, Arm, NoteKind, Outcome, Phase, TokenScope, UserRole, values
 
 DATE = {"type": "date"}
@@ -114,6 +117,13 @@ class SignOffForm(FlaskForm):
         Outcome.withdraw: "Withdraw"}))
     rationale = TextAreaField("Rationale (required when it differs from the recommendation)",
                               render_kw={"rows": 4})
+
+
+class ApprovalForm(FlaskForm):
+    # The plan version the approver read: a plan edited since is refused, not approved.
+    plan_hash = HiddenField()
+    note = TextAreaField("Note (optional: why, or on what condition)", render_kw={"rows": 2},
+                         validators=[Length(max=NOTE_LENGTH)])
 
 
 def values(form: FlaskForm, *names: str) -> dict[str, Any]:

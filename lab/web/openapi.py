@@ -233,7 +233,8 @@ def _responses(operation: Operation, refs: dict) -> dict[str, Any]:
     if operation.method in ("POST", "DELETE"):
         codes.append(503)  # a write kept waiting for the database's lock
     if operation.query:
-        codes.append(422)
+        # 400: a query parameter holding a NUL or broken Unicode (lab.web.inputs).
+        codes += [400, 422]
     if operation.conflicts:
         codes.append(409)
     replies: dict[str, Any] = {str(code): {"description": ERROR_TEXT[code], **error}

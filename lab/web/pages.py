@@ -8,10 +8,11 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_login import current_user
 
 from lab import db
-from lab.pilots import decisions, reads
+from lab.pilots import approval, decisions, initiatives, reads, stances
 from lab.pilots.find import get_hypothesis
 from lab.pilots.overlap import overlaps
 from lab.portfolio import build, hypothesis_state, recommendations, standing
+from lab.portfolio.figures import figures as programme_figures
 from lab.web import chartimages, portfolio
 from lab.web.export import portfolio_csv
 from lab.web.forms import ActionForm, NoteForm, ObservationForm, SpendForm, UploadForm, choices
@@ -46,6 +47,7 @@ def portfolio_page():
                            groups=portfolio.by_process(shown) if grouping == "process" else [],
                            currency=currency, money_totals=standing.money_totals(shown, currency),
                            wins=standing.wins_and_flukes(shown),
+                           figures=programme_figures(rows),
                            chart_alt=portfolio.chart_alt(shown),
                            descending=descending, version=reads.version_tag(db.session()))
 
@@ -119,6 +121,7 @@ def render_pilot(key: str, status: int = 200, **shown):
     # Past overlaps stay on record: a decided pilot's results were still exposed to them.
     warnings = [o.message for o in overlaps(session, include_drafts=True, history=True)
                 if key in (o.pilot_a, o.pilot_b)]
+    warnings += [clash.message for clash in initiatives.clashes(session) if clash.pilot == key]
     shown.setdefault("observation_form", ObservationForm())
     shown["observation_form"].metric.choices = choices(
         [m.key for m in detail.metrics], labels={m.key: m.label or m.key for m in detail.metrics})
@@ -132,6 +135,9 @@ def render_pilot(key: str, status: int = 200, **shown):
         metrics_by_key={m["key"]: m for m in (recommendation or {}).get("metrics", [])},
         warnings=warnings, spent=sum(entry.amount for entry in detail.spend),
         action_form=ActionForm(), fresh=is_fresh(),
+        stances=stances.of_pilot(session, detail.pilot.id),
+        approval=approval.state(session, detail.pilot)
+        if detail.pilot.status == "draft" and current_app.config["APPROVAL"] else None,
         version=reads.version_tag(session, detail.pilot.id),
         may_sign_off=current_user.can("manager")
         and decisions.may_sign_off(session, detail.pilot, current_user.email), **shown), status

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from pydantic import ValidationError
 
 from lab import db
 from lab.delimiters import first_line, semicolon_problem
 from lab.kinds import VALUE_NAMES
-from lab.pilots import evidence, lifecycle, reads, registry
+from lab.pilots import approval, evidence, lifecycle, reads, registry
 from lab.pilots.find import find_pilot, get_hypothesis
 from lab.pilots.observations import ObservationError, import_csv, record_observations
 from lab.pilots.observations.problems import Problem
@@ -113,8 +113,9 @@ def start(key: str):
     """Start a draft pilot: its plan is locked from now on."""
     try:
         with writing() as write:
-            lifecycle.start(write, pilot_key=key, actor=current_user.email)
-    except lifecycle.TransitionError as error:
+            lifecycle.start(write, pilot_key=key, actor=current_user.email,
+                            approval_required=current_app.config["APPROVAL"])
+    except (lifecycle.TransitionError, approval.NotApproved) as error:
         flash(str(error), "error")
         return render_pilot(key, 409)
     flash(f"Pilot {key} is running: its plan is locked and metrics can be logged.",

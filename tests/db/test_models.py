@@ -110,6 +110,12 @@ VOCABULARY_CHECKS = {
     "ck_api_token_scope": values(vocabulary.TokenScope),
     "ck_notice_kind": values(vocabulary.NoticeKind),
     "ck_notice_subscription_kind": values(vocabulary.NoticeKind),
+    # The programme's tables (migration 0005).
+    "ck_backlog_entry_function": values(vocabulary.Function),
+    "ck_initiative_function": values(vocabulary.Function),
+    "ck_initiative_process": values(vocabulary.Process),
+    "ck_initiative_status": values(vocabulary.InitiativeStatus),
+    "ck_note_stance_stance": values(vocabulary.Stance),
 }
 
 
