@@ -36,6 +36,7 @@ SCORED = {
     "forum-codesign": ("product", 10.0, "points of feature adoption", 3, 5, 3, 3),
     "peer-support-community": ("service", 4.0, "calls per thousand owner-weeks", 3, 3, 2, 4),
     "linkedin-advisory": ("sales", 0.5, "points of advice bookings", 2, 3, 4, 2),
+    "round-up-saving": ("product", 5.0, "EUR of weekly deposits per customer", 3, 4, 3, 3),
 }
 IDEAS = [
     {"hypothesis": {
