@@ -67,7 +67,8 @@ def test_presentation_writes_numbers_through_lab_words(package):
 # (docs/ARCHITECTURE.md draws them).
 LAYERS = (
     ("vocabulary", "caching", "errors", "delimiters", "config", "passwords"),
-    ("kinds", "words", "stats", "db"),
+    ("kinds", "stats", "db"),
+    ("words",),  # the sentences of a recommendation read the statistics' thresholds
     ("models",),
     ("throttling", "pilots"),
     ("accounts", "analysis"),

@@ -27,10 +27,10 @@ import pandas as pd
 from scipy.special import ndtri
 
 from lab.analysis import looks as shared
-from lab.analysis import reasons
 from lab.analysis.looks import Looks
 from lab.stats import did, did_power, gates
 from lab.stats.moments import arm_level
+from lab.words import reasons
 
 STATS = ["n", "total", "total_sq"]
 CELLS = ["n_p", "t_p", "q_p", "n_c", "t_c", "q_c"]

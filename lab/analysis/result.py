@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from lab.analysis import reasons
 from lab.analysis.looks import Looks
 from lab.analysis.nonrandomized import Pretrends
 from lab.analysis.verdicts import GATES, Verdicts
@@ -24,7 +23,7 @@ from lab.stats.did import DEFAULT_SERIAL_CORRELATION
 from lab.stats.moments import sample_variance
 from lab.stats.results import finite_or_none
 from lab.vocabulary import EVIDENCE
-from lab.words import Effect, capitalised
+from lab.words import Effect, capitalised, reasons
 
 
 @dataclass(frozen=True)

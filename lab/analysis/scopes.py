@@ -23,10 +23,10 @@ import pandas as pd
 from scipy.special import ndtr
 
 from lab.analysis import looks as shared
-from lab.analysis import reasons
 from lab.analysis.looks import Looks
 from lab.stats import gates, synthetic
 from lab.stats.moments import arm_level, pooled_from, pooled_squares
+from lab.words import reasons
 
 DESIGN = "comparison-scopes"
 CELLS = ["n_p", "t_p", "q_p", "n_c", "t_c", "q_c"]

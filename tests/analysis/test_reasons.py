@@ -2,8 +2,7 @@
 
 import pytest
 
-from lab.analysis import reasons
-from lab.words import Effect
+from lab.words import Effect, reasons
 
 
 def churn(low, high, estimate=None):
