@@ -19,8 +19,9 @@ import pandas as pd
 from sqlmodel import Session, col, select
 
 from lab.analysis import holdout, looks, nonrandomized, scopes
+from lab.analysis.assemble import assemble
 from lab.analysis.looks import Looks
-from lab.analysis.result import Recommendation, assemble
+from lab.analysis.result import Recommendation
 from lab.analysis.verdicts import verdicts
 from lab.errors import NotFound
 from lab.models import Decision, Pilot
