@@ -16,8 +16,18 @@ from lab.app import create_app
 from lab.pilots import lifecycle
 from lab.stats import planning
 from lab.stats.multiplicity import bh_q_values
-from tests.factories import ACTOR, make_spec, observation_rows, write_csv, write_spec
-from tests.reports.data import DECIDED, DRAFT, NOTE, RUNNING, populate
+from tests.factories import (
+    ACTOR,
+    DECIDED,
+    DRAFT,
+    NOTE,
+    RUNNING,
+    make_spec,
+    observation_rows,
+    populate,
+    write_csv,
+    write_spec,
+)
 
 # The documented columns and dtypes (see the Lab methods' docstrings and the README).
 TEXT, CATEGORY, DATE, STAMP = "string", "category", "datetime64[ns]", "datetime64[ns, UTC]"

@@ -9,7 +9,7 @@ import pytest
 from lab.analysis.pipeline import check
 from lab.analysis.result import METRIC_KEYS
 from lab.pilots.plans import PreregistrationError
-from tests.analysis.builders import mean_rows, plan, proportion_rows, rate_rows
+from tests.factories import mean_rows, plan, proportion_rows, rate_rows
 
 KEY = "x-care-1h"
 WEEKS = range(12)

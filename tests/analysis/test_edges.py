@@ -7,7 +7,7 @@ import pytest
 
 import lab
 from lab.pilots.plans import load
-from tests.analysis.builders import START, mean_rows, plan, proportion_rows
+from tests.factories import START, mean_rows, plan, proportion_rows
 
 KEY = "x-care-1h"
 CHURN = [{"key": "churn-90d", "kind": "proportion", "role": "primary",

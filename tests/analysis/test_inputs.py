@@ -9,7 +9,7 @@ from scipy.special import ndtri
 
 import lab
 from lab.stats import always_valid, gates, intervals, sequential
-from tests.analysis.builders import mean_rows, plan, proportion_rows, rate_rows
+from tests.factories import mean_rows, plan, proportion_rows, rate_rows
 
 KEY = "x-care-1h"
 CHURN = [{"key": "churn-90d", "kind": "proportion", "role": "primary",

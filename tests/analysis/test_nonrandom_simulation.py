@@ -20,7 +20,7 @@ from scipy import stats
 
 import lab
 from lab.stats import did_power
-from tests.analysis.builders import plan
+from tests.factories import plan
 
 BEFORE, DURING, RUNS = 8, 12, 2000
 N, SD, RHO, SHOCK = 400, 2.0, 0.5, 0.1

@@ -5,7 +5,7 @@ import pytest
 
 from lab.analysis.pipeline import recommend_portfolio
 from lab.stats.multiplicity import bh_q_values
-from tests.analysis.builders import portfolio
+from tests.factories import portfolio
 
 
 @pytest.fixture(scope="module")

@@ -90,7 +90,7 @@ def test_a_row_naming_the_wrong_scope_is_refused_by_row_and_column(change, messa
 
 
 def test_a_scope_on_a_pilot_of_another_design_is_refused():
-    from tests.analysis.builders import plan, proportion_rows
+    from tests.factories import plan, proportion_rows
 
     rows = pd.DataFrame(proportion_rows("x-care-1h", "churn-90d", range(3), 500, 0.2, 0.2))
     rows["scope"] = ["", "segment-01"] * 3

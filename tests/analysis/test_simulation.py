@@ -16,7 +16,7 @@ import pytest
 
 import lab
 from lab.stats import planning
-from tests.analysis.builders import plan
+from tests.factories import plan
 
 P_CONTROL, DELTA, LOOKS = 0.30, 0.05, 12
 PLANNED = planning.plan("proportion", DELTA, baseline=P_CONTROL).sample_per_arm

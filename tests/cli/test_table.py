@@ -2,7 +2,7 @@
 
 from lab.analysis.pipeline import check
 from lab.cli.table import format_table
-from tests.analysis.builders import mean_rows, plan, proportion_rows
+from tests.factories import mean_rows, plan, proportion_rows
 
 
 def won():

@@ -6,7 +6,7 @@ import pytest
 
 from lab.cli import main
 from lab.cli.report import report_command
-from tests.reports.data import RUNNING, populate
+from tests.factories import RUNNING, populate
 
 
 @pytest.fixture

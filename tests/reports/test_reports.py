@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from lab.analysis.pipeline import recommend_pilots
 from lab.reports import ReportError, pilot_report, portfolio_report
 from lab.words import headline, judged_metric
-from tests.reports.data import DECIDED, DRAFT, NOTE, RUNNING, populate
+from tests.factories import DECIDED, DRAFT, NOTE, RUNNING, populate
 
 
 @pytest.fixture
