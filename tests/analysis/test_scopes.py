@@ -11,7 +11,7 @@ from lab.pilots import feasibility
 from lab.pilots.observations.problems import ObservationError
 from lab.pilots.plans import PreregistrationError, parse
 from lab.stats import synthetic
-from tests.analysis.scopes_builders import observations, scopes_plan, weekly_means
+from tests.factories import observations, scopes_plan, weekly_means
 
 BEFORE, DURING = 26, 12
 

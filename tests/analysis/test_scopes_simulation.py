@@ -19,7 +19,7 @@ import pytest
 
 import lab
 from lab.pilots import feasibility
-from tests.analysis.scopes_builders import observations, scopes_plan, weekly_means
+from tests.factories import observations, scopes_plan, weekly_means
 
 BEFORE, DURING, RUNS = 26, 12, 2000
 

@@ -13,8 +13,7 @@ from lab import db
 from lab.analysis.pipeline import recommend_pilots
 from lab.models import Observation
 from lab.pilots.observations import ObservationError, import_csv
-from tests.analysis.scopes_builders import observations, scopes_plan, weekly_means
-from tests.factories import ACTOR, start_pilot, write_csv
+from tests.factories import ACTOR, observations, scopes_plan, start_pilot, weekly_means, write_csv
 
 COLUMNS = ["pilot", "metric", "arm", "scope", "phase", "period", "n", "mean", "sd"]
 

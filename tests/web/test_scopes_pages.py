@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from lab.pilots.observations import record_observations
-from tests.analysis.scopes_builders import observations, scopes_plan, weekly_means
-from tests.factories import start_pilot
+from tests.factories import observations, scopes_plan, start_pilot, weekly_means
 from tests.web.conftest import post_form, write
 
 
