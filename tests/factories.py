@@ -325,7 +325,8 @@ def populate(session: Session) -> None:
 
 # Comparison-scopes pilots and their observations, for the analysis tests.
 
-SCOPE_N, SCOPE_SD, SCOPE_RHO, SCOPE_SHOCK = 400, 2.0, 0.5, 0.1  # as the diff-in-diff harness: weekly sd 0.1 each
+# As the diff-in-diff harness: weekly sd 0.1 each.
+SCOPE_N, SCOPE_SD, SCOPE_RHO, SCOPE_SHOCK = 400, 2.0, 0.5, 0.1
 SCOPES_START = pd.Timestamp(START)
 
 
