@@ -27,7 +27,8 @@ from lab.errors import NotFound
 from lab.models import Decision, Pilot
 from lab.pilots import decisions
 from lab.pilots.find import get_pilot
-from lab.pilots.observations.summaries import COLUMNS, from_observations, period_summaries
+from lab.pilots.observations.given import from_observations
+from lab.pilots.observations.summaries import COLUMNS, period_summaries
 from lab.pilots.plans import Preregistration, parse
 from lab.stats import did, intervals
 

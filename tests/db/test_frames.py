@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lab.pilots.observations.given import from_observations
 from lab.pilots.observations.problems import ObservationError
-from lab.pilots.observations.summaries import COLUMNS, from_observations
+from lab.pilots.observations.summaries import COLUMNS
 
 ROW = {"pilot": "p", "metric": "churn", "arm": "pilot", "period": "2026-01-05",
        "successes": 3, "trials": 10}

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from lab import db
 from lab.kinds import KIND_VALUES, LARGEST_COUNT, VALUE_COLUMNS, VALUE_NAMES, ValueColumn
 from lab.pilots.observations import ObservationError, fast
+from lab.pilots.observations.given import from_observations
 from lab.pilots.observations.problems import Problems
 from lab.pilots.observations.rows import KEY_COLUMNS, RowChecker
-from lab.pilots.observations.summaries import from_observations
 from lab.pilots.observations.targets import Targets
 from lab.vocabulary import DESIGN_ARMS, DESIGN_PHASES, Design, Kind, Phase, values
 from tests.factories import start_pilot

@@ -73,7 +73,7 @@ def test_a_mean_near_1e8_keeps_its_interval_through_the_product_path():
 @pytest.mark.parametrize("level", [0.0, 1e8])
 def test_the_looks_pool_each_arm_over_the_weeks_as_exact_arithmetic_does(level):
     from lab.analysis.holdout import _cumulative_by_arm  # noqa: PLC0415
-    from lab.pilots.observations.summaries import from_observations  # noqa: PLC0415
+    from lab.pilots.observations.given import from_observations  # noqa: PLC0415
 
     n = rng.integers(200, 400, WEEKS)
     means = level + rng.normal(0, 0.5, WEEKS)

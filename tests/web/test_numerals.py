@@ -16,7 +16,7 @@ from lab import db
 from lab.kinds import NUMERALS
 from lab.models import Observation, Pilot
 from lab.pilots.observations import ObservationError, import_csv
-from lab.pilots.observations.summaries import from_observations
+from lab.pilots.observations.given import from_observations
 from lab.pilots.plans import PreregistrationError, parse
 from tests.factories import ACTOR, make_spec, start_pilot
 from tests.web.conftest import post_form
