@@ -20,7 +20,8 @@ from lab.models import BacklogEntry, Hypothesis
 from lab.models.base import utcnow
 from lab.pilots import audit
 from lab.pilots.find import find_hypothesis, get_hypothesis
-from lab.pilots.plans import HypothesisSpec, PreregistrationError, Strict, describe_errors
+from lab.pilots.plans import HypothesisSpec, PreregistrationError
+from lab.pilots.validation import Strict, describe_errors
 from lab.vocabulary import Function
 
 Score = Annotated[int, Field(ge=1, le=5)]

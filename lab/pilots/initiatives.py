@@ -21,7 +21,8 @@ from lab.models import Channel, Initiative, Pilot, Segment
 from lab.models.base import utcnow
 from lab.pilots import audit, backlog
 from lab.pilots.find import find_hypothesis
-from lab.pilots.plans import Key, PreregistrationError, Strict, describe_errors
+from lab.pilots.plans import Key, PreregistrationError
+from lab.pilots.validation import Strict, describe_errors
 from lab.vocabulary import Function, InitiativeStatus, Process
 
 Scope = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1,

@@ -19,7 +19,8 @@ from lab.models import Decision, Hypothesis, LearningCard, LearningFeedback, Pil
 from lab.models.base import utcnow
 from lab.pilots import audit
 from lab.pilots.find import get_pilot, next_iteration_of
-from lab.pilots.plans import PreregistrationError, Strict, describe_errors
+from lab.pilots.plans import PreregistrationError
+from lab.pilots.validation import Strict, describe_errors
 from lab.words import judged_metric, outcome_word, status_word
 
 CardText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,

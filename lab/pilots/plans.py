@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
@@ -26,6 +24,7 @@ from pydantic import (
 
 from lab.errors import Invalid
 from lab.kinds import LARGEST_VALUE, plain_number
+from lab.pilots.validation import Strict, describe_errors
 from lab.stats.synthetic import MAXIMUM_COMPARISONS, MINIMUM_COMPARISONS
 from lab.vocabulary import Analysis, Design, Direction, Function, Kind, Process, Role
 
@@ -43,12 +42,6 @@ def _did_you_mean(value: float) -> str:
     if 1 <= value < 100:
         return f": did you mean {value / 100:g}?"
     return ""
-
-
-class Strict(BaseModel):
-    """Refuse unknown keys: a misspelt key must not silently vanish from the plan."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class HypothesisSpec(Strict):
@@ -278,34 +271,6 @@ class PreregistrationError(Invalid):
         self.source = source
         super().__init__("\n".join(": ".join(part for part in (source, where, what) if part)
                                    for where, what in problems), problems)
-
-
-def _label(data: Any, loc: tuple) -> str:
-    """Name a location by key, not index: metrics[churn-90d].margin, pilot.team[Ana]."""
-    label, node = "", data
-    for part in loc:
-        if isinstance(part, int):
-            node = node[part] if isinstance(node, list) and part < len(node) else None
-            name = (node.get("key") or node.get("name")) if isinstance(node, dict) else None
-            label += f"[{name}]" if isinstance(name, str) else f"[#{part + 1}]"
-        else:
-            node = node.get(part) if isinstance(node, dict) else None
-            label += f".{part}" if label else str(part)
-    return label
-
-
-def describe_errors(error: ValidationError, data: Any = None) -> list[tuple[str, str]]:
-    """Turn pydantic's errors into (dotted key, reason) pairs people can read."""
-    problems = []
-    for item in error.errors():
-        where = _label(data, item["loc"])
-        reason = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            reason = "unknown key (not part of the pre-registration schema)"
-        elif item["type"] == "missing":
-            reason = "missing (this key is required)"
-        problems.append((where, reason))
-    return problems
 
 
 def parse(data: Any, source: str = "pre-registration") -> Preregistration:

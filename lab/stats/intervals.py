@@ -50,10 +50,7 @@ def newcombe(successes_p, trials_p, successes_c, trials_c, z):
     l1, u1 = wilson(x1, n1, z)
     l2, u2 = wilson(x2, n2, z)
     with np.errstate(divide="ignore", invalid="ignore"):
-        p1, p2 = x1 / n1, x2 / n2
-        d = p1 - p2
-        return d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), \
-            d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+        return _mover(x1 / n1, l1, u1, x2 / n2, l2, u2)
 
 
 def poisson_score(events, exposure, z) -> tuple[np.ndarray, np.ndarray]:
@@ -70,10 +67,17 @@ def poisson_mover(events_p, exposure_p, events_c, exposure_c, z):
     l1, u1 = poisson_score(y1, e1, z)
     l2, u2 = poisson_score(y2, e2, z)
     with np.errstate(divide="ignore", invalid="ignore"):
-        r1, r2 = y1 / e1, y2 / e2
-        d = r1 - r2
-        return d - np.sqrt((r1 - l1) ** 2 + (u2 - r2) ** 2), \
-            d + np.sqrt((u1 - r1) ** 2 + (r2 - l2) ** 2)
+        return _mover(y1 / e1, l1, u1, y2 / e2, l2, u2)
+
+
+def _mover(a, low_a, high_a, b, low_b, high_b) -> tuple[np.ndarray, np.ndarray]:
+    """Return the MOVER interval of a − b from each estimate's own limits.
+
+    Newcombe's method 10 is this recipe with Wilson limits (Zou & Donner 2008).
+    """
+    d = a - b
+    return (d - np.sqrt((a - low_a) ** 2 + (high_b - b) ** 2),
+            d + np.sqrt((high_a - a) ** 2 + (b - low_b) ** 2))
 
 
 def welch(n_p, mean_p, var_p, n_c, mean_c, var_c, z):

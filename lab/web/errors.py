@@ -14,7 +14,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from lab import db
 from lab.errors import DomainError
 from lab.pilots import audit
-from lab.pilots.plans import describe_errors
+from lab.pilots.validation import describe_errors
 
 
 def wants_json() -> bool:

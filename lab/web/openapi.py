@@ -21,7 +21,7 @@ from pydantic.json_schema import models_json_schema
 
 from lab.errors import Invalid
 from lab.pilots.audit import jsonable
-from lab.pilots.plans import describe_errors
+from lab.pilots.validation import describe_errors
 from lab.web.inputs import text_problems
 from lab.web.schemas import ErrorOut
 from lab.web.security import role_required

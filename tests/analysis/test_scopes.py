@@ -149,3 +149,21 @@ def test_the_most_lenient_look_of_each_analysis():
     assert synthetic.lenient_level(0.05, "always-valid", 12) < sequential
     with pytest.raises(ValueError, match="unknown analysis"):
         synthetic.lenient_level(0.05, "bayes", 12)
+
+
+def test_a_mean_pools_its_periods_about_their_common_mean():
+    """Each period's total_sq is about its own mean; summed up to a look, the spread
+    between the periods' means belongs in the pooled squares too."""
+    from lab.analysis.scopes import _Cells  # noqa: PLC0415 (the look's sums, directly)
+
+    n, mean, sd = np.array([40.0, 60.0]), np.array([1e8 + 1.0, 1e8 + 3.0]), np.array([2.0, 1.0])
+    rows = pd.DataFrame({
+        "period": pd.to_datetime(["2026-01-05", "2026-01-12"] * 2),
+        "arm": ["pilot", "pilot", "control", "control"], "phase": ["during"] * 4,
+        "n": np.tile(n, 2), "total": np.tile(n * mean, 2),
+        "total_sq": np.tile((n - 1) * sd**2, 2)})
+    sums = _Cells(rows).sums(np.ones(4, dtype=bool))
+    grand = (n * mean).sum() / n.sum()
+    expected = ((n - 1) * sd**2).sum() + (n * (mean - grand) ** 2).sum()
+    assert sums["q_p"] == pytest.approx(expected, rel=1e-9)
+    assert sums["q_c"] == pytest.approx(expected, rel=1e-9)

@@ -81,9 +81,7 @@ def test_a_bi_role_reads_the_views_and_nothing_else(postgres, session):
             connection.execute(text(f"DROP ROLE {role}"))
 
 
-def test_sqlite_has_no_views(engine):
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite only")
-    with engine.connect() as connection:
+def test_sqlite_has_no_views(sqlite_engine):
+    with sqlite_engine.connect() as connection:
         found = connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'view'"))
         assert [name for (name,) in found if re.match("bi_", name)] == []

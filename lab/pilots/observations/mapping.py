@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from lab.errors import Invalid
-from lab.pilots.plans import describe_errors
+from lab.pilots.validation import describe_errors
 from lab.vocabulary import Arm, Kind, Phase
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
