@@ -53,6 +53,13 @@ def plain_number(value: object) -> object:
     return value
 
 
+def did_you_mean(value: float) -> str:
+    """Suggest the fraction a percentage was probably meant as (5 -> 0.05), or nothing."""
+    if 1 <= value < 100:
+        return f": did you mean {value / 100:g}?"
+    return ""
+
+
 @dataclass(frozen=True)
 class ValueColumn:
     """One value column of an observation: whole numbers or not, and the bounds it keeps.

@@ -129,6 +129,22 @@ class Stance(StrEnum):
     contradicts = "contradicts"
 
 
+class Bound(StrEnum):
+    """Which side of a service-level target the pilot arm must stay on."""
+
+    at_least = "at_least"
+    at_most = "at_most"
+
+
+class Attainment(StrEnum):
+    """Whether the pilot arm meets its target: its whole interval on the right side,
+    the wrong side, or across the target."""
+
+    meets = "meets"
+    misses = "misses"
+    unclear = "unclear"
+
+
 class InitiativeStatus(StrEnum):
     """Where a social-CRM initiative outside the lab stands."""
 

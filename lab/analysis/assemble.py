@@ -14,15 +14,16 @@ import math
 import numpy as np
 import pandas as pd
 
-from lab.analysis.looks import Looks
+from lab.analysis.looks import Looks, level_critical
 from lab.analysis.nonrandomized import Pretrends
-from lab.analysis.result import LookResult, MetricResult, Recommendation
+from lab.analysis.result import LookResult, MetricResult, Recommendation, TargetResult
 from lab.analysis.verdicts import GATES, Verdicts
 from lab.stats import planning
 from lab.stats.did import DEFAULT_SERIAL_CORRELATION
+from lab.stats.intervals import attainment, level_interval
 from lab.stats.moments import sample_variance
 from lab.vocabulary import EVIDENCE
-from lab.words import Effect, capitalised, reasons
+from lab.words import Effect, capitalised, reasons, targets
 
 
 def assemble(specs, table: Looks, verdicts: Verdicts, pretrends: Pretrends,
@@ -111,6 +112,9 @@ def _recommendation(spec, table, verdicts, entries, rows, pretrends, p_value,
         needed, projected = _still_needed(spec, table, primary, entries, verdicts)
         said.append(reasons.still_needed(table.kind[primary], needed, projected))
     said += _design_reasons(spec, code, pretrends, trend, fits.get(spec.pilot.key, []))
+    results = [_metric_result(table, r, p_value, lift, spec) for r in rows]
+    said += [targets.sentence(names[m.key], m.kind, m.target.to_dict()) for m in results
+             if m.target is not None]
     return Recommendation(
         pilot=spec.pilot.key, outcome=outcome, reasons=said, design=design,
         analysis=spec.pilot.analysis.value, evidence=EVIDENCE[spec.pilot.design].value,
@@ -118,7 +122,7 @@ def _recommendation(spec, table, verdicts, entries, rows, pretrends, p_value,
         information_fraction=float(table.information_fraction[primary]),
         srm_p_value=None if math.isnan(srm) else srm, needed_sample=needed,
         projected_date=projected,
-        metrics=[_metric_result(table, r, p_value, lift) for r in rows],
+        metrics=results,
         looks=_look_results(table, verdicts, entries),
         notes=_notes(spec, table, rows, names, trend, pretrends))
 
@@ -133,7 +137,7 @@ def _number(value) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
-def _metric_result(table: Looks, row: int, p_value, lift) -> MetricResult:
+def _metric_result(table: Looks, row: int, p_value, lift, spec) -> MetricResult:
     return MetricResult(
         key=table.metric[row], role=table.role[row], kind=table.kind[row],
         direction=table.direction[row], estimate=float(table.estimate[row]),
@@ -143,7 +147,25 @@ def _metric_result(table: Looks, row: int, p_value, lift) -> MetricResult:
         method=reasons.method(table.design[row], table.analysis[row], table.kind[row],
                               bool(table.fallback[row]), float(table.critical[row]),
                               float(table.df[row])),
-        n_pilot=float(table.n_pilot[row]), n_control=float(table.n_control[row]))
+        n_pilot=float(table.n_pilot[row]), n_control=float(table.n_control[row]),
+        target=_target(spec.metric(table.metric[row]).target, table, row))
+
+
+def _target(target, table: Looks, row: int) -> TargetResult | None:
+    """Return the pilot arm's level over the pilot so far against the metric's target.
+
+    Its interval is read at the level of the look's analysis (`looks.level_critical`).
+    """
+    if target is None:
+        return None
+    z = level_critical(table.analysis[row], float(table.alpha[row]), table.boundary[row],
+                       float(table.information_fraction[row]))
+    n, total = float(table.n_p[row]), float(table.t_p[row])
+    low, high = (float(end[0]) for end in level_interval(table.kind[row], n, total,
+                                                         table.q_p[row], z))
+    at_least = target.bound == "at_least"
+    return TargetResult(target.bound.value, target.value, total / n if n > 0 else math.nan,
+                        low, high, str(attainment(low, high, target.value, at_least)[()]))
 
 
 def _look_results(table: Looks, verdicts: Verdicts, entries: range) -> list[LookResult]:
@@ -248,12 +270,24 @@ def _required(spec, table: Looks, row: int) -> float | None:
 
 def _no_data(spec, logged: set[str]) -> Recommendation:
     empty = [MetricResult(m.key, m.role.value, m.kind.value, m.direction.value,
-                          *([math.nan] * 7), "no data yet", 0.0, 0.0) for m in spec.metrics]
+                          *([math.nan] * 7), "no data yet", 0.0, 0.0,
+                          _no_level(m.target)) for m in spec.metrics]
     others = [m.name for m in spec.metrics if m.key in logged and m is not spec.primary]
+    said = [targets.sentence(m.name, m.kind.value, _no_level(m.target).to_dict())
+            for m in spec.metrics if m.target is not None]
     return Recommendation(
-        pilot=spec.pilot.key, outcome="continue", reasons=[reasons.no_data(spec.primary.name)],
+        pilot=spec.pilot.key, outcome="continue",
+        reasons=[reasons.no_data(spec.primary.name), *said],
         design=spec.pilot.design.value, analysis=spec.pilot.analysis.value,
         evidence=EVIDENCE[spec.pilot.design].value, final=False, information_fraction=0.0,
         srm_p_value=None, needed_sample=spec.pilot.planned_sample, projected_date=None,
         metrics=empty, looks=[],
         notes=[reasons.waiting_for_primary(others, spec.primary.name)] if others else [])
+
+
+def _no_level(target) -> TargetResult | None:
+    """Return a target before the pilot arm has data: its level unknown, unclear."""
+    if target is None:
+        return None
+    return TargetResult(target.bound.value, target.value, math.nan, math.nan, math.nan,
+                        "unclear")

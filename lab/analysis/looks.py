@@ -266,3 +266,18 @@ def mixture_p_values(table: Looks) -> np.ndarray:
     tau2[code, position] = always_valid.mixing_variance(table.alpha.astype(float),
                                                         tuned_variance(table))
     return always_valid.always_valid_p(estimate, variance, tau2)[code, position]
+
+
+def level_critical(analysis: str, alpha: float, boundary: float, fraction: float) -> float:
+    """Return the critical value one arm's level (against a target) is read at.
+
+    sequential: the look's O'Brien–Fleming c_k, the level the comparison reads;
+    fixed: z₁₋α/₂; always-valid: the normal-mixture width over √V with τ² tuned to V·t,
+    which depends on α and t alone (STATISTICS §8).
+    """
+    if analysis == "sequential":
+        return float(boundary)
+    if analysis == "always-valid":
+        tau2 = always_valid.mixing_variance(alpha, fraction)
+        return float(always_valid.half_width(1.0, tau2, alpha))
+    return float(-ndtri(alpha / 2))

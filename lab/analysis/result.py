@@ -15,6 +15,37 @@ from lab.stats.results import finite_or_none
 
 
 @dataclass(frozen=True)
+class TargetResult:
+    """A metric's service-level target and the pilot arm's level against it (not oriented).
+
+    ``level`` is the pilot arm's value over the pilot so far, ``low`` and ``high`` its
+    interval at the look's level; ``attainment`` is meets, misses or unclear
+    (`lab.stats.intervals.attainment`).
+    """
+
+    bound: str  # at_least | at_most (lab.vocabulary.Bound)
+    value: float
+    level: float
+    low: float
+    high: float
+    attainment: str
+
+    def to_dict(self) -> dict:
+        """Return the JSON-ready dict (NaN becomes None)."""
+        return {"bound": self.bound, "value": finite_or_none(self.value),
+                "level": finite_or_none(self.level), "low": finite_or_none(self.low),
+                "high": finite_or_none(self.high), "attainment": self.attainment}
+
+    @classmethod
+    def from_dict(cls, document: dict | None) -> TargetResult | None:
+        """Rebuild a target from its `to_dict()`; None stays None."""
+        if document is None:
+            return None
+        return cls(document["bound"], _nan(document["value"]), _nan(document["level"]),
+                   _nan(document["low"]), _nan(document["high"]), document["attainment"])
+
+
+@dataclass(frozen=True)
 class MetricResult:
     """One metric at the current look; estimate and interval oriented (positive is better).
 
@@ -36,6 +67,7 @@ class MetricResult:
     method: str
     n_pilot: float
     n_control: float
+    target: TargetResult | None = None  # only for a metric whose plan declares one
 
     def to_dict(self) -> dict:
         """Return the JSON-ready dict (NaN becomes None)."""
@@ -45,18 +77,25 @@ class MetricResult:
                "direction": self.direction}
         out.update({name: finite_or_none(getattr(self, name)) for name in numbers})
         out["method"] = self.method
+        out["target"] = None if self.target is None else self.target.to_dict()
         return {k: out[k] for k in METRIC_KEYS}
 
     @classmethod
     def from_dict(cls, document: dict) -> MetricResult:
-        """Rebuild a result from its `to_dict()` (None becomes NaN again)."""
+        """Rebuild a result from its `to_dict()` (None becomes NaN again).
+
+        An answer stored before targets existed has no ``target``: it reads as none.
+        """
         return cls(**{name: _nan(document[name]) if name in _METRIC_NUMBERS
-                      else document[name] for name in METRIC_KEYS})
+                      else document[name] for name in METRIC_KEYS if name != "target"},
+                   target=TargetResult.from_dict(document.get("target")))
 
 
 METRIC_KEYS = ("key", "role", "kind", "direction", "estimate", "ci_low", "ci_high", "p_value",
-               "lift", "lift_ci_low", "lift_ci_high", "method", "n_pilot", "n_control")
-_METRIC_NUMBERS = frozenset(METRIC_KEYS) - {"key", "role", "kind", "direction", "method"}
+               "lift", "lift_ci_low", "lift_ci_high", "method", "n_pilot", "n_control",
+               "target")
+_METRIC_NUMBERS = frozenset(METRIC_KEYS) - {"key", "role", "kind", "direction", "method",
+                                            "target"}
 
 
 def _nan(value: float | None) -> float:

@@ -23,7 +23,8 @@ from pydantic import (
 )
 
 from lab.errors import Invalid
-from lab.kinds import LARGEST_VALUE, plain_number
+from lab.kinds import LARGEST_VALUE, did_you_mean, plain_number
+from lab.pilots.service_levels import TargetSpec, target_fits
 from lab.pilots.validation import Strict, describe_errors
 from lab.stats.synthetic import MAXIMUM_COMPARISONS, MINIMUM_COMPARISONS
 from lab.vocabulary import Analysis, Design, Direction, Function, Kind, Process, Role
@@ -35,13 +36,6 @@ Key = Annotated[
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-
-
-def _did_you_mean(value: float) -> str:
-    """Suggest the fraction a percentage was probably meant as (5 -> 0.05), or nothing."""
-    if 1 <= value < 100:
-        return f": did you mean {value / 100:g}?"
-    return ""
 
 
 class HypothesisSpec(Strict):
@@ -72,6 +66,7 @@ class MetricSpec(Strict):
     # change, which can fall as far as it rises): a period's mean outside is refused.
     least: float | None = Field(default=None, allow_inf_nan=False)
     most: float | None = Field(default=None, allow_inf_nan=False)
+    target: TargetSpec | None = None  # a service level the pilot arm should reach
 
     _plain_numbers = field_validator("minimum_effect", "margin", "baseline", "least", "most",
                                      mode="before")(plain_number)
@@ -119,11 +114,11 @@ class MetricSpec(Strict):
                 if value is not None and value >= 1:
                     raise ValueError(f"{name} = {value:g} is impossible for a proportion, "
                                      "whose differences lie below 1 (shares are written "
-                                     f"as fractions){_did_you_mean(value)}")
+                                     f"as fractions){did_you_mean(value)}")
             if self.baseline is not None and not 0 < self.baseline < 1:
                 raise ValueError(f"baseline = {self.baseline:g} is impossible for a "
                                  "proportion, which lies between 0 and 1"
-                                 f"{_did_you_mean(self.baseline)}")
+                                 f"{did_you_mean(self.baseline)}")
         if self.kind is Kind.rate and self.baseline is not None and self.baseline <= 0:
             raise ValueError(f"baseline = {self.baseline:g} is impossible for a rate, which "
                              "is more than 0 (events per unit of exposure)")
@@ -136,6 +131,8 @@ class MetricSpec(Strict):
                                  f"{self.minimum_effect:g} ({self.direction}) gives "
                                  f"{moved:g}, impossible for a {self.kind}")
         return self
+
+    _target_fits = model_validator(mode="after")(target_fits)  # after the bounds' checks
 
     @property
     def name(self) -> str:

@@ -148,3 +148,40 @@ def look_adjusted_p(p_at_zero, alpha, critical) -> np.ndarray:
 def critical(alpha) -> np.ndarray:
     """Return z₁₋α/₂, the critical value of a two-sided level α."""
     return -ndtri(np.asarray(alpha, dtype=float) / 2)
+
+
+def level_interval(kind: str, n, total, total_sq, z) -> tuple[np.ndarray, np.ndarray]:
+    """Return the interval of one arm's level at critical value z, from (n, total, total_sq).
+
+    A share: Wilson's score interval; a rate (events per exposure): the Poisson score
+    interval; a mean: m ± t·s/√n with the t quantile (n − 1 degrees of freedom) of z's
+    tail probability, as `welch` carries z. The same limits the two-arm intervals are
+    built from (Newcombe and MOVER), so a target and the comparison read alike.
+    """
+    if kind == "proportion":
+        return wilson(total, n, z)
+    if kind == "rate":
+        return poisson_score(total, n, z)
+    n, total, total_sq, z = np.broadcast_arrays(*_arrays(n, total, total_sq, z))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        usable = n >= 2
+        se = np.sqrt(np.maximum(total_sq, 0.0) / (n - 1) / n)
+        critical = stdtrit(np.where(usable, n - 1, np.nan), ndtr(z))
+        mean = total / n
+        return mean - critical * se, mean + critical * se
+
+
+def attainment(low, high, target, at_least) -> np.ndarray:
+    """Return "meets", "misses" or "unclear" for each interval against its target.
+
+    At least T: meets when the whole interval lies at or above T (low ≥ T), misses when it
+    lies below (high < T). At most T: meets when high ≤ T, misses when low > T. An
+    interval that reaches T from the wrong side, or crosses it, or is unknown, is unclear:
+    only the interval, never the estimate alone, says a target is met.
+    """
+    low, high, target = (np.asarray(x, dtype=float) for x in (low, high, target))
+    at_least = np.asarray(at_least, dtype=bool)
+    meets = np.where(at_least, low >= target, high <= target)
+    misses = np.where(at_least, high < target, low > target)
+    known = np.isfinite(low) & np.isfinite(high)
+    return np.where(known & meets, "meets", np.where(known & misses, "misses", "unclear"))

@@ -3,7 +3,8 @@
 - `labels`: what outcomes, statuses, designs, evidence and metrics are called;
 - `numbers`: money, counts, p and q, effects, intervals, lifts, dates;
 - `sentences`: how an effect is told (rose by, worth scaling, harmed);
-- `reasons`: the sentences of a recommendation (why, what is still needed, how).
+- `reasons`: the sentences of a recommendation (why, what is still needed, how);
+- `targets`: service-level targets, and whether the pilot arm meets one.
 """
 
 from lab.words.labels import (  # noqa: F401
@@ -46,6 +47,7 @@ from lab.words.numbers import (  # noqa: F401
     to_float,
     when,
 )
+from lab.words import targets  # noqa: F401
 from lab.words.sentences import (  # noqa: F401
     Effect,
     allowed,
