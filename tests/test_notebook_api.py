@@ -65,12 +65,15 @@ SCHEMAS = {
         "lift": "Float64", "lift_ci_low": "Float64", "lift_ci_high": "Float64",
         "n_pilot": "Float64", "n_control": "Float64", "needed_sample": "Int64",
         "projected_date": DATE, "budget": "Float64", "spend": "Float64", "currency": TEXT,
-        "incremental": "Float64", "cost_per_incremental": "Float64", "reasons": TEXT},
+        "incremental": "Float64", "cost_per_incremental": "Float64", "attainment": CATEGORY,
+        "reasons": TEXT},
     "effects": {"pilot": TEXT, "metric": TEXT, "role": CATEGORY, "kind": CATEGORY,
                 "direction": CATEGORY, "estimate": "Float64", "ci_low": "Float64",
                 "ci_high": "Float64", "p_value": "Float64", "lift": "Float64",
                 "lift_ci_low": "Float64", "lift_ci_high": "Float64", "method": TEXT,
-                "n_pilot": "Float64", "n_control": "Float64"},
+                "n_pilot": "Float64", "n_control": "Float64", "target_bound": CATEGORY,
+                "target": "Float64", "target_level": "Float64", "target_low": "Float64",
+                "target_high": "Float64", "attainment": CATEGORY},
 }
 
 

@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.ticker import PercentFormatter
 
 from lab import words
-from lab.charts.style import ARM_COLOURS, GREY, NARROW, SKY, empty, note, tidy, title
+from lab.charts.style import (
+    ARM_COLOURS,
+    GREY,
+    NARROW,
+    PURPLE,
+    SKY,
+    empty,
+    note,
+    tidy,
+    title,
+)
 from lab.vocabulary import Arm, Kind, Phase
 
 
 def periods_chart(ax: Axes, summaries: pd.DataFrame, metric_key: str, kind: str,
-                  label: str | None = None) -> Axes:
-    """Draw the metric per period for each arm, shading the periods before the pilot."""
+                  label: str | None = None, target: Mapping | None = None) -> Axes:
+    """Draw the metric per period for each arm, shading the periods before the pilot.
+
+    ``target`` is the metric's service-level target as the plan writes it
+    (``{"at_least": 0.84}``), drawn as a line in the metric's own unit.
+    """
     narrow = ax.figure.get_figwidth() < NARROW
     title(ax, f"{label or metric_key}: value per period", narrow)
     rows = summaries[summaries["metric"] == metric_key] if len(summaries) else summaries
@@ -28,6 +44,7 @@ def periods_chart(ax: Axes, summaries: pd.DataFrame, metric_key: str, kind: str,
         ax.plot(series["when"], series["value"], marker="o", markersize=4, linewidth=1.8,
                 color=ARM_COLOURS.get(str(arm), GREY), label=name)
     _shade_before(ax, rows)
+    _target_line(ax, target, kind)
     ax.set_ylabel(words.value_label(kind))
     if kind == Kind.proportion:
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=1))
@@ -86,3 +103,12 @@ def _shade_before(ax: Axes, rows: pd.DataFrame) -> None:
     ax.axvspan(before.min(), end, color=SKY, alpha=0.15, linewidth=0,
                label="before the pilot")
     ax.axvline(end, color=GREY, linewidth=1, linestyle=":")
+
+
+def _target_line(ax: Axes, target: Mapping | None, kind: str) -> None:
+    """Draw the service-level target the pilot arm should reach (dash-dot, purple)."""
+    if not target:
+        return
+    value = words.to_float(next(iter(target.values())))
+    ax.axhline(value * words.effect_scale(kind)[0], color=PURPLE, linestyle="-.",
+               linewidth=1.4, label=f"target: {words.targets.target_text(target, kind)}")

@@ -26,6 +26,7 @@ OUTCOME_COLOURS = {Outcome.scale_up: GREEN, Outcome.revise: ORANGE,
 OUTCOME_MARKERS = {Outcome.scale_up: "^", Outcome.revise: "D", Outcome.withdraw: "v",
                    Outcome.continue_: "o"}
 ARM_COLOURS = {Arm.pilot: BLUE, Arm.control: ORANGE}
+PURPLE = "#CC79A7"  # Okabe–Ito's reddish purple: a service-level target, apart from the arms
 CLIP = 6.0  # portfolio axis limit, in minimum effects; wider intervals end in an arrow
 NARROW = 5.5  # inches: a figure narrower than this gets its legend below and short labels
 # A guardrail's standing at a look (lab.portfolio.standing.guardrail_status), as drawn.

@@ -15,7 +15,17 @@ from lab.analysis.result import Recommendation
 from lab.pilots import frames
 from lab.pilots.frames import DATE, FLOAT, INT, TEXT, category, typed
 from lab.portfolio.rows import PortfolioRow, build, recommendations
-from lab.vocabulary import Analysis, Design, Direction, Kind, Outcome, Role, Status
+from lab.vocabulary import (
+    Analysis,
+    Attainment,
+    Bound,
+    Design,
+    Direction,
+    Kind,
+    Outcome,
+    Role,
+    Status,
+)
 
 RECOMMENDATIONS = {
     "pilot": TEXT, "title": TEXT, "status": category(Status), "design": category(Design),
@@ -26,12 +36,17 @@ RECOMMENDATIONS = {
     "minimum_effect": FLOAT, "lift": FLOAT, "lift_ci_low": FLOAT, "lift_ci_high": FLOAT,
     "n_pilot": FLOAT, "n_control": FLOAT, "needed_sample": INT, "projected_date": DATE,
     "budget": FLOAT, "spend": FLOAT, "currency": TEXT, "incremental": FLOAT,
-    "cost_per_incremental": FLOAT, "reasons": TEXT}
+    "cost_per_incremental": FLOAT, "attainment": category(Attainment), "reasons": TEXT}
 EFFECTS = {
     "pilot": TEXT, "metric": TEXT, "role": category(Role), "kind": category(Kind),
     "direction": category(Direction), "estimate": FLOAT, "ci_low": FLOAT, "ci_high": FLOAT,
     "p_value": FLOAT, "lift": FLOAT, "lift_ci_low": FLOAT, "lift_ci_high": FLOAT,
-    "method": TEXT, "n_pilot": FLOAT, "n_control": FLOAT}
+    "method": TEXT, "n_pilot": FLOAT, "n_control": FLOAT, "target_bound": category(Bound),
+    "target": FLOAT, "target_level": FLOAT, "target_low": FLOAT, "target_high": FLOAT,
+    "attainment": category(Attainment)}
+# A metric's target, flattened into the effects frame's columns.
+TARGET_COLUMNS = {"target_bound": "bound", "target": "value", "target_level": "level",
+                  "target_low": "low", "target_high": "high", "attainment": "attainment"}
 LOOKS = {"pilot": TEXT, "period": DATE, "information_fraction": FLOAT, "boundary": FLOAT,
          "estimate": FLOAT, "ci_low": FLOAT, "ci_high": FLOAT, "outcome": category(Outcome)}
 
@@ -58,14 +73,17 @@ def _frame_row(row: PortfolioRow) -> dict:
         "pilot": row.key, "title": row.title, "status": row.status,
         "metric": primary.get("key"), "q_value": row.q_value, "budget": row.budget,
         "spend": row.spend, "currency": row.currency, "incremental": row.incremental,
-        "cost_per_incremental": row.cost_per_outcome, "reasons": "\n".join(row.reasons)}
+        "cost_per_incremental": row.cost_per_outcome, "attainment": row.attainment,
+        "reasons": "\n".join(row.reasons)}
 
 
 def effects_frame(session: Session, keys: str | Iterable[str] | None = None) -> pd.DataFrame:
     """Return one row per metric of each started pilot, as its recommendation reports it."""
     wanted = _wanted(session, keys)
     rows = [{**{name: metric.get(name) for name in EFFECTS}, "pilot": key,
-             "metric": metric.get("key")}
+             "metric": metric.get("key"),
+             **{name: (metric.get("target") or {}).get(part)
+                for name, part in TARGET_COLUMNS.items()}}
             for key, answer in sorted(recommendations(session, full=False).items())
             if wanted is None or key in wanted
             for metric in answer.get("metrics") or []]

@@ -94,6 +94,16 @@ class PortfolioRow:
         return standing.guardrails_status((self.recommendation or {}).get("metrics") or [])
 
     @property
+    def targets(self) -> list[dict]:
+        """Return each service-level target with the pilot arm's level and attainment."""
+        return standing.targets_of((self.recommendation or {}).get("metrics") or [])
+
+    @property
+    def attainment(self) -> str | None:
+        """Return where the targets stand together: meets, misses, unclear (None: none)."""
+        return standing.target_attainment((self.recommendation or {}).get("metrics") or [])
+
+    @property
     def overdue(self) -> int | None:
         """Return the days a decision is overdue (0: due now), or None."""
         answer = self.recommendation or {}

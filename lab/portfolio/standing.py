@@ -10,7 +10,7 @@ import math
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from lab.vocabulary import EVIDENCE, Design, Evidence, Outcome, Role, Status
+from lab.vocabulary import EVIDENCE, Attainment, Design, Evidence, Outcome, Role, Status
 from lab.words import to_float
 
 # Strongest first: a weak-evidence win is never ranked above a randomized one.
@@ -47,6 +47,28 @@ def guardrails_status(metrics: Iterable[Mapping]) -> str:
     if "harmed" in found:
         return "harmed"
     return "safe" if all(status == "safe" for status in found) else "unclear"
+
+
+def targets_of(metrics: Iterable[Mapping]) -> list[dict]:
+    """Return each metric's service-level target with its metric, kind and label."""
+    return [{**metric["target"], "metric": metric.get("key"), "kind": metric.get("kind"),
+             "label": metric.get("label") or metric.get("key")}
+            for metric in metrics if metric.get("target")]
+
+
+def target_attainment(metrics: Iterable[Mapping]) -> str | None:
+    """Sum up the targets: misses if one is missed, meets if all are met, else unclear.
+
+    None when no metric has a target. Beside the comparison with control, never in it:
+    the outcome is decided by the comparison alone.
+    """
+    found = [target["attainment"] for target in targets_of(metrics)]
+    if not found:
+        return None
+    if Attainment.misses in found:
+        return Attainment.misses.value
+    return (Attainment.meets if all(a == Attainment.meets for a in found)
+            else Attainment.unclear).value
 
 
 def weeks_between(first: date, last: date) -> float:

@@ -174,7 +174,7 @@ def _results(facts: PilotFacts) -> list[Block]:
             blocks.append(Chart(_guardrail_looks(answer, metric.key),
                                 f"{metric.name}: the guardrail at each look"))
     for metric in facts.spec.metrics:
-        if metric.role != Role.secondary:
+        if metric.role != Role.secondary or metric.target is not None:
             blocks.append(_periods(facts, metric))
     return blocks
 
@@ -213,7 +213,8 @@ def _periods(facts: PilotFacts, metric) -> Chart:
     summaries = facts.summaries
 
     def draw(ax):
-        return periods_chart(ax, summaries, metric.key, metric.kind.value, label=metric.name)
+        return periods_chart(ax, summaries, metric.key, metric.kind.value, label=metric.name,
+                             target=metric.target.to_dict() if metric.target else None)
 
     return Chart(draw, f"{metric.name} per period, by arm", height=2.8)
 

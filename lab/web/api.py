@@ -12,12 +12,14 @@ from flask_login import current_user
 
 from lab import accounts, db
 from lab.models import User
-from lab.pilots import evidence, find, lifecycle, reads, registry
+from lab.pilots import evidence, find, lifecycle, reads, registry, stances
 from lab.pilots.observations import ObservationError, record_observations
 from lab.pilots.plans import Preregistration
 from lab.portfolio import recommendations
+from lab.portfolio.standing import target_attainment
 from lab.vocabulary import TokenScope
 from lab.web import replies, tables
+from lab.web.checkschemas import CheckOut
 from lab.web import schemas as s
 from lab.web.openapi import Api
 from lab.web.queries import writing
@@ -95,8 +97,15 @@ def list_pilots(query: s.PilotQuery):
     rows = [row for row in reads.pilot_rows(session)
             if query.status in (None, row.pilot.status)
             and query.hypothesis in (None, row.hypothesis.key)]
-    return s.PilotList(pilots=[replies.pilot_out(session, row, spent.get(row.pilot.id, 0.0))
+    answers = recommendations(session, full=False)
+    return s.PilotList(pilots=[replies.pilot_out(session, row, spent.get(row.pilot.id, 0.0),
+                                                 _attainment(answers.get(row.pilot.key)))
                                for row in rows])
+
+
+def _attainment(answer: dict | None) -> str | None:
+    """Return where a pilot's service-level targets stand (None: none, or a draft)."""
+    return target_attainment((answer or {}).get("metrics") or [])
 
 
 @api.route("POST", "/pilots", summary="Register a pilot's plan (create or update a draft)",
@@ -112,8 +121,9 @@ def register_pilot(body: Preregistration):
 @api.route("GET", "/pilots/<key>", summary="Get a pilot", reply=s.PilotOut)
 def get_pilot(key: str):
     """Describe one pilot."""
-    row = pilot_row(key)
-    return replies.pilot_out(db.session(), row, evidence.spend_total(db.session(), row.pilot.id))
+    row, session = pilot_row(key), db.session()
+    return replies.pilot_out(session, row, evidence.spend_total(session, row.pilot.id),
+                             _attainment(recommendations(session, [key], full=False).get(key)))
 
 
 @api.route("POST", "/pilots/<key>/start", summary="Start a draft pilot (locks its plan)",
@@ -156,14 +166,14 @@ def log_observations(key: str, body: s.ObservationBatch):
 
 
 @api.route("GET", "/pilots/<key>/check", summary="Check a pilot: its recommendation",
-           reply=s.CheckOut, tag="checks")
+           reply=CheckOut, tag="checks")
 def check_pilot(key: str):
     """Return the pilot's recommendation, as `lab check --json` prints it."""
     pilot_row(key)
     found = recommendations(db.session(), [key]).get(key)
     if found is None:
         abort(404, f"pilot '{key}' is a draft: there is nothing to check until it starts")
-    return s.CheckOut.model_validate(found)
+    return CheckOut.model_validate(found)
 
 
 @api.route("GET", "/pilots/<key>/decisions", summary="List decisions on a pilot's iterations",
@@ -192,8 +202,10 @@ def sign_off(key: str, body: s.DecisionIn):
            tag="evidence")
 def list_notes(key: str):
     """List a pilot's notes, newest first."""
-    notes = replies.notes_of(db.session(), pilot_row(key).pilot.id)
-    return s.NoteList(notes=[replies.note_out(note) for note in notes])
+    session, pilot = db.session(), pilot_row(key).pilot
+    marked = stances.of_pilot(session, pilot.id)
+    return s.NoteList(notes=[replies.note_out(note, marked.get(note.id))
+                             for note in replies.notes_of(session, pilot.id)])
 
 
 @api.route("POST", "/pilots/<key>/notes", summary="Add a note", reply=s.NoteOut,

@@ -75,11 +75,12 @@ def periods(session: Session, pilot: Pilot, metric_key: str, kind: str, fmt: str
             size: tuple[float, float] = SIZES["wide"]) -> Response:
     """Answer the chart of a metric's value per period for each arm."""
     parts = ("periods", pilot.key, metric_key, fmt, size, data_version(session, pilot.id))
-    label = next((m.get("label") for m in pilot.plan.get("metrics", [])
-                  if m.get("key") == metric_key), None)
+    planned = next((m for m in pilot.plan.get("metrics", []) if m.get("key") == metric_key),
+                   {})
     return respond(parts, fmt, lambda: draw(
         lambda ax: charts.periods_chart(ax, period_summaries(session, [pilot.key]),
-                                        metric_key, kind, label=label),
+                                        metric_key, kind, label=planned.get("label"),
+                                        target=planned.get("target")),
         fmt, size))
 
 

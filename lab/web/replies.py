@@ -19,8 +19,9 @@ from lab.web.schemas import (
 )
 
 
-def pilot_out(session: Session, row: PilotRow, spent: float) -> PilotOut:
-    """Describe a pilot with its scope names, iteration links and spend."""
+def pilot_out(session: Session, row: PilotRow, spent: float,
+              attainment: str | None = None) -> PilotOut:
+    """Describe a pilot with its scope names, iteration links, spend and targets' standing."""
     pilot = row.pilot
     parent = session.get(Pilot, pilot.parent_id) if pilot.parent_id else None
     child = next_iteration_of(session, pilot.id)
@@ -30,7 +31,8 @@ def pilot_out(session: Session, row: PilotRow, spent: float) -> PilotOut:
         channel=row.channel, segment=row.segment, design=pilot.design,
         analysis=pilot.analysis, status=pilot.status, start=pilot.start_date,
         end=pilot.end_date, budget=pilot.budget, spend=spent, currency=pilot.currency,
-        owner=pilot.owner, started_at=pilot.started_at, plan=pilot.plan)
+        owner=pilot.owner, started_at=pilot.started_at, plan=pilot.plan,
+        attainment=attainment)
 
 
 def hypothesis_out(rows: list[PilotRow], hypothesis) -> HypothesisOut:
@@ -60,9 +62,9 @@ def decision_out(session: Session, pilot: Pilot, decision: Decision) -> Decision
                        next=child)
 
 
-def note_out(note: Note) -> NoteOut:
-    """Describe one note."""
-    return NoteOut.model_validate(note, from_attributes=True)
+def note_out(note: Note, stance: str | None = None) -> NoteOut:
+    """Describe one note, with its stance on the hypothesis when a member marked it."""
+    return NoteOut.model_validate({**note.model_dump(), "stance": stance})
 
 
 def spend_out(spend: Spend) -> SpendOut:

@@ -169,6 +169,9 @@ class PilotOut(Reply):
     owner: str
     started_at: Timestamp | None
     plan: dict[str, Any]
+    attainment: literal_of(vocabulary.Attainment) | None = Field(
+        default=None, description="where the service-level targets stand in the pilot arm "
+                                  "(misses if one is missed); null: no target, or a draft")
 
 
 class PilotList(Reply):
@@ -211,34 +214,6 @@ class ImportOut(Reply):
     corrected: int
 
 
-class MetricOut(Reply):
-    model_config = ConfigDict(extra="allow")
-    key: str
-    role: str
-    estimate: float | None = None
-    ci_low: float | None = None
-    ci_high: float | None = None
-    p_value: float | None = None
-
-
-class Look(Reply):
-    model_config = ConfigDict(extra="allow")
-    estimate: float | None = None
-    ci_low: float | None = None
-    ci_high: float | None = None
-
-
-class CheckOut(Reply):
-    """The recommendation, exactly as `lab check --json` prints it (NaN as null)."""
-
-    model_config = ConfigDict(extra="allow")
-    pilot: str
-    outcome: literal_of(vocabulary.Outcome)
-    reasons: list[str]
-    metrics: list[MetricOut]
-    looks: list[Look]
-
-
 class DecisionOut(Reply):
     pilot: str
     outcome: str
@@ -261,6 +236,9 @@ class NoteOut(Reply):
     text: str
     recorded_by: str
     created_at: Timestamp
+    stance: literal_of(vocabulary.Stance) | None = Field(
+        default=None, description="supports or contradicts the hypothesis, as a member "
+                                  "marked it (POST /notes/ID/stance); null: not marked")
 
 
 class NoteList(Reply):

@@ -19,6 +19,8 @@ FILTERS = {
     "better_when": words.better_when, "process_word": words.process_word,
     "relative": words.relative,
     "judged": words.judged_metric,
+    "target_text": words.targets.target_text, "attainment_word": words.targets.attainment_word,
+    "level": words.targets.level,
 }
 
 
