@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from pydantic import ValidationError
 
 from lab import db
@@ -74,6 +75,10 @@ def sign_off(key: str):
         return _page(row, form, 422, problems=place_problems(form, problems))
     flash(f"Signed off: {outcome_word(entry.outcome).lower()} for pilot {key}. The brief is "
           "kept with the decision.", "success")
+    # Markup: the link is ours, and format() escapes what it is given.
+    flash(Markup('The decision\'s learning card is drafted: <a href="{}">read and edit it'
+                 '</a>, then publish it for the wider company.').format(
+                     url_for("learnings.card", key=key)), "info")
     if decided.next:
         flash(f"The next iteration, {decided.next}, is drafted: edit its plan and start it.",
               "info")

@@ -42,6 +42,10 @@ def test_a_manager_signs_off_the_recommended_outcome(app, signed_in, running):
                               "withdraw": "withdrawn"}[chosen]
     page = client.get("/pilots/x-care-1h").get_data(as_text=True)
     assert "manager@lab.example" in page  # in the decision history
+    # The flash links to the card drafted from the decision, for the signer to edit.
+    assert ('learning card is drafted: <a href="/learnings/x-care-1h">read and edit it</a>'
+            in page)
+    assert client.get("/learnings/x-care-1h").status_code == 200
 
 
 def test_departing_from_the_recommendation_needs_a_rationale(app, signed_in, running):

@@ -67,6 +67,10 @@ def test_members_mark_on_the_pilot_page_and_the_card_lists_them(app, signed_in, 
                       headers={"X-CSRFToken": csrf_token(api, "/account")})
     assert marked.get_json() == {"note": tired.id, "pilot": "x-care-1h",
                                  "stance": "contradicts"}
+    listed = api.get("/api/v1/pilots/x-care-1h/notes").get_json()["notes"]
+    assert {note["text"]: note["stance"] for note in listed} == {
+        "Thanks for the quick answer": "supports", "Too many replies to keep up": "contradicts",
+        "Weekend cover is thin": None}
     bad = api.post(f"/api/v1/notes/{tired.id}/stance", json={"stance": "maybe"},
                    headers={"X-CSRFToken": csrf_token(api, "/account")})
     assert bad.status_code == 422 and bad.get_json()["problems"][0]["field"] == "stance"

@@ -1,0 +1,59 @@
+"""Service-level targets through the database: the portfolio page, the pilot page, the
+API and the notebook's frames (SQLite, and PostgreSQL when it is configured)."""
+
+from __future__ import annotations
+
+import lab
+from lab.pilots.observations import record_observations
+from tests.factories import SPEC, observation_rows, start_pilot
+from tests.web.conftest import write
+
+
+def start_targeted(app, session, target) -> None:
+    metrics = [*SPEC["metrics"][:2], {**SPEC["metrics"][2], "target": target}]
+    start_pilot(session, metrics=metrics)
+    write(app, lambda s: record_observations(s, rows=observation_rows(periods=6),
+                                             actor="test"))
+
+
+def test_the_portfolio_shows_attainment_beside_the_comparison(app, session, signed_in):
+    start_targeted(app, session, {"at_most": 0.05})
+    client = signed_in("viewer")
+    page = client.get("/").get_data(as_text=True)
+    assert "and targets" in page
+    assert '<strong>Meets target</strong>: complaints 0.0' in page
+    assert "target at most 0.0500" in page or "target at most 0.05" in page
+    pilot = client.get("/pilots/x-care-1h").get_data(as_text=True)
+    assert "<strong>Meets target</strong> (target: at most 0.05" in pilot
+    assert "The dash-dot line is the target" in pilot
+    assert "Target met: complaints is at 0.0" in pilot  # among the reasons
+
+
+def test_the_api_and_the_notebook_carry_the_target_and_its_attainment(app, session,
+                                                                       signed_in,
+                                                                       database_url):
+    start_targeted(app, session, {"at_most": 0.02})  # missed: about 0.03
+    client = signed_in("analyst")
+    checked = client.get("/api/v1/pilots/x-care-1h/check").get_json()
+    target = {m["key"]: m["target"] for m in checked["metrics"]}["complaints"]
+    assert target["bound"] == "at_most" and target["value"] == 0.02
+    assert target["low"] > 0.02 and target["attainment"] == "misses"
+    assert client.get("/api/v1/pilots/x-care-1h").get_json()["attainment"] == "misses"
+    assert [p["attainment"] for p in client.get("/api/v1/pilots").get_json()["pilots"]] == [
+        "misses"]
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert "TargetOut" in document["components"]["schemas"]
+    with lab.connect(database_url) as reader:
+        frame = reader.recommendations()
+        assert list(frame["attainment"].astype(str)) == ["misses"]
+        effects = reader.effects().set_index("metric")
+        assert effects.loc["complaints", "target_bound"] == "at_most"
+        assert effects.loc["complaints", "target"] == 0.02
+        assert str(effects.loc["churn-90d", "attainment"]) in ("nan", "<NA>")
+
+
+def test_a_pilot_without_targets_shows_none(app, session, signed_in):
+    start_pilot(session)
+    client = signed_in("viewer")
+    assert "Meets target" not in client.get("/").get_data(as_text=True)
+    assert client.get("/api/v1/pilots/x-care-1h").get_json()["attainment"] is None
