@@ -1,13 +1,13 @@
 """Deterministic demo data for the example pilots in experiments/.
 
 The true effects below are chosen so that the demo shows every recommendation:
-x-care-1h works and harms nothing (scale up), and meets its service-level target; callback-at-risk works but makes many
-customers ask not to be called again (revise); thermostat-community does not cut calls
-(withdraw); linkedin-wealth is still collecting (continue); forum-codesign shows a large
-lift on a baseline design (scale up, on weak evidence); round-up-young-savers raises
-deposits in its segment well above what 19 comparison segments, blended to match it
-before, show (scale up, on comparison scopes). The numbers are drawn from a
-numpy Generator seeded per pilot, so every run produces the same rows.
+x-care-1h works, harms nothing and meets its service-level target (scale up);
+callback-at-risk works but makes many customers ask not to be called again (revise);
+thermostat-community does not cut calls (withdraw); linkedin-wealth is still collecting
+(continue); forum-codesign shows a large lift on a baseline design (scale up, on weak
+evidence); round-up-young-savers raises deposits in its segment well above what 19
+comparison segments, blended to match it before, show (scale up, on comparison scopes).
+The numbers are drawn from a numpy Generator seeded per pilot, so every run produces the same rows.
 
 No seed is picked for luck: each effect is far enough from the decision boundaries that
 any seed shows the same outcomes, bar the error rates the analysis allows.

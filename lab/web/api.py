@@ -19,8 +19,8 @@ from lab.portfolio import recommendations
 from lab.portfolio.standing import target_attainment
 from lab.vocabulary import TokenScope
 from lab.web import replies, tables
-from lab.web.checkschemas import CheckOut
 from lab.web import schemas as s
+from lab.web.checkschemas import CheckOut
 from lab.web.openapi import Api
 from lab.web.queries import writing
 from lab.web.security import csrf, is_fresh, use_token_account

@@ -7,6 +7,7 @@
 - `targets`: service-level targets, and whether the pilot arm meets one.
 """
 
+from lab.words import targets  # noqa: F401
 from lab.words.labels import (  # noqa: F401
     ANALYSIS_WORDS,
     DESIGN_WORDS,
@@ -47,7 +48,6 @@ from lab.words.numbers import (  # noqa: F401
     to_float,
     when,
 )
-from lab.words import targets  # noqa: F401
 from lab.words.sentences import (  # noqa: F401
     Effect,
     allowed,
