@@ -7,7 +7,8 @@ thermostat-community does not cut calls (withdraw); linkedin-wealth is still col
 (continue); forum-codesign shows a large lift on a baseline design (scale up, on weak
 evidence); round-up-young-savers raises deposits in its segment well above what 19
 comparison segments, blended to match it before, show (scale up, on comparison scopes).
-The numbers are drawn from a numpy Generator seeded per pilot, so every run produces the same rows.
+The numbers are drawn from a numpy Generator seeded per pilot, so every run produces
+the same rows.
 
 No seed is picked for luck: each effect is far enough from the decision boundaries that
 any seed shows the same outcomes, bar the error rates the analysis allows.
