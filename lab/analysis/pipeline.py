@@ -205,7 +205,8 @@ def _pilots(session: Session, keys: list[str] | None) -> list[Pilot]:
 
 
 def sign_off(session: Session, *, pilot_key: str, outcome: str, rationale: str | None,
-             decided_by: str, via: str = "web") -> Decision:
+             decided_by: str, via: str = "web", decided_at: dt.datetime | None = None
+             ) -> Decision:
     """Sign off a pilot on its recommendation as it stands inside this write transaction.
 
     The web form, the API and `lab decide` all sign off through here, so the decision
@@ -220,4 +221,5 @@ def sign_off(session: Session, *, pilot_key: str, outcome: str, rationale: str |
                                       "can be signed off")
     return decisions.sign_off(session, pilot_key=pilot_key, outcome=outcome,
                               rationale=rationale, decided_by=decided_by,
-                              recommendation=recommendation.to_dict(), via=via)
+                              recommendation=recommendation.to_dict(), via=via,
+                              decided_at=decided_at)

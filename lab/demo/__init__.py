@@ -21,7 +21,12 @@ from sqlmodel import col, select
 
 from lab import accounts, db, migrations
 from lab.demo import data as demo_data
-from lab.demo.programme import approve_examples, register_initiatives, score_backlog
+from lab.demo.programme import (
+    approve_examples,
+    decide_examples,
+    register_initiatives,
+    score_backlog,
+)
 from lab.demo.users import create_demo_users, demo_emails
 from lab.errors import Conflict
 from lab.models import AuditEvent, Pilot
@@ -89,6 +94,7 @@ def build(url: str, experiments: Path = EXPERIMENTS) -> DemoSummary:
     with db.writing(engine) as session:
         for spec in specs:
             _add_evidence(session, spec)
+        decide_examples(session, [spec.pilot.key for spec in specs])
         summary.pilots = [(p.key, p.design, p.status)
                           for p in session.exec(select(Pilot).order_by(Pilot.key))]
     return summary

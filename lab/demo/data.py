@@ -4,8 +4,9 @@ The true effects below are chosen so that the demo shows every recommendation:
 x-care-1h works, harms nothing and meets its service-level target (scale up);
 callback-at-risk works but makes many customers ask not to be called again (revise);
 thermostat-community does not cut calls (withdraw); linkedin-wealth is still collecting
-(continue); forum-codesign shows a large lift on a baseline design (scale up, on weak
-evidence); round-up-young-savers raises deposits in its segment well above what 19
+(continue); lapse-callback kept policies in force and was scaled up in the spring
+(the demo signs it off); forum-codesign shows a large lift on a baseline design (scale
+up, on weak evidence); round-up-young-savers raises deposits in its segment well above what 19
 comparison segments, blended to match it before, show (scale up, on comparison scopes).
 The numbers are drawn from a numpy Generator seeded per pilot, so every run produces
 the same rows.
@@ -80,6 +81,10 @@ SCENARIOS: dict[str, dict[str, Truth]] = {
     "linkedin-wealth": {
         "meetings-booked": Truth(control=0.04, effect=0.005, volume=150),
         "unfollows": Truth(control=0.8, effect=0.05, volume=120),
+    },
+    "lapse-callback": {  # decided in the spring: scaled up (lab.demo.programme)
+        "in-force-60d": Truth(control=0.55, effect=0.09, volume=130),
+        "call-complaints": Truth(control=0.01, effect=0.003, volume=130),
     },
     "round-up-young-savers": {
         "weekly-deposits": Truth(control=42, effect=12, gap=-6, volume=400, sd=30),
@@ -182,6 +187,8 @@ SPEND = {  # (weeks after start, amount, description)
     "forum-codesign": [(0, 4000, "Co-design workshops"), (5, 2500, "Prototype testing")],
     "linkedin-wealth": [(0, 7000, "Compliance review and content production"),
                         (6, 5000, "Sponsored posts")],
+    "lapse-callback": [(0, 6000, "Retention-team training and call scripts"),
+                       (4, 5000, "Retention-team hours"), (8, 5000, "Retention-team hours")],
     "round-up-young-savers": [(0, 9000, "Round-up feature build and app release"),
                               (4, 3000, "Segment campaign")],
 }
@@ -204,6 +211,12 @@ NOTES = {  # (weeks after start, kind, source, text)
     "forum-codesign": [
         (2, "focus-group", "Forum workshop", "Members asked for round-up savings; "
                                              "it became the top feature."),
+    ],
+    "lapse-callback": [
+        (2, "customer-voice", "Call notes", "I only cancelled because the price went up; "
+                                            "with the loyalty discount I'll keep it."),
+        (6, "frontline-voice", "Retention agent", "Half of the lapses are a changed bank "
+                                                  "account, not a decision to leave."),
     ],
     "linkedin-wealth": [
         (3, "frontline-voice", "Private banker", "Clients mention the market notes "

@@ -1,15 +1,21 @@
-"""The demo's programme: approvals, a scored backlog, and initiatives elsewhere.
+"""The demo's programme: approvals, a scored backlog, initiatives elsewhere, a decision.
 
 The examples' hypotheses are scored as their teams would have before piloting them, and
 three ideas wait on the backlog with no pilot yet, so the ranking, the filters and the
-"Register a pilot for it" link have something to show.
+"Register a pilot for it" link have something to show. One example, the insurer's
+lapse call-back, ran in the spring and is signed off with a published learning card and
+feedback, so the learnings library and the programme figures are not empty.
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from datetime import UTC, datetime
 
-from lab.pilots import approval, backlog, initiatives
+from sqlmodel import Session, select
+
+from lab.analysis import pipeline
+from lab.models import Note, Pilot
+from lab.pilots import approval, backlog, initiatives, learnings, stances
 
 APPROVER = "manager@lab.example"  # the demo manager: on no example's team
 NOTES = {
@@ -19,6 +25,7 @@ NOTES = {
     "callback-at-risk": "Retention call-backs only to customers who consented to calls.",
     "community-support": "Approved on condition that the smart-plug owners see no change.",
     "linkedin-wealth": "Wealth-desk capacity confirmed for twelve weeks.",
+    "lapse-callback": "Calls only to policyholders who gave a phone number for service.",
 }
 
 
@@ -37,6 +44,7 @@ SCORED = {
     "peer-support-community": ("service", 4.0, "calls per thousand owner-weeks", 3, 3, 2, 4),
     "linkedin-advisory": ("sales", 0.5, "points of advice bookings", 2, 3, 4, 2),
     "round-up-saving": ("product", 5.0, "EUR of weekly deposits per customer", 3, 4, 3, 3),
+    "lapse-callback": ("sales", 5.0, "points of policies in force", 4, 4, 2, 4),
 }
 IDEAS = [
     {"hypothesis": {
@@ -102,3 +110,48 @@ def register_initiatives(session: Session, actor: str) -> None:
     """Register the initiatives the lab knows of outside it."""
     for spec in INITIATIVES:
         initiatives.register(session, spec=spec, actor=actor)
+
+
+# The decided example: how the demo manager signed it off, and what the card says.
+DECIDED = {
+    "lapse-callback": {
+        "outcome": "scale_up", "decided_at": datetime(2026, 5, 6, 14, 0, tzinfo=UTC),
+        "rationale": "Roll out to every lapsing policyholder from June; the retention team "
+                     "takes the calls within its current hours.",
+        "card": {
+            "learned": "A call soon after a cancelled direct debit keeps about one policy in "
+                       "eleven that would have lapsed, without annoying people: half of the "
+                       "lapses were a changed bank account, not a decision to leave.",
+            "next_step": "Scale up to every lapsing policyholder; try the same call a month "
+                         "before renewal for price-comparers (on the backlog).",
+            "tags": "retention, call-back, insurance"},
+        "supporting": "changed bank account",  # the note a member marks as supporting
+        "feedback": ("viewer@lab.example", "Branches hear the same: many lapses are a new "
+                                           "bank account. Could the call offer to update it?"),
+    },
+}
+
+
+def decide_examples(session: Session, keys: list[str]) -> None:
+    """Sign off the decided examples, write and publish their cards, and leave feedback.
+
+    The demo manager signs (on no team, and neither owner nor registrant); the decision
+    is dated when it was taken in the story, after the pilot's planned end.
+    """
+    for key in keys:
+        story = DECIDED.get(key)
+        if story is None:
+            continue
+        for note in session.exec(select(Note).join(Pilot).where(Pilot.key == key)):
+            if story["supporting"] in note.text:
+                stances.mark(session, note_id=note.id, stance="supports",
+                             actor="member@lab.example")
+        pipeline.sign_off(session, pilot_key=key, outcome=story["outcome"],
+                          rationale=story["rationale"], decided_by=APPROVER,
+                          decided_at=story["decided_at"])
+        learnings.save(session, pilot_key=key, edit=story["card"], actor=APPROVER)
+        card = learnings.publish(session, pilot_key=key, actor=APPROVER)
+        card.published_at = story["decided_at"]
+        session.add(card)
+        author, text = story["feedback"]
+        learnings.add_feedback(session, pilot_key=key, author=author, text=text)

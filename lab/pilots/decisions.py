@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -29,10 +30,12 @@ class OwnerCannotSignOff(Forbidden, DecisionError):
 
 
 def sign_off(session: Session, *, pilot_key: str, outcome: str, rationale: str | None,
-             decided_by: str, recommendation: dict[str, Any], via: str = "web") -> Decision:
+             decided_by: str, recommendation: dict[str, Any], via: str = "web",
+             decided_at: datetime | None = None) -> Decision:
     """Record the decision on a running pilot and move it to its final state.
 
-    `via` says where it was signed (web, command line), for the audit log.
+    `via` says where it was signed (web, command line), for the audit log; `decided_at`
+    dates a decision taken earlier (the demo's story), else it is now.
     """
     pilot = get_pilot(session, pilot_key)
     outcome = _outcome(outcome)
@@ -43,7 +46,8 @@ def sign_off(session: Session, *, pilot_key: str, outcome: str, rationale: str |
     _refuse(session, pilot, decided_by, outcome, recommended, rationale)
     decision = Decision(pilot_id=pilot.id, outcome=FINAL_STATE[outcome],
                         recommended=recommended, recommendation=audit.jsonable(recommendation),
-                        rationale=rationale, decided_by=decided_by)
+                        rationale=rationale, decided_by=decided_by,
+                        **({"decided_at": decided_at} if decided_at else {}))
     session.add(decision)
     try:
         session.flush()
