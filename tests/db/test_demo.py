@@ -1,4 +1,5 @@
-"""The demo: the five example pilots, generated data, and every recommendation shown."""
+"""The demo: the seven example pilots, generated data, every recommendation shown, and
+one pilot decided with a published learning card."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def demo_url(tmp_path_factory):
 
 def test_the_examples_cover_every_design_kind_and_direction():
     specs = [load(path) for path in sorted(demo.EXPERIMENTS.glob("*.toml"))]
-    assert len(specs) == 6
+    assert len(specs) == 7
     assert {s.pilot.design.value for s in specs} == {"holdout", "diff-in-diff", "baseline",
                                                      "comparison-scopes"}
     assert {m.kind.value for s in specs for m in s.metrics} == {"proportion", "mean", "rate"}
@@ -39,8 +40,9 @@ def test_the_examples_cover_every_design_kind_and_direction():
 
 def test_the_demo_starts_every_example_and_logs_data(demo_url):
     url, summary = demo_url
-    assert len(summary.pilots) == 6
-    assert {status for _, _, status in summary.pilots} == {"running"}
+    assert len(summary.pilots) == 7
+    assert {key: status for key, _, status in summary.pilots if status != "running"} == {
+        "lapse-callback": "scaled_up"}
     assert summary.observations > 300
     assert any("callback-at-risk and x-care-1h overlap on channel 'x'" in warning
                for warning in summary.warnings)
@@ -68,6 +70,40 @@ def test_the_demo_shows_every_recommendation(demo_url):
     assert outcomes["linkedin-wealth"] == "continue"
     assert outcomes["round-up-young-savers"] == "scale_up"
     assert found["round-up-young-savers"].evidence == "comparison"
+
+
+def test_the_demo_has_a_decided_pilot_with_a_published_card_and_feedback(demo_url):
+    import lab
+
+    url, _ = demo_url
+    with lab.connect(url) as reader:
+        [card] = reader.learnings().to_dict("records")
+        figures = reader.programme_figures().set_index("quarter")
+        decisions = reader.decisions()
+    assert (card["pilot"], card["outcome"], card["decided_by"]) == (
+        "lapse-callback", "scaled_up", "manager@lab.example")
+    assert card["published_at"] is not None and card["feedback"] == 1
+    assert "changed bank account" in card["learned"] and "renewal" in card["next_step"]
+    assert list(decisions["pilot"]) == ["lapse-callback"]
+    assert str(decisions["decided_at"].iloc[0].date()) == "2026-05-06"  # after its end
+    assert figures.loc["all", "decided"] == 1 and figures.loc["all", "win_rate"] == 1.0
+    assert figures.loc["all", "extra_low"] > 0  # the scaled-up pilot's summed effect
+    with db.reading(db.engine_for(url)) as session:
+        from lab.pilots import stances
+
+        pilot = session.exec(select(Pilot).where(Pilot.key == "lapse-callback")).one()
+        assert list(stances.of_pilot(session, pilot.id).values()) == ["supports"]
+
+
+def test_the_complaint_desk_meets_its_service_level_target(demo_url):
+    url, _ = demo_url
+    with db.reading(db.engine_for(url)) as session:
+        found = recommend_pilots(session, ["x-care-1h"], as_of=demo_data.DATA_UNTIL)
+    [replied] = [m for m in found["x-care-1h"].metrics if m.key == "replied-1h"]
+    assert (replied.target.bound, replied.target.value) == ("at_least", 0.84)
+    assert replied.target.low > 0.84 and replied.target.attainment == "meets"
+    assert any(reason.startswith("Target met: Replied within 60 minutes")
+               for reason in found["x-care-1h"].reasons)
 
 
 def test_rebuilding_starts_from_scratch(tmp_path):
@@ -136,7 +172,7 @@ def test_lab_demo_builds_its_own_database_and_leaves_lab_s_alone(database_url, s
     demo_file = tmp_path / "instance" / "demo.sqlite"
     assert f"demo database: sqlite:///{demo_file}" in result.stdout
     assert holdings(database_url) == before
-    assert len(holdings(f"sqlite:///{demo_file}")[1]) == 6
+    assert len(holdings(f"sqlite:///{demo_file}")[1]) == 7
     db.engine_for(f"sqlite:///{demo_file}").dispose()
 
 
@@ -165,7 +201,7 @@ def test_the_demo_rebuilds_its_own_database_after_people_tried_it(tmp_path):
         evidence.add_note(session, pilot_key="x-care-1h", actor="member@lab.example",
                           kind="risk", noted_on=date(2026, 11, 1), source="desk", text="Mine")
     summary = demo.build(url)
-    assert len(summary.pilots) == 6
+    assert len(summary.pilots) == 7
     db.engine_for(url).dispose()
 
 
@@ -197,7 +233,8 @@ def test_the_outcomes_do_not_depend_on_the_seed():
 
     wanted = {"x-care-1h": "scale_up", "callback-at-risk": "revise",
               "thermostat-community": "withdraw", "linkedin-wealth": "continue",
-              "forum-codesign": "scale_up", "round-up-young-savers": "scale_up"}
+              "forum-codesign": "scale_up", "round-up-young-savers": "scale_up",
+              "lapse-callback": "scale_up"}
     specs, rows = [], []
     for seed in range(100):
         for path in sorted(demo.EXPERIMENTS.glob("*.toml")):
