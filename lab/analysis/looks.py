@@ -273,7 +273,7 @@ def level_critical(analysis: str, alpha: float, boundary: float, fraction: float
 
     sequential: the look's O'Brien–Fleming c_k, the level the comparison reads;
     fixed: z₁₋α/₂; always-valid: the normal-mixture width over √V with τ² tuned to V·t,
-    which depends on α and t alone (STATISTICS §8).
+    which depends on α and t alone (STATISTICS §9).
     """
     if analysis == "sequential":
         return float(boundary)
