@@ -32,6 +32,7 @@ from lab.words import (
     outcome_word,
     percent,
     status_word,
+    targets,
 )
 
 PORTFOLIO_HELP = ("Each row is a pilot's primary effect with its interval, divided by the "
@@ -137,6 +138,9 @@ def summary_row(row: PortfolioRow) -> list[str]:
     if row.recommendation is None:
         return [row.key, evidence_word(row.evidence), decided, outcome_word(None), MISSING,
                 MISSING, spend, MISSING]
+    effect = judged_metric(row.primary)
+    if row.attainment:  # the service-level targets, beside the comparison with control
+        effect += f"\n{targets.attainment_word(row.attainment)}"
     return [row.key, evidence_word(row.evidence), decided, outcome_word(row.outcome),
-            judged_metric(row.primary), guardrail_word(row.guardrails), spend,
+            effect, guardrail_word(row.guardrails), spend,
             money(row.cost_per_outcome, row.currency)]
