@@ -68,7 +68,8 @@ def test_approve_start_decide_write_the_card_publish_and_hear_back(
     manager.fill("#rationale", "The desk cannot be staffed at this cost")
     manager.click("button[type=submit] >> text=Sign off")
     manager.wait_for_url(f"{server}/pilots/{KEY}")
-    manager.click("text=Learning card")
+    manager.click(".flashes >> text=read and edit it")  # the sign-off links to the card
+    manager.wait_for_url(f"{server}/learnings/{KEY}")
     card = manager.inner_text("#learning-card")
     assert "Answering complaints on X" in card and "cannot be staffed" in card
     manager.fill("#c-learned", "Speed pleases complainants, but a one-hour desk costs more "
