@@ -205,3 +205,17 @@ def test_the_periods_chart_draws_the_target_as_a_line_in_the_metric_s_unit():
     plain = charts.periods_chart(charts.new_figure(7, 3.6).add_subplot(), summaries,
                                  "replied-1h", "proportion")
     assert not [line for line in plain.get_lines() if line.get_label().startswith("target")]
+
+
+@pytest.mark.parametrize(("found", "summed"), [
+    (["meets", "misses"], "misses"), (["meets", "unclear"], "unclear"),
+    (["unclear", "misses"], "misses"), (["meets", "meets"], "meets"), ([], None)])
+def test_the_portfolio_sums_up_the_targets_a_missed_one_first(found, summed):
+    from lab.portfolio.standing import target_attainment, targets_of
+
+    metrics = [{"key": f"m{i}", "kind": "proportion", "target": {
+        "bound": "at_least", "value": 0.8, "level": 0.8, "low": 0.7, "high": 0.9,
+        "attainment": verdict}} for i, verdict in enumerate(found)]
+    metrics.append({"key": "churn", "kind": "proportion", "target": None})
+    assert target_attainment(metrics) == summed
+    assert [t["metric"] for t in targets_of(metrics)] == [f"m{i}" for i in range(len(found))]
