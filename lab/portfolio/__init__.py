@@ -6,7 +6,8 @@ line cannot be worked out two ways. It reads the analysis layer (`lab.analysis`)
 domain (`lab.pilots`); only the interfaces (web, API, CLI, reports, notebooks) read it.
 
 - `measures`: q-values, extra outcomes and their cost, thresholds, a hypothesis's state.
-- `standing`: what a manager reads of a row (evidence, guardrails, burn rate, overdue).
+- `standing`: what a manager reads of a row (evidence, guardrails, targets, burn rate,
+  overdue).
 - `rows`: the rows themselves, read from the stored recommendations.
 - `stored`: computing the stored recommendations (on each write, in bulk, or on a read
   that finds one missing); importing the package installs it as the refresher.

@@ -14,7 +14,7 @@ PORTFOLIO_COLUMNS = [
     "pilot", "title", "hypothesis", "statement", "process", "channel", "segment", "status",
     "owner", "iteration", "start", "end", "days_left", "budget", "spend", "currency",
     "recommendation", "primary_metric", "estimate", "ci_low", "ci_high", "p_value",
-    "q_value", "minimum_effect", "cost_per_outcome", "overlaps",
+    "q_value", "minimum_effect", "cost_per_outcome", "attainment", "overlaps",
 ]
 
 
@@ -36,5 +36,6 @@ def portfolio_csv(rows: list[PortfolioRow]) -> str:
         row.end.isoformat(), row.days_left, row.budget, row.spend, row.currency,
         row.outcome, row.primary.get("key"), row.primary.get("estimate"),
         row.primary.get("ci_low"), row.primary.get("ci_high"), row.primary.get("p_value"),
-        row.q_value, row.minimum_effect, row.cost_per_outcome, " | ".join(row.overlaps),
+        row.q_value, row.minimum_effect, row.cost_per_outcome, row.attainment,
+        " | ".join(row.overlaps),
     ] for row in rows))

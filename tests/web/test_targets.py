@@ -41,6 +41,8 @@ def test_the_api_and_the_notebook_carry_the_target_and_its_attainment(app, sessi
     assert client.get("/api/v1/pilots/x-care-1h").get_json()["attainment"] == "misses"
     assert [p["attainment"] for p in client.get("/api/v1/pilots").get_json()["pilots"]] == [
         "misses"]
+    exported = client.get("/portfolio.csv").get_data(as_text=True).splitlines()
+    assert "attainment" in exported[0].split(",") and ",misses," in exported[1]
     document = client.get("/api/v1/openapi.json").get_json()
     assert "TargetOut" in document["components"]["schemas"]
     with lab.connect(database_url) as reader:
