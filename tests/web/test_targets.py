@@ -59,3 +59,27 @@ def test_a_pilot_without_targets_shows_none(app, session, signed_in):
     client = signed_in("viewer")
     assert "Meets target" not in client.get("/").get_data(as_text=True)
     assert client.get("/api/v1/pilots/x-care-1h").get_json()["attainment"] is None
+
+
+def test_a_wrong_target_is_refused_by_the_api_and_by_lab_sync(app, session, signed_in,
+                                                              runner, tmp_path):
+    from sqlmodel import select
+
+    from lab.cli.registry import sync_command
+    from lab.models import Pilot
+    from tests.factories import make_spec, write_spec
+    from tests.web.conftest import csrf_token
+
+    metrics = [*SPEC["metrics"][:2], {**SPEC["metrics"][2], "target": {"at_most": -3}}]
+    member = signed_in("member")
+    refused = member.post("/api/v1/pilots", json=make_spec(metrics=metrics),
+                          headers={"X-CSRFToken": csrf_token(member, "/account")})
+    assert refused.status_code == 422
+    [problem] = refused.get_json()["problems"]
+    assert problem["field"] == "metrics[complaints]"
+    assert problem["reason"].startswith("target.at_most = -3 is impossible for a rate")
+    path = write_spec(tmp_path, make_spec(metrics=metrics))
+    result = runner.invoke(sync_command, [str(path)])
+    assert result.exit_code == 1 and "nothing was synced" in result.stderr
+    assert "metrics[complaints]: target.at_most = -3 is impossible for a rate" in result.stderr
+    assert session.exec(select(Pilot)).all() == []
