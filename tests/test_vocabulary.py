@@ -11,7 +11,7 @@ from lab.cli.plan import plan_command
 from lab.cli.users import user_group
 from lab.stats import moments, planning
 from lab.vocabulary import values
-from lab.web import forms, registration, schemas
+from lab.web import checkschemas, forms, registration, schemas
 
 
 def click_choices(command: click.Command, name: str) -> list[str]:
@@ -52,7 +52,11 @@ DECIDED = [str(outcome) for outcome in vocabulary.DECIDED]
     (lambda: schema_enum(schemas.ObservationIn, "phase"), vocabulary.Phase),
     (lambda: schema_enum(schemas.NoteIn, "kind"), vocabulary.NoteKind),
     (lambda: schema_enum(schemas.PilotQuery, "status"), vocabulary.Status),
-    (lambda: schema_enum(schemas.CheckOut, "outcome"), vocabulary.Outcome),
+    (lambda: schema_enum(checkschemas.CheckOut, "outcome"), vocabulary.Outcome),
+    (lambda: schema_enum(checkschemas.TargetOut, "bound"), vocabulary.Bound),
+    (lambda: schema_enum(checkschemas.TargetOut, "attainment"), vocabulary.Attainment),
+    (lambda: schema_enum(schemas.NoteOut, "stance"), vocabulary.Stance),
+    (lambda: schema_enum(schemas.PilotOut, "attainment"), vocabulary.Attainment),
 ])
 def test_each_list_offered_is_the_vocabulary(offered, enum):
     assert offered() == values(enum)
