@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 
 from lab import db
-from lab.pilots.observations import cells, importer
+from lab.pilots.observations import cells, columnar, importer, plain
 from lab.pilots.observations.cells import SKIP, Refused
 from lab.pilots.observations.mapping import (
     WEEKDAYS,
@@ -113,7 +113,16 @@ class _Reader:
         self.checked: dict[tuple, tuple[str, str] | None] = {}
 
     def read(self, source: str | Path, progress: Callable[[int, int], None] | None) -> int:
-        """Fold the file's rows into the groups; return how many rows were read."""
+        """Fold the file's rows into the groups; return how many rows were read.
+
+        A plain file is folded a batch at a time (columnar.py); any other, row by row.
+        """
+        told = plain.Resumed(progress)
+        rows = columnar.fold(source, self.mapping, self.groups, self.file,
+                             (MAX_LINE_CHARS, MAX_COLUMNS), self._problem, self._period, told)
+        if rows is not None:
+            return rows
+        progress = told.again()
         pending = {"bytes": 0, "rows": 0}
 
         def read_bytes(count: int) -> None:
