@@ -2,8 +2,8 @@
 
 raw.py folds an export row by row in Python, which costs several times reading the file
 (issue 16 asks for at most twice csv.reader). So a plain file (plain.py) is read here
-first: pyarrow's streaming CSV reader hands over batches of the columns the mapping
-reads, as text, and numpy folds each batch into the same totals. Sums are made with
+first: pyarrow's CSV parser reads it a block at a time into the columns the mapping
+reads, as text, and numpy folds each block into the same totals. Sums are made with
 numpy's unbuffered `add.at`, row after row in file order, so every total is bit for bit
 the one the row path makes (tests/db/test_raw_columnar.py holds the two paths to it).
 Anything the row path would refuse, or that is not plain, declines the file before any
@@ -90,7 +90,7 @@ class _Folder:
         pilots, pilot_names = self._choice(self.mapping.pilot, columns, batch.num_rows)
         arms, arm_names = self._choice(self.mapping.arm, columns, batch.num_rows)
         kept = np.flatnonzero((pilots >= 0) & (arms >= 0))
-        taken = pa.array(kept)
+        taken = plain.from_numpy(kept)
         text = {column: columns[name] if kept.size == batch.num_rows else
                 columns[name].take(taken) for column, name in self.at.items()}
         local, blank = plain.times(text[self.mapping.time.column])
@@ -137,7 +137,7 @@ class _Folder:
             codes.append(len(names))
             names.append(name)
         table = np.array(codes + [-1], np.int64)
-        return table[encoded.indices.to_numpy(zero_copy_only=False)], names or [""]
+        return table[plain.to_numpy(encoded.indices)], names or [""]
 
     def _phases(self, text: dict, starts: list[date], day_of: np.ndarray):
         phase = self.mapping.phase
@@ -255,14 +255,13 @@ class _Rows:
                 condition.among
             if any(not text.strip() for text in accepted):
                 raise Declined  # a blank accepted text: the row path calls its cells blank
-            met = pc.is_in(cell, value_set=pa.array(accepted, pa.string())) \
-                .to_numpy(zero_copy_only=False)
+            met = plain.to_numpy(pc.is_in(cell, value_set=plain.strings(accepted)))
             # A blank cell fails a test as an unmatched one does; it differs only when
             # blanks are skipped (not counted) or refused: then look for them.
             empty = np.zeros(self.count, bool)
             unmatched = np.flatnonzero(~met & reading)
             if blank in ("skip", "refuse") and unmatched.size:
-                empty[unmatched] = plain.blank(cell.take(pa.array(unmatched)))
+                empty[unmatched] = plain.blank(cell.take(plain.from_numpy(unmatched)))
                 if blank == "refuse" and empty.any():
                     raise Declined
         met = met & ~empty & reading

@@ -28,7 +28,7 @@ BLANK = "^[" + "".join(f"\\x{{{c:x}}}" for c in range(0x110000) if chr(c).isspac
 # The byte widths of a plain time: minutes, seconds, and one to six digits of fraction.
 TIME_WIDTHS = frozenset([16, 19, *range(21, 27)])
 DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15]
-BLOCK_BYTES = 1 << 23  # text per batch: ~100,000 rows of a ticket export
+BLOCK_BYTES = 1 << 22  # text per batch: ~50,000 rows of a ticket export
 MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 DAY_US, MICROSECOND = 86_400_000_000, timedelta(microseconds=1)
 EPOCH = date(1970, 1, 1).toordinal()
@@ -41,12 +41,12 @@ class Declined(Exception):
 
 
 class PlainFile:
-    """The file as pyarrow reads it, checked on the way for anything not plain."""
+    """The file read a block at a time, checked on the way for anything not plain."""
 
     def __init__(self, handle, limit: int, columns: int):
         self.handle, self.limit, self.columns = handle, limit, columns
         self.bytes = self.lines = self.since = self.lone_returns = 0
-        self.ends_return, self.closed = False, False
+        self.ends_return = False
         self.decoder = codecs.getincrementaldecoder("utf-8")()
 
     def header(self, delimiter: str) -> list[str]:
@@ -63,17 +63,38 @@ class PlainFile:
         return names
 
     def batches(self, width: int, at: dict[str, str], delimiter: str):
-        """Return pyarrow's streaming reader of the columns `at` names (c0, c1…) as text."""
+        """Yield the rows a block at a time, the columns `at` names (c0, c1…) as text.
+
+        Each block is cut at its last newline and parsed alone, so memory holds one
+        block, however long the file (pyarrow's own streaming reader reads ahead).
+        """
         names = sorted(set(at.values()))
-        return pcsv.open_csv(self, read_options=pcsv.ReadOptions(
-            column_names=[f"c{i}" for i in range(width)], skip_rows=1, block_size=BLOCK_BYTES),
-            parse_options=pcsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
-            convert_options=pcsv.ConvertOptions(
-                include_columns=names, strings_can_be_null=False,
-                column_types=dict.fromkeys(names, pa.string())))
+        options = {"parse_options": pcsv.ParseOptions(delimiter=delimiter,
+                                                      ignore_empty_lines=False),
+                   "convert_options": pcsv.ConvertOptions(
+                       include_columns=names, strings_can_be_null=False,
+                       column_types=dict.fromkeys(names, pa.string()))}
+        carry, header = b"", True
+        while chunk := self.read(BLOCK_BYTES):
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1
+            piece, carry = data[:cut], data[cut:]
+            if header and piece:
+                piece, header = piece[piece.find(b"\n") + 1:], False
+            if piece:
+                yield self._parse(piece, width, options)
+        if carry and not header:
+            yield self._parse(carry, width, options)
+
+    @staticmethod
+    def _parse(piece: bytes, width: int, options: dict) -> pa.RecordBatch:
+        table = pcsv.read_csv(pa.py_buffer(piece), read_options=pcsv.ReadOptions(
+            column_names=[f"c{i}" for i in range(width)], use_threads=False,
+            block_size=len(piece) + 1), **options)
+        return table.combine_chunks().to_batches()[0]  # a piece holds at least a line
 
     def read(self, size: int = -1) -> bytes:
-        """Hand pyarrow the next bytes, declining what is not plain."""
+        """Return the next bytes, declining what is not plain."""
         chunk = self.handle.read(size)
         if b'"' in chunk or b"\x00" in chunk:
             raise Declined
@@ -112,15 +133,6 @@ class PlainFile:
         if self.lone_returns or self.lines + (self.since > 0) != rows + 1:
             raise Declined
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        self.closed = True
-
 
 class Resumed:
     """A progress callback that stays quiet for what a declined columnar read told it."""
@@ -150,14 +162,46 @@ class Resumed:
         return told_less
 
 
+# Arrays cross between pyarrow and numpy through their buffers: pyarrow's own converters
+# (pa.array, to_numpy, a Python scalar in a kernel) import pandas, which costs the
+# import half a second and 90 MB.
+def to_numpy(array: pa.Array) -> np.ndarray:
+    """Return a null-free numeric or boolean array's values."""
+    if array.null_count:
+        raise Declined
+    if array.type == pa.bool_():
+        bits = np.frombuffer(array.buffers()[1], np.uint8)
+        return np.unpackbits(bits, bitorder="little")[array.offset:array.offset + len(array)] \
+            .astype(bool)
+    values = np.frombuffer(array.buffers()[1], array.type.to_pandas_dtype())
+    return values[array.offset:array.offset + len(array)]
+
+
+def from_numpy(values: np.ndarray) -> pa.Array:
+    """Return a numpy array of integers or booleans as an Arrow array (no copy of ints)."""
+    if values.dtype == bool:
+        return pa.Array.from_buffers(pa.bool_(), len(values), [
+            None, pa.py_buffer(np.packbits(values, bitorder="little"))])
+    values = np.ascontiguousarray(values, np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+
+
+def strings(values: list[str]) -> pa.Array:
+    """Return Python texts as an Arrow string array."""
+    data = [value.encode("utf-8") for value in values]
+    offsets = np.cumsum([0] + [len(value) for value in data], dtype=np.int32)
+    return pa.Array.from_buffers(pa.string(), len(values), [
+        None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
+
+
 def blank(text: pa.Array) -> np.ndarray:
     """Return which cells are blank as the row path's `not text.strip()` says."""
-    return pc.match_substring_regex(text, BLANK).to_numpy(zero_copy_only=False)
+    return to_numpy(pc.match_substring_regex(text, BLANK))
 
 
 def empty(text: pa.Array) -> np.ndarray:
     """Return which cells are empty (no character at all)."""
-    return pc.equal(pc.binary_length(text), 0).to_numpy(zero_copy_only=False)
+    return to_numpy(pc.binary_length(text)) == 0
 
 
 def numbers(text: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -166,8 +210,8 @@ def numbers(text: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     A cell Arrow cannot read (a word, '1_0', ' 12') declines: float() may take it.
     """
     none = empty(text)
-    cells = pc.if_else(pa.array(none), "0", text) if none.any() else text
-    values = pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)
+    cells = pc.if_else(from_numpy(none), strings(["0"])[0], text) if none.any() else text
+    values = to_numpy(pc.cast(cells, pa.float64()))
     return values, none, ~np.isfinite(values)
 
 
@@ -178,7 +222,7 @@ def times(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     The cells of one width lie back to back in the array's buffer: read as a matrix of
     bytes, checked and converted column by column.
     """
-    lengths = pc.binary_length(text).to_numpy(zero_copy_only=False)
+    lengths = to_numpy(pc.binary_length(text))
     none = lengths == 0
     widths = np.unique(lengths[~none])
     found = np.zeros(len(text), np.int64)

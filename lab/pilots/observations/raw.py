@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 
 from lab import db
-from lab.pilots.observations import cells, columnar, importer, plain
+from lab.pilots.observations import cells, importer
 from lab.pilots.observations.cells import SKIP, Refused
 from lab.pilots.observations.mapping import (
     WEEKDAYS,
@@ -117,6 +117,9 @@ class _Reader:
 
         A plain file is folded a batch at a time (columnar.py); any other, row by row.
         """
+        # Loaded here, not at start-up: `lab check` and the web app never load numpy.
+        from lab.pilots.observations import columnar, plain
+
         told = plain.Resumed(progress)
         rows = columnar.fold(source, self.mapping, self.groups, self.file,
                              (MAX_LINE_CHARS, MAX_COLUMNS), self._problem, self._period, told)
