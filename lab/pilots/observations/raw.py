@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from lab import db
 from lab.pilots.observations import cells, importer
 from lab.pilots.observations.cells import SKIP, Refused
+from lab.pilots.observations.lines import Unreadable, capped_lines
 from lab.pilots.observations.mapping import (
     WEEKDAYS,
     Choice,
@@ -143,10 +144,10 @@ class _Reader:
             name, _ = stream.open(self.problems)
             if stream.stream is None:
                 return 0
-            lines = importer._capped_lines(stream.stream, MAX_LINE_CHARS, "raw export's row")
+            lines = capped_lines(stream.stream, MAX_LINE_CHARS, "raw export's row")
             reader = csv.reader(lines, strict=True, delimiter=self.mapping.delimiter)
             return self._rows(reader, report)
-        except importer._Unreadable as error:
+        except Unreadable as error:
             self.problems.add(error.line, "", str(error))
         except csv.Error as error:
             self.problems.add(reader.line_num, "", f"not readable as CSV: {error}")
