@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,3 +51,10 @@ def test_blocks_give_the_lines_and_refusals_of_line_by_line(text, limit, block):
 def test_a_long_file_of_short_lines_is_handed_on_in_blocks():
     text = "pilot,metric\r\n" + "x-care-1h,churn-90d\n" * 200_000
     assert by_blocks(text, 10_000) == line_by_line(text, 10_000)
+
+
+@pytest.mark.parametrize("limit", [4, 10, 10_000])
+def test_a_line_one_past_the_cap_between_short_ones_is_refused(limit):
+    at_cap, past = "b" * (limit - 1) + "\n", "c" * limit + "\n"
+    text = "a\n" + at_cap + past + "a\n"
+    assert by_blocks(text, limit) == (["a\n", at_cap], 3, "longer") == line_by_line(text, limit)

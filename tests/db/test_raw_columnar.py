@@ -148,11 +148,15 @@ def test_any_plain_export_gives_the_rows_totals(session, tmp_path, seed, rows, s
 
 
 PLAIN = "2026-01-05 09:00:00,2026-01-05 09:40:00,x,fast,12.5,a\n"
+# Written as line 3 ("T-1," first): one character past the cap, between short lines.
+PAST_CAP = PLAIN.replace(",a\n", "," + "n" * (raw.MAX_LINE_CHARS + 2 - len("T-1," + PLAIN))
+                         + "\n")
 
 
 @pytest.mark.parametrize(("name", "text"), [
     ("a quote", PLAIN.replace(",a\n", ',"a, b"\n')),
     ("a blank line", PLAIN + "\n" + PLAIN),
+    ("a line past the cap", PLAIN + PAST_CAP + PLAIN),
     ("a lone carriage return", PLAIN.replace(",a\n", ",a\rT-9,") + PLAIN),
     ("a time with an offset", PLAIN.replace("09:40:00", "09:40:00+01:00")),
     ("a time of another width", PLAIN + PLAIN.replace("09:40:00", "09:40")),
