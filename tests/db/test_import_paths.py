@@ -9,8 +9,10 @@ third property holds `from_observations` (the frame `lab.check` validates) to th
 
 from __future__ import annotations
 
+import contextlib
 import math
 import shutil
+from datetime import date
 
 import pytest
 from hypothesis import event, given, settings
@@ -21,8 +23,8 @@ from lab.kinds import KIND_VALUES, LARGEST_COUNT, VALUE_COLUMNS, VALUE_NAMES, Va
 from lab.pilots.observations import ObservationError, fast
 from lab.pilots.observations.given import from_observations
 from lab.pilots.observations.problems import Problems
-from lab.pilots.observations.rows import KEY_COLUMNS, RowChecker
-from lab.pilots.observations.targets import Targets
+from lab.pilots.observations.rows import KEY_COLUMNS, PHASES, RowChecker, Window
+from lab.pilots.observations.targets import Targets, window
 from lab.vocabulary import DESIGN_ARMS, DESIGN_PHASES, Design, Kind, Phase, values
 from tests.factories import start_pilot
 
@@ -138,6 +140,12 @@ def test_the_fast_path_accepts_what_the_full_check_accepts_and_stores_the_same(
         assert [type(value) for value in converted] == [type(value) for value in checked]
     if checked is not None and plainly_written(header, record, kind):
         assert converted == checked
+    # A period first met on the fast path is checked there (rows.Window), as check() would.
+    first_sight = fast.converter(target, checker.index, checker.width, {
+        phase: Window(window(phase, target.start, target.end), date.isoformat)
+        for phase in PHASES})
+    with contextlib.suppress(KeyError, ValueError, IndexError):  # else: the full check
+        assert first_sight(record) == checked
 
 
 def frame_value(column: ValueColumn) -> st.SearchStrategy:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from lab.pilots.observations.mapping import Choice, Condition, MetricRule, Value
@@ -19,7 +19,7 @@ from lab.vocabulary import Kind
 
 Record = list[str]
 SKIP = object()  # a pilot or arm the mapping leaves out
-_VARIES = object()  # a day the zone's clocks change: offsets are looked up time by time
+VARIES = object()  # a day the zone's clocks change: offsets are looked up time by time
 
 
 class Refused(Exception):
@@ -61,7 +61,7 @@ class Clock:
     def __init__(self, pattern: str, zone: ZoneInfo, index: dict[str, int]):
         self.pattern, self.zone, self.index = pattern, zone, index
         self.parsers: dict[str, Callable[[Record], datetime]] = {}
-        self.offsets: dict = {}  # local date -> its UTC offset, or _VARIES
+        self.offsets: dict = {}  # local date -> its UTC offset, or VARIES
 
     def parsed(self, column: str) -> Callable[[Record], datetime]:
         """Return the column's time as written (naive, or with its offset), once per row."""
@@ -110,7 +110,7 @@ class Clock:
         the clocks change, time by time (a reply across the change counts the minutes
         that really passed).
         """
-        parse, offsets, of_day = self.parsed(column), self.offsets, self._day_offset
+        parse, offsets, of_day = self.parsed(column), self.offsets, self.day_offset
 
         def absolute(record: Record) -> datetime:
             found = parse(record)
@@ -118,19 +118,18 @@ class Clock:
                 return found.replace(tzinfo=None) - found.utcoffset()
             offset = offsets.get(found.date())
             if offset is None:
-                offset = of_day(found)
-            if offset is _VARIES:
+                offset = of_day(found.date())
+            if offset is VARIES:
                 offset = found.replace(tzinfo=self.zone).utcoffset()
             return found - offset
 
         return absolute
 
-    def _day_offset(self, moment: datetime) -> object:
-        """Return the zone's offset all day long on the moment's day, or _VARIES."""
-        day = moment.date()
+    def day_offset(self, day: date) -> object:
+        """Return the zone's offset all day long on a local day, or VARIES."""
         first = datetime.combine(day, time(0), self.zone).utcoffset()
         last = datetime.combine(day, time(23, 59, 59), self.zone).utcoffset()
-        self.offsets[day] = found = first if first == last else _VARIES
+        self.offsets[day] = found = first if first == last else VARIES
         return found
 
 

@@ -9,7 +9,7 @@ nothing does.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -20,6 +20,7 @@ from sqlmodel import Session
 from lab import db
 from lab.kinds import VALUE_NAMES
 from lab.pilots import audit, stored
+from lab.pilots.observations.lines import Unreadable, capped_lines
 from lab.pilots.observations.problems import ImportResult, ObservationError, Problems
 from lab.pilots.observations.rows import KEY_COLUMNS, SCOPE, RowChecker
 from lab.pilots.observations.store import ObservationStore
@@ -126,7 +127,7 @@ def _import_one(source, targets: Targets, store: ObservationStore) -> ImportResu
                              date.isoformat if store.dates_as_text else _same)
         if checker.valid:
             _import_rows(reader, checker, store, result, source.report)
-    except _Unreadable as error:
+    except Unreadable as error:
         problems.add(error.line, "", str(error))
     except csv.Error as error:
         problems.add(reader.line_num, "", f"not readable as CSV: {error}")
@@ -184,32 +185,6 @@ def _same(value: date) -> date:
     return value
 
 
-class _Unreadable(csv.Error):
-    """A line the reader refuses before the csv module sees it; `line` says which."""
-
-    def __init__(self, line: int, message: str):
-        self.line = line
-        super().__init__(message)
-
-
-def _capped_lines(stream: IO[str], limit: int = MAX_LINE_CHARS,
-                  what: str = "observation row") -> Iterator[str]:
-    """Yield the stream's lines, refusing a NUL or a line past MAX_LINE_CHARS.
-
-    A line is read at most one character past the cap, so a file that is one endless
-    line (a header of millions of columns) costs no more memory than a short one.
-    """
-    number = 0
-    while line := stream.readline(limit + 1):
-        number += 1
-        if len(line) > limit:
-            raise _Unreadable(number, f"is longer than {limit:,} characters; no "
-                                      f"{what} needs that many")
-        if "\x00" in line:
-            raise _Unreadable(number, "contains a NUL character, which no database can store")
-        yield line
-
-
 class _CsvSource:
     """A CSV file or text stream, read for the import, reporting its progress."""
 
@@ -224,7 +199,7 @@ class _CsvSource:
         if not isinstance(self.source, str | Path):
             self.stream = self.source
             name = str(getattr(self.source, "name", "upload"))
-            return name, csv.reader(_capped_lines(self.stream), strict=True)
+            return name, csv.reader(self._lines(), strict=True)
         try:
             # utf-8-sig: spreadsheets often start their CSV with a byte-order mark.
             self.stream = open(self.source, newline="", encoding="utf-8-sig")  # noqa: SIM115
@@ -232,7 +207,10 @@ class _CsvSource:
         except OSError as error:
             problems.add(0, "", f"cannot be read: {error.strerror or error}")
             return str(self.source), csv.reader([])
-        return str(self.source), csv.reader(_capped_lines(self.stream), strict=True)
+        return str(self.source), csv.reader(self._lines(), strict=True)
+
+    def _lines(self):
+        return capped_lines(self.stream, MAX_LINE_CHARS, "observation row")
 
     def report(self) -> None:
         """Tell the progress bar how many more bytes were read."""

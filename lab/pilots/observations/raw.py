@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from lab import db
 from lab.pilots.observations import cells, importer
 from lab.pilots.observations.cells import SKIP, Refused
+from lab.pilots.observations.lines import Unreadable, capped_lines
 from lab.pilots.observations.mapping import (
     WEEKDAYS,
     Choice,
@@ -113,7 +114,19 @@ class _Reader:
         self.checked: dict[tuple, tuple[str, str] | None] = {}
 
     def read(self, source: str | Path, progress: Callable[[int, int], None] | None) -> int:
-        """Fold the file's rows into the groups; return how many rows were read."""
+        """Fold the file's rows into the groups; return how many rows were read.
+
+        A plain file is folded a batch at a time (columnar.py); any other, row by row.
+        """
+        # Loaded here, not at start-up: `lab check` and the web app never load numpy.
+        from lab.pilots.observations import columnar, plain
+
+        told = plain.Resumed(progress)
+        rows = columnar.fold(source, self.mapping, self.groups, self.file,
+                             (MAX_LINE_CHARS, MAX_COLUMNS), self._problem, self._period, told)
+        if rows is not None:
+            return rows
+        progress = told.again()
         pending = {"bytes": 0, "rows": 0}
 
         def read_bytes(count: int) -> None:
@@ -131,10 +144,10 @@ class _Reader:
             name, _ = stream.open(self.problems)
             if stream.stream is None:
                 return 0
-            lines = importer._capped_lines(stream.stream, MAX_LINE_CHARS, "raw export's row")
+            lines = capped_lines(stream.stream, MAX_LINE_CHARS, "raw export's row")
             reader = csv.reader(lines, strict=True, delimiter=self.mapping.delimiter)
             return self._rows(reader, report)
-        except importer._Unreadable as error:
+        except Unreadable as error:
             self.problems.add(error.line, "", str(error))
         except csv.Error as error:
             self.problems.add(reader.line_num, "", f"not readable as CSV: {error}")

@@ -20,7 +20,7 @@ from lab.kinds import (
 )
 from lab.pilots.observations import fast
 from lab.pilots.observations.problems import Problems
-from lab.pilots.observations.targets import Target, Targets
+from lab.pilots.observations.targets import Target, Targets, window
 from lab.vocabulary import DESIGN_ARMS, DESIGN_PHASES, Arm, Phase, values
 
 KEY_COLUMNS = ("pilot", "metric", "arm", "phase", "period")
@@ -121,7 +121,11 @@ class RowChecker:
             column = "metric" if "has no metric" in found else "pilot"
             self.problems.add(line, column, found)
             return False
-        windows = self.windows.setdefault(found.pilot_id, {phase: {} for phase in PHASES})
+        windows = self.windows.get(found.pilot_id)
+        if windows is None:
+            windows = self.windows[found.pilot_id] = {
+                phase: Window(window(phase, found.start, found.end), self.period_value)
+                for phase in PHASES}
         convert = fast.converter(found, self.index, self.width, windows)
         if convert is not None:
             self.known[pair] = convert
@@ -250,3 +254,26 @@ class RowChecker:
             return None
         return value
 
+
+
+class Window(dict):
+    """The period texts accepted in one phase's window of a pilot's plan, and their
+    stored values. A text first met on the fast path is read and checked here as
+    check() would (a YYYY-MM-DD date within the window), so a pilot's new periods
+    stay on the fast path; one that fails raises KeyError, and check() says why."""
+
+    def __init__(self, bounds: tuple[date, date], period_value: Callable[[date], object]):
+        super().__init__()
+        (self.first, self.last), self.period_value = bounds, period_value
+
+    def __missing__(self, raw: str) -> object:
+        if len(raw) != 10 or raw[4] != "-" or raw[7] != "-":
+            raise KeyError(raw)
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            raise KeyError(raw) from None
+        if not self.first <= day <= self.last:
+            raise KeyError(raw)
+        self[raw] = value = self.period_value(day)
+        return value
