@@ -68,9 +68,11 @@ def save(session: Session, answers: dict[int, tuple[str, dict, str]]) -> None:
     if not answers:
         return
     now = utcnow()
-    rows = [{"pilot_id": pilot_id, "outcome": outcome, "inputs": inputs, "computed_at": now,
-             "document": _json(document), "summary": _json(summary_of(document))}
-            for pilot_id, (outcome, document, inputs) in answers.items()]
+    rows = []
+    for pilot_id, (outcome, document, inputs) in answers.items():
+        text, summary = _texts(document)
+        rows.append({"pilot_id": pilot_id, "outcome": outcome, "inputs": inputs,
+                     "computed_at": now, "document": text, "summary": summary})
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(StoredRecommendation.__table__)
@@ -89,8 +91,19 @@ def summary_of(document: dict) -> dict:
     return {name: value for name, value in document.items() if name not in HISTORIES}
 
 
-def _json(document: dict) -> str:
-    return json.dumps(document, allow_nan=False, separators=(",", ":"))
+_ENCODER = json.JSONEncoder(allow_nan=False, separators=(",", ":"))
+
+
+def _texts(document: dict) -> tuple[str, str]:
+    """Return the JSON of the document and of its summary, encoding each value once.
+
+    The same text `json.dumps(…, separators=(",", ":"))` gives for each; the summary is
+    the document's members less the histories, joined again.
+    """
+    members = {name: f"{_ENCODER.encode(name)}:{_ENCODER.encode(value)}"
+               for name, value in document.items()}
+    summary = (member for name, member in members.items() if name not in HISTORIES)
+    return "{" + ",".join(members.values()) + "}", "{" + ",".join(summary) + "}"
 
 
 def forget(session: Session, pilot_ids: Iterable[int]) -> None:
