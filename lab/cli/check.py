@@ -1,9 +1,10 @@
 """`lab check`: the recommendation for each pilot, as a table or as JSON.
 
-It prints the stored answers (`lab.pilots.stored`), which every write keeps current, so
-it starts without pandas, SciPy or the analysis: the analysis is imported only for
-`--as-of` (a check of the past is computed), `--refresh`, or a pilot with no stored
-answer yet (a database just upgraded).
+It prints the stored answers, which every write keeps current, read with SQLAlchemy
+Core (`lab.pilots.answers`), so `lab check --json` starts without pandas, SciPy, the
+analysis, SQLModel or the ORM: the analysis is imported only for `--as-of` (a check of
+the past is computed), `--refresh`, or a pilot with no stored answer yet (a database
+just upgraded); the models only for the table, which names each pilot's decision.
 """
 
 from __future__ import annotations
@@ -13,19 +14,19 @@ from datetime import datetime
 
 import click
 from flask.cli import with_appcontext
-from sqlmodel import col, select
 
 from lab import db
 from lab.cli.common import fail
-from lab.cli.table import format_table
-from lab.models import Decision, Pilot
-from lab.pilots import stored
-from lab.pilots.find import pilot_keys_known
-from lab.words import day, status_word
+from lab.pilots import answers
 
 
 def standing(session) -> dict[str, str]:
     """Say each pilot's status and, once signed off, the decision: who and when."""
+    from sqlmodel import col, select  # noqa: PLC0415 (the table only: see the docstring)
+
+    from lab.models import Decision, Pilot  # noqa: PLC0415
+    from lab.words import day, status_word  # noqa: PLC0415
+
     rows = session.exec(select(Pilot, Decision)
                         .outerjoin(Decision, col(Decision.pilot_id) == Pilot.id)).all()
     return {pilot.key: status_word(pilot.status) + (
@@ -49,8 +50,9 @@ def check_command(pilots: tuple[str, ...], as_json: bool, as_of: datetime | None
     """Check pilots (default: every pilot past draft) and print the recommendations."""
     keys = list(pilots) or None
     if keys:
-        with db.reading(db.engine()) as session:
-            unknown = [key for key in keys if key not in pilot_keys_known(session, keys)]
+        with db.engine().connect() as connection:
+            known = answers.known_keys(connection, keys)
+        unknown = [key for key in keys if key not in known]
         if unknown:
             fail(f"no pilot '{unknown[0]}'")
     if as_of is not None:
@@ -64,6 +66,8 @@ def check_command(pilots: tuple[str, ...], as_json: bool, as_of: datetime | None
         fail(f"pilot '{missing[0]}' is a draft: start it before checking it")
     documents = [found[key] for key in pilots] if pilots else list(found.values())
     if not as_json:
+        from lab.cli.table import format_table  # noqa: PLC0415
+
         with db.reading(db.engine()) as session:
             states = standing(session)
         click.echo(format_table(documents, states))
@@ -79,16 +83,20 @@ def check_command(pilots: tuple[str, ...], as_json: bool, as_of: datetime | None
 
 def _stored(keys: list[str] | None) -> dict[str, dict]:
     """Return the stored answers, computing (and storing) only those still missing."""
-    with db.reading(db.engine()) as session:
-        found = stored.documents(session, keys)
-        if stored.missing(session, keys):
-            from lab.portfolio.stored import fill  # noqa: PLC0415 (pandas only when needed)
+    with db.engine().connect() as connection:
+        found = answers.documents(connection, keys)
+        if not answers.missing(connection, keys):
+            return found
+    from lab.portfolio.stored import fill  # noqa: PLC0415 (pandas only when needed)
 
-            found = dict(sorted({**found, **fill(session, keys)}.items()))
-    return found
+    with db.reading(db.engine()) as session:
+        return dict(sorted({**answers.documents(session, keys), **fill(session, keys)}.items()))
 
 
 def _refresh(keys: list[str] | None) -> None:
+    from sqlmodel import col, select  # noqa: PLC0415
+
+    from lab.models import Pilot  # noqa: PLC0415
     from lab.portfolio.stored import refresh  # noqa: PLC0415 (pandas only when asked)
 
     with db.writing(db.engine()) as session:

@@ -33,7 +33,7 @@ from sqlmodel import Session, col
 
 from lab.models import Decision, Metric, Observation, Pilot, StoredRecommendation
 from lab.models.base import utcnow
-from lab.vocabulary import Status
+from lab.pilots.answers import documents, known_keys, missing  # noqa: F401 (re-exported)
 
 TOUCHED = "lab.touched"  # session.info key: ids of the pilots this transaction changed
 LOCK_SPACE = 7013  # the advisory-lock namespace of stored recommendations (PostgreSQL)
@@ -112,34 +112,6 @@ def forget(session: Session, pilot_ids: Iterable[int]) -> None:
     if ids:
         session.execute(delete(StoredRecommendation)
                         .where(col(StoredRecommendation.pilot_id).in_(ids)))
-
-
-def documents(session: Session, keys: list[str] | None = None, *,
-              full: bool = True) -> dict[str, dict]:
-    """Return the stored `to_dict()` of every pilot that has one (or of these keys), by key.
-
-    In pilot key order; ``full=False`` gives the summaries (no look histories). Only
-    the JSON is decoded: no analysis runs, so this is all a read costs, whatever the
-    number of observation rows.
-    """
-    column = StoredRecommendation.document if full else StoredRecommendation.summary
-    query = (select(Pilot.key, column)
-             .join(StoredRecommendation, col(StoredRecommendation.pilot_id) == Pilot.id)
-             .order_by(col(Pilot.key)))
-    if keys is not None:
-        query = query.where(col(Pilot.key).in_(keys))
-    return {key: json.loads(document) for key, document in session.execute(query)}
-
-
-def missing(session: Session, keys: list[str] | None = None) -> list[int]:
-    """Return the ids of the pilots past draft (or of these keys) with no stored answer."""
-    query = (select(Pilot.id).outerjoin(StoredRecommendation,
-                                        col(StoredRecommendation.pilot_id) == Pilot.id)
-             .where(col(StoredRecommendation.pilot_id).is_(None),
-                    Pilot.status != Status.draft).order_by(col(Pilot.id)))
-    if keys is not None:
-        query = query.where(col(Pilot.key).in_(keys))
-    return list(session.execute(query).scalars())
 
 
 def inputs_of(session: Session) -> dict[int, str]:
