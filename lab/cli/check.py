@@ -64,33 +64,35 @@ def check_command(pilots: tuple[str, ...], as_json: bool, as_of: datetime | None
     missing = [key for key in pilots if key not in found]
     if missing:
         fail(f"pilot '{missing[0]}' is a draft: start it before checking it")
-    documents = [found[key] for key in pilots] if pilots else list(found.values())
+    texts = [found[key] for key in pilots] if pilots else list(found.values())
     if not as_json:
         from lab.cli.table import format_table  # noqa: PLC0415
 
         with db.reading(db.engine()) as session:
             states = standing(session)
-        click.echo(format_table(documents, states))
+        click.echo(format_table([json.loads(text) for text in texts], states))
         return
     if len(pilots) == 1:
-        click.echo(json.dumps(documents[0], indent=2, allow_nan=False))
+        click.echo(json.dumps(json.loads(texts[0]), indent=2, allow_nan=False))
         return
-    # A list prints one pilot per line: readable, easy to grep, and written by json's C
-    # encoder (an indented dump of a large portfolio takes the pure-Python one, ~5x slower).
-    lines = ",\n".join(json.dumps(document, allow_nan=False) for document in documents)
-    click.echo(f"[\n{lines}\n]" if documents else "[]")
+    # A list prints one pilot per line (readable, easy to grep) as the JSON was stored:
+    # decoding a thousand answers to encode them again was most of the command's work.
+    lines = ",\n".join(texts)
+    click.echo(f"[\n{lines}\n]" if texts else "[]")
 
 
-def _stored(keys: list[str] | None) -> dict[str, dict]:
-    """Return the stored answers, computing (and storing) only those still missing."""
+def _stored(keys: list[str] | None) -> dict[str, str]:
+    """Return the stored answers' JSON, computing (and storing) only those still missing."""
     with db.engine().connect() as connection:
-        found = answers.documents(connection, keys)
+        found = answers.texts(connection, keys)
         if not answers.missing(connection, keys):
             return found
     from lab.portfolio.stored import fill  # noqa: PLC0415 (pandas only when needed)
 
     with db.reading(db.engine()) as session:
-        return dict(sorted({**answers.documents(session, keys), **fill(session, keys)}.items()))
+        filled = {key: json.dumps(document, allow_nan=False)
+                  for key, document in fill(session, keys).items()}
+        return dict(sorted({**answers.texts(session, keys), **filled}.items()))
 
 
 def _refresh(keys: list[str] | None) -> None:
@@ -105,7 +107,7 @@ def _refresh(keys: list[str] | None) -> None:
         refresh(session, ids)
 
 
-def _computed(keys: list[str] | None, as_of) -> dict[str, dict]:
+def _computed(keys: list[str] | None, as_of) -> dict[str, str]:
     from lab.analysis.pipeline import recommend_pilots  # noqa: PLC0415 (pandas only when asked)
 
     with db.reading(db.engine()) as session:
@@ -113,4 +115,5 @@ def _computed(keys: list[str] | None, as_of) -> dict[str, dict]:
             found = recommend_pilots(session, keys, as_of=as_of)
         except LookupError as error:
             fail(str(error))
-    return {key: recommendation.to_dict() for key, recommendation in found.items()}
+    return {key: json.dumps(recommendation.to_dict(), allow_nan=False)
+            for key, recommendation in found.items()}

@@ -29,12 +29,17 @@ def documents(connection, keys: list[str] | None = None, *,
     the JSON is decoded: no analysis runs, so this is all a read costs, whatever the
     number of observation rows. ``connection`` is a Connection or a Session.
     """
-    text = STORED.c.document if full else STORED.c.summary
-    query = (select(PILOT.c.key, text).join(STORED, STORED.c.pilot_id == PILOT.c.id)
+    return {key: json.loads(text) for key, text in texts(connection, keys, full=full).items()}
+
+
+def texts(connection, keys: list[str] | None = None, *, full: bool = True) -> dict[str, str]:
+    """Return the stored answers as their JSON text, undecoded, as `documents` reads them."""
+    column = STORED.c.document if full else STORED.c.summary
+    query = (select(PILOT.c.key, column).join(STORED, STORED.c.pilot_id == PILOT.c.id)
              .order_by(PILOT.c.key))
     if keys is not None:
         query = query.where(PILOT.c.key.in_(keys))
-    return {key: json.loads(document) for key, document in connection.execute(query)}
+    return dict(connection.execute(query).all())
 
 
 def missing(connection, keys: list[str] | None = None) -> list[int]:
