@@ -16,14 +16,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app, g
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, create_engine
 
 from lab.errors import DomainError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+# SQLModel's Session (and with it the ORM and pydantic) is imported by the functions
+# that open one: `lab check` reads with SQLAlchemy Core and never pays for them.
 
 BUSY_TIMEOUT_MS = 10_000
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout runs out
@@ -113,6 +119,8 @@ def is_sqlite(engine: Engine) -> bool:
 @contextmanager
 def reading(engine: Engine) -> Iterator[Session]:
     """Open a session for reads; it never commits."""
+    from sqlmodel import Session
+
     with Session(engine) as session:
         yield session
 
@@ -120,6 +128,8 @@ def reading(engine: Engine) -> Iterator[Session]:
 @contextmanager
 def writing(engine: Engine) -> Iterator[Session]:
     """Open a write transaction: BEGIN IMMEDIATE on SQLite, commit or roll back whole."""
+    from sqlmodel import Session
+
     with Session(engine.execution_options(lab_write=True)) as session:
         try:
             yield session
@@ -163,6 +173,8 @@ def session() -> Session:
     its lock up front and cannot fail halfway when a read lock would need upgrading.
     """
     if "lab_session" not in g:
+        from sqlmodel import Session
+
         g.lab_session = Session(engine())
     return g.lab_session
 

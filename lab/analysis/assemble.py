@@ -180,16 +180,21 @@ def _look_results(table: Looks, verdicts: Verdicts, entries: range) -> list[Look
 def _metric_looks(table: Looks, verdicts: Verdicts, entries: range,
                   pilot_rows: range) -> dict[str, list[LookResult]]:
     """Return each non-primary metric's interval at every look, with the pilot's verdict."""
-    at_look = {int(table.look[verdicts.row[entry]]): entry for entry in entries}
+    # Runs once per row of the portfolio: the columns are the lists `_as_lists` made
+    # (periods already dates, numbers already floats), read without conversions.
+    at_look = {int(table.look[verdicts.row[entry]]): str(verdicts.outcome[entry])
+               for entry in entries}
+    look, role, metric, period = table.look, table.role, table.metric, table.period
+    fraction, critical, estimate = table.information_fraction, table.critical, table.estimate
+    low, high = table.ci_low, table.ci_high
     found: dict[str, list[LookResult]] = {}
     for row in pilot_rows:
-        entry = at_look.get(int(table.look[row]))
-        if table.role[row] == "primary" or entry is None:
+        outcome = at_look.get(int(look[row]))
+        if outcome is None or role[row] == "primary":
             continue
-        found.setdefault(str(table.metric[row]), []).append(LookResult(
-            pd.Timestamp(table.period[row]).date(), float(table.information_fraction[row]),
-            float(table.critical[row]), float(table.estimate[row]), float(table.ci_low[row]),
-            float(table.ci_high[row]), str(verdicts.outcome[entry])))
+        found.setdefault(str(metric[row]), []).append(LookResult(
+            period[row], float(fraction[row]), float(critical[row]), float(estimate[row]),
+            float(low[row]), float(high[row]), outcome))
     return found
 
 

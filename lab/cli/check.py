@@ -1,9 +1,10 @@
 """`lab check`: the recommendation for each pilot, as a table or as JSON.
 
-It prints the stored answers (`lab.pilots.stored`), which every write keeps current, so
-it starts without pandas, SciPy or the analysis: the analysis is imported only for
-`--as-of` (a check of the past is computed), `--refresh`, or a pilot with no stored
-answer yet (a database just upgraded).
+It prints the stored answers, which every write keeps current, read with SQLAlchemy
+Core (`lab.pilots.answers`), so `lab check --json` starts without pandas, SciPy, the
+analysis, SQLModel or the ORM: the analysis is imported only for `--as-of` (a check of
+the past is computed), `--refresh`, or a pilot with no stored answer yet (a database
+just upgraded); the models only for the table, which names each pilot's decision.
 """
 
 from __future__ import annotations
@@ -13,19 +14,19 @@ from datetime import datetime
 
 import click
 from flask.cli import with_appcontext
-from sqlmodel import col, select
 
 from lab import db
 from lab.cli.common import fail
-from lab.cli.table import format_table
-from lab.models import Decision, Pilot
-from lab.pilots import stored
-from lab.pilots.find import pilot_keys_known
-from lab.words import day, status_word
+from lab.pilots import answers
 
 
 def standing(session) -> dict[str, str]:
     """Say each pilot's status and, once signed off, the decision: who and when."""
+    from sqlmodel import col, select  # noqa: PLC0415 (the table only: see the docstring)
+
+    from lab.models import Decision, Pilot  # noqa: PLC0415
+    from lab.words import day, status_word  # noqa: PLC0415
+
     rows = session.exec(select(Pilot, Decision)
                         .outerjoin(Decision, col(Decision.pilot_id) == Pilot.id)).all()
     return {pilot.key: status_word(pilot.status) + (
@@ -49,8 +50,9 @@ def check_command(pilots: tuple[str, ...], as_json: bool, as_of: datetime | None
     """Check pilots (default: every pilot past draft) and print the recommendations."""
     keys = list(pilots) or None
     if keys:
-        with db.reading(db.engine()) as session:
-            unknown = [key for key in keys if key not in pilot_keys_known(session, keys)]
+        with db.engine().connect() as connection:
+            known = answers.known_keys(connection, keys)
+        unknown = [key for key in keys if key not in known]
         if unknown:
             fail(f"no pilot '{unknown[0]}'")
     if as_of is not None:
@@ -62,33 +64,41 @@ def check_command(pilots: tuple[str, ...], as_json: bool, as_of: datetime | None
     missing = [key for key in pilots if key not in found]
     if missing:
         fail(f"pilot '{missing[0]}' is a draft: start it before checking it")
-    documents = [found[key] for key in pilots] if pilots else list(found.values())
+    texts = [found[key] for key in pilots] if pilots else list(found.values())
     if not as_json:
+        from lab.cli.table import format_table  # noqa: PLC0415
+
         with db.reading(db.engine()) as session:
             states = standing(session)
-        click.echo(format_table(documents, states))
+        click.echo(format_table([json.loads(text) for text in texts], states))
         return
     if len(pilots) == 1:
-        click.echo(json.dumps(documents[0], indent=2, allow_nan=False))
+        click.echo(json.dumps(json.loads(texts[0]), indent=2, allow_nan=False))
         return
-    # A list prints one pilot per line: readable, easy to grep, and written by json's C
-    # encoder (an indented dump of a large portfolio takes the pure-Python one, ~5x slower).
-    lines = ",\n".join(json.dumps(document, allow_nan=False) for document in documents)
-    click.echo(f"[\n{lines}\n]" if documents else "[]")
+    # A list prints one pilot per line (readable, easy to grep) as the JSON was stored:
+    # decoding a thousand answers to encode them again was most of the command's work.
+    lines = ",\n".join(texts)
+    click.echo(f"[\n{lines}\n]" if texts else "[]")
 
 
-def _stored(keys: list[str] | None) -> dict[str, dict]:
-    """Return the stored answers, computing (and storing) only those still missing."""
+def _stored(keys: list[str] | None) -> dict[str, str]:
+    """Return the stored answers' JSON, computing (and storing) only those still missing."""
+    with db.engine().connect() as connection:
+        found = answers.texts(connection, keys)
+        if not answers.missing(connection, keys):
+            return found
+    from lab.portfolio.stored import fill  # noqa: PLC0415 (pandas only when needed)
+
     with db.reading(db.engine()) as session:
-        found = stored.documents(session, keys)
-        if stored.missing(session, keys):
-            from lab.portfolio.stored import fill  # noqa: PLC0415 (pandas only when needed)
-
-            found = dict(sorted({**found, **fill(session, keys)}.items()))
-    return found
+        filled = {key: json.dumps(document, allow_nan=False)
+                  for key, document in fill(session, keys).items()}
+        return dict(sorted({**answers.texts(session, keys), **filled}.items()))
 
 
 def _refresh(keys: list[str] | None) -> None:
+    from sqlmodel import col, select  # noqa: PLC0415
+
+    from lab.models import Pilot  # noqa: PLC0415
     from lab.portfolio.stored import refresh  # noqa: PLC0415 (pandas only when asked)
 
     with db.writing(db.engine()) as session:
@@ -97,7 +107,7 @@ def _refresh(keys: list[str] | None) -> None:
         refresh(session, ids)
 
 
-def _computed(keys: list[str] | None, as_of) -> dict[str, dict]:
+def _computed(keys: list[str] | None, as_of) -> dict[str, str]:
     from lab.analysis.pipeline import recommend_pilots  # noqa: PLC0415 (pandas only when asked)
 
     with db.reading(db.engine()) as session:
@@ -105,4 +115,5 @@ def _computed(keys: list[str] | None, as_of) -> dict[str, dict]:
             found = recommend_pilots(session, keys, as_of=as_of)
         except LookupError as error:
             fail(str(error))
-    return {key: recommendation.to_dict() for key, recommendation in found.items()}
+    return {key: json.dumps(recommendation.to_dict(), allow_nan=False)
+            for key, recommendation in found.items()}

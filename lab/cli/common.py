@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from sqlalchemy.engine import make_url
 
-from lab import accounts, config, db
+from lab import config, db
 
 
 def actor() -> str:
@@ -52,6 +52,8 @@ def confirm_password(email: str) -> str:
             raise click.UsageError(f"no terminal to ask the password of {email}: "
                                    "set LAB_PASSWORD")
         password = secret.get_secret_value()
+    from lab import accounts  # noqa: PLC0415 (the models: not for every command's start)
+
     settings = current_app.config
     throttle = accounts.Throttle(account=settings["LOGIN_ATTEMPTS"],
                                  address=settings["LOGIN_ADDRESS_ATTEMPTS"],

@@ -5,10 +5,11 @@ The one home of these reads: every module that looks a pilot up goes through her
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from lab.errors import NotFound
 from lab.models import Hypothesis, Pilot
+from lab.pilots.answers import known_keys
 
 
 def find_pilot(session: Session, key: str) -> Pilot | None:
@@ -44,4 +45,4 @@ def next_iteration_of(session: Session, pilot_id: int) -> str | None:
 
 def pilot_keys_known(session: Session, keys: list[str]) -> set[str]:
     """Return which of these keys name a pilot."""
-    return set(session.exec(select(Pilot.key).where(col(Pilot.key).in_(keys))))
+    return known_keys(session, keys)

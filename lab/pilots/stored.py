@@ -33,7 +33,7 @@ from sqlmodel import Session, col
 
 from lab.models import Decision, Metric, Observation, Pilot, StoredRecommendation
 from lab.models.base import utcnow
-from lab.vocabulary import Status
+from lab.pilots.answers import documents, known_keys, missing  # noqa: F401 (re-exported)
 
 TOUCHED = "lab.touched"  # session.info key: ids of the pilots this transaction changed
 LOCK_SPACE = 7013  # the advisory-lock namespace of stored recommendations (PostgreSQL)
@@ -68,9 +68,11 @@ def save(session: Session, answers: dict[int, tuple[str, dict, str]]) -> None:
     if not answers:
         return
     now = utcnow()
-    rows = [{"pilot_id": pilot_id, "outcome": outcome, "inputs": inputs, "computed_at": now,
-             "document": _json(document), "summary": _json(summary_of(document))}
-            for pilot_id, (outcome, document, inputs) in answers.items()]
+    rows = []
+    for pilot_id, (outcome, document, inputs) in answers.items():
+        text, summary = _texts(document)
+        rows.append({"pilot_id": pilot_id, "outcome": outcome, "inputs": inputs,
+                     "computed_at": now, "document": text, "summary": summary})
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(StoredRecommendation.__table__)
@@ -89,8 +91,19 @@ def summary_of(document: dict) -> dict:
     return {name: value for name, value in document.items() if name not in HISTORIES}
 
 
-def _json(document: dict) -> str:
-    return json.dumps(document, allow_nan=False, separators=(",", ":"))
+_ENCODER = json.JSONEncoder(allow_nan=False, separators=(",", ":"))
+
+
+def _texts(document: dict) -> tuple[str, str]:
+    """Return the JSON of the document and of its summary, encoding each value once.
+
+    The same text `json.dumps(…, separators=(",", ":"))` gives for each; the summary is
+    the document's members less the histories, joined again.
+    """
+    members = {name: f"{_ENCODER.encode(name)}:{_ENCODER.encode(value)}"
+               for name, value in document.items()}
+    summary = (member for name, member in members.items() if name not in HISTORIES)
+    return "{" + ",".join(members.values()) + "}", "{" + ",".join(summary) + "}"
 
 
 def forget(session: Session, pilot_ids: Iterable[int]) -> None:
@@ -99,34 +112,6 @@ def forget(session: Session, pilot_ids: Iterable[int]) -> None:
     if ids:
         session.execute(delete(StoredRecommendation)
                         .where(col(StoredRecommendation.pilot_id).in_(ids)))
-
-
-def documents(session: Session, keys: list[str] | None = None, *,
-              full: bool = True) -> dict[str, dict]:
-    """Return the stored `to_dict()` of every pilot that has one (or of these keys), by key.
-
-    In pilot key order; ``full=False`` gives the summaries (no look histories). Only
-    the JSON is decoded: no analysis runs, so this is all a read costs, whatever the
-    number of observation rows.
-    """
-    column = StoredRecommendation.document if full else StoredRecommendation.summary
-    query = (select(Pilot.key, column)
-             .join(StoredRecommendation, col(StoredRecommendation.pilot_id) == Pilot.id)
-             .order_by(col(Pilot.key)))
-    if keys is not None:
-        query = query.where(col(Pilot.key).in_(keys))
-    return {key: json.loads(document) for key, document in session.execute(query)}
-
-
-def missing(session: Session, keys: list[str] | None = None) -> list[int]:
-    """Return the ids of the pilots past draft (or of these keys) with no stored answer."""
-    query = (select(Pilot.id).outerjoin(StoredRecommendation,
-                                        col(StoredRecommendation.pilot_id) == Pilot.id)
-             .where(col(StoredRecommendation.pilot_id).is_(None),
-                    Pilot.status != Status.draft).order_by(col(Pilot.id)))
-    if keys is not None:
-        query = query.where(col(Pilot.key).in_(keys))
-    return list(session.execute(query).scalars())
 
 
 def inputs_of(session: Session) -> dict[int, str]:

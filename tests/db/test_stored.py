@@ -284,3 +284,13 @@ def test_an_analysis_that_fails_does_not_block_the_write(engine, session, monkey
     monkeypatch.undo()
     with db.reading(engine) as read:
         assert portfolio.recommendations(read) == fresh(read)
+
+
+def test_the_core_reads_name_tables_and_columns_the_models_have():
+    # lab check reads the stored answers without the models (lab.pilots.answers).
+    from lab.models import Pilot, StoredRecommendation
+    from lab.pilots import answers
+
+    for light, model in ((answers.STORED, StoredRecommendation), (answers.PILOT, Pilot)):
+        assert light.name == model.__tablename__
+        assert set(light.c.keys()) <= set(model.__table__.c.keys())

@@ -14,6 +14,17 @@ a rate's variance follows from n and total). It comes from two places:
 - `lab.pilots.observations.given.from_observations` validates CSV-shaped rows (a
   DataFrame or dicts, as notebooks and `lab.check` pass them) and converts them the
   same way.
+
+Why the cumulative sums per look are not taken in SQL as well (a window, SUM() OVER
+(PARTITION BY pilot, metric, arm, phase ORDER BY period)): it would not make the rows
+fewer, since the looks need each period (diff-in-diff and baseline read every period;
+a holdout's look pairs the arms period by period), so memory is no flatter; on SQLite
+the window took twice the CPU of this query (0.80 s against 0.38 s for 1,000 pilots of
+156 rows); and its sums would not be bit for bit those the engine takes in memory
+(pandas' cumulative sums are compensated), so an answer computed from the database
+could differ in its last digits from `lab.check` on the same rows. Memory is bounded by
+the batch instead: `lab.portfolio.stored.refresh` reads BATCH pilots at a time, one row
+per pilot, metric, arm, phase and period, i.e. pilots × looks × metrics × arms.
 """
 
 from __future__ import annotations
