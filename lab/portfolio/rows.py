@@ -24,7 +24,7 @@ from lab.pilots import stored
 from lab.pilots.decisions import decisions_by_pilot
 from lab.pilots.find import get_pilot
 from lab.pilots.overlap import overlaps
-from lab.pilots.reads import PilotRow, pilot_rows, spend_totals
+from lab.pilots.reads import planned_metrics, portfolio_pilots, scope_of, spend_totals
 from lab.portfolio import standing
 from lab.portfolio.measures import (
     THRESHOLDS,
@@ -185,19 +185,23 @@ def build(session: Session, today: date | None = None, *,
 
 
 def _build(session: Session, today: date, full: list[str]) -> list[PortfolioRow]:
+    # A handful of queries for the whole portfolio, none per pilot, and columns rather
+    # than entities (see `portfolio_pilots`).
     spent = spend_totals(session)
     checked = recommendations(session, full=False)
     if full:
         checked.update(recommendations(session, full))
     q = q_values(checked)
     decided = decisions_by_pilot(session)
+    planned = planned_metrics(session)
     rows = []
-    for found in pilot_rows(session):
-        answer = checked.get(found.pilot.key)
+    for found in portfolio_pilots(session):
+        plan = {"metrics": planned.get(found.id, [])}
+        answer = checked.get(found.key)
         if answer is not None:
-            answer = {**with_thresholds(answer, found.pilot.plan), "q_value": q[found.pilot.key]}
-        row = _row(found, spent.get(found.pilot.id, 0.0), today, answer)
-        row.decision = _decision(decided.get(found.pilot.id))
+            answer = {**with_thresholds(answer, plan), "q_value": q[found.key]}
+        row = _row(found, plan, spent.get(found.id, 0.0), today, answer)
+        row.decision = decided.get(found.id)
         rows.append(row)
     _add_overlaps(session, rows)
     return rows
@@ -212,28 +216,20 @@ def answers(session: Session, full: Iterable[str] = ()) -> dict[str, dict]:
             if row.recommendation}
 
 
-def _row(found: PilotRow, spent: float, today: date, answer: dict | None) -> PortfolioRow:
-    pilot, hypothesis = found.pilot, found.hypothesis
+def _row(found, plan: dict, spent: float, today: date,
+         answer: dict | None) -> PortfolioRow:
     # A draft has no result yet: its primary is what the plan says of it.
     primary = primary_of(answer) if answer else {
-        name: value for name, value in primary_of(pilot.plan).items()
+        name: value for name, value in primary_of(plan).items()
         if name in ("key", "kind", "direction", *THRESHOLDS)}
     return PortfolioRow(
-        key=pilot.key, title=pilot.title, hypothesis=hypothesis.key,
-        statement=hypothesis.statement, process=hypothesis.process, channel=found.channel,
-        segment=found.segment, scope=found.scope, status=pilot.status, owner=pilot.owner,
-        iteration=pilot.iteration, start=pilot.start_date, end=pilot.end_date,
-        budget=pilot.budget, currency=pilot.currency, spend=spent,
-        days_left=(pilot.end_date - today).days, recommendation=answer, primary=primary,
-        design=pilot.design, today=today)
-
-
-def _decision(found) -> dict[str, Any] | None:
-    if found is None:
-        return None
-    return {"outcome": found.outcome, "recommended": found.recommended,
-            "decided_by": found.decided_by, "decided_at": found.decided_at,
-            "rationale": found.rationale}
+        key=found.key, title=found.title, hypothesis=found.hypothesis,
+        statement=found.statement, process=found.process, channel=found.channel,
+        segment=found.segment, scope=scope_of(found.channel, found.segment),
+        status=found.status, owner=found.owner, iteration=found.iteration,
+        start=found.start_date, end=found.end_date, budget=found.budget,
+        currency=found.currency, spend=spent, days_left=(found.end_date - today).days,
+        recommendation=answer, primary=primary, design=found.design, today=today)
 
 
 def _add_overlaps(session: Session, rows: list[PortfolioRow]) -> None:

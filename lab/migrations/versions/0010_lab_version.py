@@ -1,0 +1,37 @@
+"""The lab's version: one number, one up with every write that changes the portfolio.
+
+The web keeps the portfolio's rows per (epoch, number) read from this row on each
+request (lab.portfolio.kept), so a cached portfolio is never served for other data,
+whatever process or host answers. The row is created by the first write after this
+migration; until then nothing is cached.
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-01 19:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0010"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Create the one-row lab_version table (empty: the first write fills it)."""
+    op.create_table('lab_version',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('epoch', sa.String(length=32), nullable=False),
+    sa.Column('number', sa.BigInteger(), nullable=False),
+    sa.CheckConstraint('id = 1', name='ck_lab_version_one_row'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lab_version'))
+    )
+
+
+def downgrade() -> None:
+    """Drop the lab_version table."""
+    op.drop_table('lab_version')
