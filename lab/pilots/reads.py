@@ -25,8 +25,8 @@ from lab.models import (
     StoredRecommendation,
     TeamMember,
 )
-from lab.pilots.decisions import decision_of
 from lab.pilots import version
+from lab.pilots.decisions import decision_of
 from lab.pilots.find import find_pilot, next_iteration_of
 from lab.vocabulary import Role
 
