@@ -15,7 +15,10 @@ them (the pages, the CSV export and the chart only read).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session
 
@@ -23,24 +26,47 @@ from lab.caching import SharedLRU
 from lab.pilots import version
 from lab.portfolio.rows import PortfolioRow, build
 
+
+@dataclass
+class Portfolio:
+    """The rows of one version of the portfolio, and what has been worked out from them."""
+
+    rows: tuple[PortfolioRow, ...]
+    # A page's selection, its counts, the programme figures: pure functions of the rows.
+    _derived: SharedLRU[Hashable, Any] = field(default_factory=lambda: SharedLRU(64))
+
+    def derived(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """Return make(), worked out once for these rows (`key` names what it is)."""
+        found = self._derived.get(key)
+        if found is None:
+            found = make()
+            self._derived.put(key, found)
+        return found
+
+
 # A few versions per process: the current one, and the one a slow request still reads.
-_kept: SharedLRU[tuple, tuple[PortfolioRow, ...]] = SharedLRU(4)
+_kept: SharedLRU[tuple, Portfolio] = SharedLRU(4)
 
 
-def rows(session: Session, today: date | None = None) -> tuple[PortfolioRow, ...]:
-    """Return `build(session, today)`, kept from an earlier read of the same version."""
+def portfolio(session: Session, today: date | None = None) -> Portfolio:
+    """Return the portfolio of `build(session, today)`, kept from a read of the same version."""
     today = today or date.today()
     # Read before the rows: on PostgreSQL (READ COMMITTED) a write committed in between
     # makes the rows newer than the version they are kept under, never older.
     found = version.current(session)
-    if found is None:  # no write yet since the upgrade: nothing to key on
-        return tuple(build(session, today))
+    if found is None:  # a database made without the migrations: nothing to key on
+        return Portfolio(tuple(build(session, today)))
     key = (session.get_bind().url.render_as_string(hide_password=True), *found, today)
     kept = _kept.get(key)
     if kept is None:
-        kept = tuple(build(session, today))
+        kept = Portfolio(tuple(build(session, today)))
         _kept.put(key, kept)
     return kept
+
+
+def rows(session: Session, today: date | None = None) -> tuple[PortfolioRow, ...]:
+    """Return `build(session, today)`, kept from an earlier read of the same version."""
+    return portfolio(session, today).rows
 
 
 def forget() -> None:

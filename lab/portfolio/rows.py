@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from typing import Any
 
@@ -56,7 +57,11 @@ def recommendations(session: Session, keys: list[str] | None = None, *,
 
 @dataclass
 class PortfolioRow:
-    """One pilot as management sees it: plan, standing, spend, overlaps."""
+    """One pilot as management sees it: plan, standing, spend, overlaps.
+
+    Built once and then only read (`lab.portfolio.kept` shares the rows between
+    requests), so what the page sorts and counts by is worked out once per row.
+    """
 
     key: str
     title: str
@@ -83,17 +88,17 @@ class PortfolioRow:
     design: str = Design.holdout.value
     today: date = field(default_factory=date.today)
 
-    @property
+    @cached_property
     def evidence(self) -> str:
         """Return how strong the design's evidence is (randomized, comparison, before-after)."""
         return standing.evidence_of(self.recommendation, self.design)
 
-    @property
+    @cached_property
     def guardrails(self) -> str:
         """Return where the guardrails stand: safe, harmed, unclear, or none."""
         return standing.guardrails_status((self.recommendation or {}).get("metrics") or [])
 
-    @property
+    @cached_property
     def overdue(self) -> int | None:
         """Return the days a decision is overdue (0: due now), or None."""
         answer = self.recommendation or {}
@@ -121,7 +126,7 @@ class PortfolioRow:
         """Tell whether the projected cost exceeds the budget while spend does not yet."""
         return not self.over_budget and self.projected_cost > self.budget
 
-    @property
+    @cached_property
     def rank(self) -> tuple:
         """Order for 'best first': strongest evidence first, then effect ÷ minimum."""
         ratio = self.effect_ratio
@@ -163,7 +168,7 @@ class PortfolioRow:
         """Return the spend per extra outcome (see `cost_per_outcome`)."""
         return cost_per_outcome(self.primary, self.spend)
 
-    @property
+    @cached_property
     def effect_ratio(self) -> float | None:
         """Return the primary effect in units of its minimum effect."""
         estimate = self.primary.get("estimate")

@@ -29,38 +29,44 @@ def _selection() -> tuple[dict[str, str], str, bool]:
         request.args.get("order") == "desc"
 
 
-def _page() -> tuple[list, portfolio.Page, dict]:
-    """Return every row, the page of the selected ones asked for, and what to show of it.
+def _page() -> tuple[kept.Portfolio, list, portfolio.Page, dict]:
+    """Return the portfolio, the selected rows, the page asked for, and how it was chosen.
 
-    The rows are the ones kept for the lab's current version (`lab.portfolio.kept`).
+    The portfolio is the one kept for the lab's current version (`lab.portfolio.kept`),
+    and so is each selection made of it.
     """
-    rows = kept.rows(db.session())
+    current = kept.portfolio(db.session())
     filters, sort, descending = _selection()
     grouping = "process" if request.args.get("group") == "process" else ""
-    selected = portfolio.select_rows(rows, filters, sort, descending, grouping)
+    chosen = (tuple(filters.items()), sort, descending, grouping)
+    selected = current.derived(("selected", chosen), lambda: portfolio.select_rows(
+        current.rows, filters, sort, descending, grouping))
     page = portfolio.page_of(selected, request.args.get("page"))
     active = {name: value for name, value in filters.items() if value}
     if grouping:
         active["group"] = grouping
-    return selected, page, {"filters": filters, "sort": sort, "descending": descending,
-                            "grouping": grouping, "active": active}
+    return current, selected, page, {"filters": filters, "sort": sort,
+                                     "descending": descending, "grouping": grouping,
+                                     "active": active, "chosen": chosen}
 
 
 @bp.get("/")
 @role_required("viewer")
 def portfolio_page():
     """Show a page of the pilots, filtered and sorted; the tiles count every page."""
-    selected, page, shown = _page()
-    rows = kept.rows(db.session())  # the same tuple: kept for this version
-    currency = lab_currency()
-    return render_template("portfolio.html", rows=page.rows, page=page, total=len(rows),
-                           options=portfolio.options(rows), **shown,
-                           groups=portfolio.by_process(page.rows) if shown["grouping"] else [],
-                           currency=currency, headline=portfolio.headline(selected, currency),
-                           messages=portfolio.overlap_messages(page.rows),
-                           figures=programme_figures(rows),
-                           chart_alt=portfolio.chart_alt(page.rows),
-                           version=reads.version_tag(db.session()))
+    current, selected, page, shown = _page()
+    rows, currency = current.rows, lab_currency()
+    return render_template(
+        "portfolio.html", rows=page.rows, page=page, total=len(rows),
+        options=current.derived("options", lambda: portfolio.options(rows)),
+        listed=portfolio.LISTED, **shown,
+        groups=portfolio.by_process(page.rows) if shown["grouping"] else [],
+        currency=currency,
+        headline=current.derived(("headline", shown["chosen"], currency),
+                                 lambda: portfolio.headline(selected, currency)),
+        messages=portfolio.overlap_messages(page.rows),
+        figures=current.derived("figures", lambda: programme_figures(rows)),
+        chart_alt=portfolio.chart_alt(page.rows), version=reads.version_tag(db.session()))
 
 
 def lab_currency() -> str:
@@ -82,7 +88,7 @@ def portfolio_export():
 @role_required("viewer")
 def portfolio_chart(fmt: str):
     """Draw the primary effects of a page of pilots (as the table shows them)."""
-    _, page, shown = _page()
+    *_, page, shown = _page()
     width = 6.0 if request.args.get("size") == "narrow" else 11.0
     selection = (tuple(sorted(shown["active"].items())), shown["sort"], shown["descending"],
                  page.number)

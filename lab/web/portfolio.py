@@ -17,6 +17,7 @@ from lab.vocabulary import Outcome, Process, Status
 from lab.words import evidence_word, judged_metric, outcome_word
 
 PER_PAGE = 50
+LISTED = 40  # a filter with more values than this is typed, not picked from a list
 DECISIVE = (Outcome.scale_up, Outcome.revise, Outcome.withdraw)
 
 # Running pilots first: they are the ones a decision may be waiting on.

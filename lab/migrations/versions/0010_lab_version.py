@@ -2,14 +2,14 @@
 
 The web keeps the portfolio's rows per (epoch, number) read from this row on each
 request (lab.portfolio.kept), so a cached portfolio is never served for other data,
-whatever process or host answers. The row is created by the first write after this
-migration; until then nothing is cached.
+whatever process or host answers. The row starts at 0 with a random epoch.
 
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-01 19:00:00
 """
 
+import uuid
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -22,14 +22,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Create the one-row lab_version table (empty: the first write fills it)."""
-    op.create_table('lab_version',
+    """Create the one-row lab_version table, at 0."""
+    table = op.create_table('lab_version',
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('epoch', sa.String(length=32), nullable=False),
     sa.Column('number', sa.BigInteger(), nullable=False),
     sa.CheckConstraint('id = 1', name='ck_lab_version_one_row'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lab_version'))
     )
+    op.bulk_insert(table, [{"id": 1, "epoch": uuid.uuid4().hex, "number": 0}])
 
 
 def downgrade() -> None:
