@@ -110,11 +110,13 @@ class Page:
 def page_of(rows: list[PortfolioRow], asked: str | None) -> Page:
     """Return the page asked for (the first when none is): 400 if not a page number.
 
+    Only the digits 0-9 make a page number (`str.isdigit` would take '²' too).
+
     A number past the last page is 404: the page does not exist (yet, or any more).
     """
     pages = max(1, math.ceil(len(rows) / PER_PAGE))
-    text = (asked or "1").strip()
-    if not text.isdigit() or int(text) < 1:
+    text = (asked or "").strip() or "1"
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise DomainError(f"page must be a whole number from 1 to {pages}, not {asked!r}",
                           [("page", "not a page number")])
     number = int(text)
