@@ -32,8 +32,12 @@ class Portfolio:
     """The rows of one version of the portfolio, and what has been worked out from them."""
 
     rows: tuple[PortfolioRow, ...]
-    # A page's selection, its counts, the programme figures: pure functions of the rows.
-    _derived: SharedLRU[Hashable, Any] = field(default_factory=lambda: SharedLRU(64))
+    # A page's selections and counts, the programme figures, each row's HTML: pure
+    # functions of the rows. Room for every row twice and 64 other things.
+    _derived: SharedLRU[Hashable, Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._derived = SharedLRU(64 + 2 * len(self.rows))
 
     def derived(self, key: Hashable, make: Callable[[], Any]) -> Any:
         """Return make(), worked out once for these rows (`key` names what it is)."""

@@ -64,6 +64,7 @@ def portfolio_page():
         currency=currency,
         headline=current.derived(("headline", shown["chosen"], currency),
                                  lambda: portfolio.headline(selected, currency)),
+        rendered=portfolio.rendered(current, page.rows, currency),
         messages=portfolio.overlap_messages(page.rows),
         figures=current.derived("figures", lambda: programme_figures(rows)),
         chart_alt=portfolio.chart_alt(page.rows), version=reads.version_tag(db.session()))

@@ -11,8 +11,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask import get_template_attribute
+from markupsafe import Markup
+
 from lab.errors import DomainError, NotFound
 from lab.portfolio import PortfolioRow, standing
+from lab.portfolio.kept import Portfolio
 from lab.vocabulary import Outcome, Process, Status
 from lab.words import evidence_word, judged_metric, outcome_word
 
@@ -136,6 +140,18 @@ def headline(rows: Sequence[PortfolioRow], currency: str) -> dict:
             "overlapping": sum(bool(row.overlaps) for row in rows),
             "money": standing.money_totals(rows, currency),
             "wins": standing.wins_and_flukes(rows)}
+
+
+def rendered(current: Portfolio, rows: Sequence[PortfolioRow], currency: str) -> dict:
+    """Return these rows' HTML by key, each rendered once per kept portfolio.
+
+    A row's HTML depends on the row and the lab's currency alone (no reader, no page),
+    so a version's rows are rendered once, whichever page or reader shows them.
+    """
+    row_of = get_template_attribute("parts/portfolio_row.html", "row_of")
+    return {row.key: current.derived(("row", row.key, currency),
+                                     lambda row=row: Markup(row_of(row, currency)))
+            for row in rows}
 
 
 def overlap_messages(rows: Sequence[PortfolioRow]) -> list[str]:
