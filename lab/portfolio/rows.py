@@ -24,7 +24,7 @@ from lab.errors import NotFound
 from lab.pilots import stored
 from lab.pilots.decisions import decisions_by_pilot
 from lab.pilots.find import get_pilot
-from lab.pilots.overlap import overlaps
+from lab.pilots.overlap import among
 from lab.pilots.reads import planned_metrics, portfolio_pilots, scope_of, spend_totals
 from lab.portfolio import standing
 from lab.portfolio.measures import (
@@ -36,7 +36,7 @@ from lab.portfolio.measures import (
     with_thresholds,
 )
 from lab.portfolio.stored import fill
-from lab.vocabulary import Design
+from lab.vocabulary import Design, Status
 
 
 def recommendations(session: Session, keys: list[str] | None = None, *,
@@ -192,15 +192,20 @@ def build(session: Session, today: date | None = None, *,
 def _build(session: Session, today: date, full: list[str]) -> list[PortfolioRow]:
     # A handful of queries for the whole portfolio, none per pilot, and columns rather
     # than entities (see `portfolio_pilots`).
-    spent = spend_totals(session)
-    checked = recommendations(session, full=False)
+    pilots = portfolio_pilots(session)
+    checked = stored.documents(session, full=False)
+    missing = [found.key for found in pilots
+               if found.status != Status.draft and found.key not in checked]
+    if missing:  # a database just upgraded: computed once, and stored
+        checked.update({key: stored.summary_of(document)
+                        for key, document in fill(session, missing).items()})
     if full:
         checked.update(recommendations(session, full))
-    q = q_values(checked)
-    decided = decisions_by_pilot(session)
+    q = q_values(dict(sorted(checked.items())))
+    spent, decided = spend_totals(session), decisions_by_pilot(session)
     planned = planned_metrics(session)
     rows = []
-    for found in portfolio_pilots(session):
+    for found in pilots:
         plan = {"metrics": planned.get(found.id, [])}
         answer = checked.get(found.key)
         if answer is not None:
@@ -208,7 +213,9 @@ def _build(session: Session, today: date, full: list[str]) -> list[PortfolioRow]
         row = _row(found, plan, spent.get(found.id, 0.0), today, answer)
         row.decision = decided.get(found.id)
         rows.append(row)
-    _add_overlaps(session, rows)
+    _add_overlaps(rows, [(found.key, found.status, found.start_date, found.end_date,
+                          found.channel, found.segment)
+                         for found in pilots if found.status == Status.running])
     return rows
 
 
@@ -237,9 +244,9 @@ def _row(found, plan: dict, spent: float, today: date,
         recommendation=answer, primary=primary, design=found.design, today=today)
 
 
-def _add_overlaps(session: Session, rows: list[PortfolioRow]) -> None:
+def _add_overlaps(rows: list[PortfolioRow], running: list[tuple]) -> None:
     by_key = {row.key: row for row in rows}
-    for overlap in overlaps(session):
+    for overlap in among(running):
         for key, other in ((overlap.pilot_a, overlap.pilot_b), (overlap.pilot_b, overlap.pilot_a)):
             if key in by_key:
                 by_key[key].overlaps.append(overlap.message)

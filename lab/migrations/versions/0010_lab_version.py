@@ -1,8 +1,14 @@
-"""The lab's version: one number, one up with every write that changes the portfolio.
+"""The lab's version: one number, one up with every write that changes the portfolio;
+on SQLite the stored recommendation's long document moves to the end of its row.
 
 The web keeps the portfolio's rows per (epoch, number) read from this row on each
 request (lab.portfolio.kept), so a cached portfolio is never served for other data,
 whatever process or host answers. The row starts at 0 with a random epoch.
+
+SQLite keeps a row's columns in order and spills a long row into a chain of overflow
+pages, so reading the summary, which came after the document, read the whole document
+too. The table is rebuilt with the document last. PostgreSQL keeps long values apart
+(TOAST) whatever the order, so nothing changes there.
 
 Revision ID: 0010
 Revises: 0009
@@ -31,8 +37,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lab_version'))
     )
     op.bulk_insert(table, [{"id": 1, "epoch": uuid.uuid4().hex, "number": 0}])
+    if op.get_bind().dialect.name == "sqlite":
+        _order("outcome", "summary", "inputs", "computed_at", "document")
+
+
+def _order(*columns: str) -> None:
+    with op.batch_alter_table("stored_recommendation", recreate="always",
+                              partial_reordering=[("pilot_id", *columns)]):
+        pass
 
 
 def downgrade() -> None:
-    """Drop the lab_version table."""
+    """Drop the lab_version table (the column order stays: it changes nothing else)."""
     op.drop_table('lab_version')
