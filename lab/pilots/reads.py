@@ -85,8 +85,9 @@ def pilot_rows(session: Session, *, hypothesis_id: int | None = None) -> list[Pi
 def portfolio_pilots(session: Session) -> list:
     """Return every pilot's columns the portfolio shows, with names resolved, in key order.
 
-    Plain rows (``.key``, ``.hypothesis``, ``.channel``…), not entities: a pilot entity
-    decodes its whole plan, and a thousand of them cost more than the rest of the read.
+    Plain rows (``.key``, ``.hypothesis``, ``.channel``…) from the connection, not
+    entities: a pilot entity decodes its whole plan, and a thousand of them cost more
+    than the rest of the read.
     """
     query = (select(Pilot.id, Pilot.key, Pilot.title, Pilot.status, Pilot.owner,
                     Pilot.iteration, Pilot.start_date, Pilot.end_date, Pilot.budget,
@@ -97,7 +98,7 @@ def portfolio_pilots(session: Session) -> list:
              .outerjoin(Channel, col(Pilot.channel_id) == Channel.id)
              .outerjoin(Segment, col(Pilot.segment_id) == Segment.id)
              .order_by(col(Pilot.key)))
-    return list(session.execute(query))
+    return list(session.connection().execute(query))
 
 
 PLANNED = ("key", "role", "kind", "direction", "minimum_effect", "margin", "label")
@@ -111,8 +112,8 @@ def planned_metrics(session: Session) -> dict[int, list[dict]]:
     """
     found: dict[int, list[dict]] = {}
     columns = [getattr(Metric, name) for name in PLANNED]
-    for pilot_id, *values in session.execute(select(Metric.pilot_id, *columns)
-                                             .order_by(col(Metric.id))):
+    for pilot_id, *values in session.connection().execute(select(Metric.pilot_id, *columns)
+                                                          .order_by(col(Metric.id))):
         found.setdefault(pilot_id, []).append(dict(zip(PLANNED, values, strict=True)))
     return found
 

@@ -26,7 +26,7 @@ from lab.pilots.decisions import decisions_by_pilot
 from lab.pilots.find import get_pilot
 from lab.pilots.overlap import among
 from lab.pilots.reads import planned_metrics, portfolio_pilots, scope_of, spend_totals
-from lab.portfolio import standing
+from lab.portfolio import decoded, standing
 from lab.portfolio.measures import (
     THRESHOLDS,
     cost_per_outcome,
@@ -193,7 +193,7 @@ def _build(session: Session, today: date, full: list[str]) -> list[PortfolioRow]
     # A handful of queries for the whole portfolio, none per pilot, and columns rather
     # than entities (see `portfolio_pilots`).
     pilots = portfolio_pilots(session)
-    checked = stored.documents(session, full=False)
+    checked = decoded.summaries(session)
     missing = [found.key for found in pilots
                if found.status != Status.draft and found.key not in checked]
     if missing:  # a database just upgraded: computed once, and stored
