@@ -15,12 +15,12 @@ from lab.models.programme import (
     NoteStance,
     PlanApproval,
 )
-from lab.models.stored import StoredRecommendation
+from lab.models.stored import LabVersion, StoredRecommendation
 
 __all__ = [
     "ApiToken", "AuditEvent", "BacklogEntry", "Channel", "Decision", "DecisionBrief",
-    "Hypothesis", "Initiative", "LearningCard", "LearningFeedback", "LoginThrottle",
-    "Metric", "Note", "NoteStance", "Notice", "NoticeSubscription", "Observation", "Pilot",
-    "PlanApproval", "Segment", "Spend", "StoredRecommendation", "TeamMember", "User",
-    "VALUE_COLUMNS",
+    "Hypothesis", "Initiative", "LabVersion", "LearningCard", "LearningFeedback",
+    "LoginThrottle", "Metric", "Note", "NoteStance", "Notice", "NoticeSubscription",
+    "Observation", "Pilot", "PlanApproval", "Segment", "Spend", "StoredRecommendation",
+    "TeamMember", "User", "VALUE_COLUMNS",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, Text
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from lab.models.base import timestamp
@@ -27,9 +27,31 @@ class StoredRecommendation(SQLModel, table=True):
         Integer, ForeignKey("pilot.id", ondelete="CASCADE"), primary_key=True,
         autoincrement=False))
     outcome: str = Field(max_length=20)
-    document: str = Field(sa_column=Column(Text, nullable=False))
     # The document without its look histories: what the portfolio's rows read (a fifth
     # of the size, so a thousand pilots decode in milliseconds).
     summary: str = Field(sa_column=Column(Text, nullable=False))
     inputs: str = Field(sa_column=Column(Text, nullable=False))
     computed_at: datetime = timestamp()
+    # Last: SQLite keeps a row's columns in order, spilling a long row into a chain of
+    # overflow pages, so a column after this one is reached only by reading through
+    # the whole document (ten thousand summaries read 180 MB instead of 20).
+    document: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class LabVersion(SQLModel, table=True):
+    """One row: a number one up with every committed write that changes the portfolio.
+
+    The write adds one in its own transaction (lab.pilots.version), so a reader's
+    snapshot holds the number of exactly the data it sees: two reads that find the same
+    ``epoch`` and ``number`` read the same portfolio, on any host. ``epoch`` is drawn
+    afresh whenever the row is created, so a database emptied and refilled never
+    repeats an earlier (epoch, number) with other data.
+    """
+
+    __tablename__ = "lab_version"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_lab_version_one_row"),)
+
+    id: int = Field(default=1, sa_column=Column(Integer, primary_key=True,
+                                                 autoincrement=False))
+    epoch: str = Field(max_length=32)
+    number: int = Field(sa_column=Column(BigInteger, nullable=False))

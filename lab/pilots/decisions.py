@@ -130,6 +130,15 @@ def _refuse(session: Session, pilot: Pilot, decided_by: str, outcome: str, recom
                             f"to decide {outcome} instead")
 
 
-def decisions_by_pilot(session: Session) -> dict[int, Decision]:
-    """Return every signed-off decision, by pilot id (one query for the portfolio)."""
-    return {decision.pilot_id: decision for decision in session.exec(select(Decision))}
+SIGNED = ("outcome", "recommended", "decided_by", "decided_at", "rationale")
+
+
+def decisions_by_pilot(session: Session) -> dict[int, dict[str, Any]]:
+    """Return every signed-off decision's SIGNED fields, by pilot id (one query).
+
+    The columns, not the entities: each decision keeps a copy of the recommendation it
+    was signed against, which the portfolio does not show and need not decode.
+    """
+    columns = [getattr(Decision, name) for name in SIGNED]
+    return {pilot_id: dict(zip(SIGNED, values, strict=True))
+            for pilot_id, *values in session.execute(select(Decision.pilot_id, *columns))}

@@ -7,6 +7,7 @@ both changes), so the lab warns about each pair on sync, on start and on the por
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import combinations
@@ -47,16 +48,23 @@ def overlaps(session: Session, *, include_drafts: bool = False,
     """
     finished = ["scaled_up", "revised", "withdrawn"] if history else []
     statuses = ["running", *finished, *(["draft"] if include_drafts else [])]
-    # The four columns compared, not whole pilots: the portfolio page calls this on every
-    # read, and a pilot row carries its whole plan as JSON.
+    # The six columns compared, not whole pilots: a pilot row carries its whole plan.
+    return among(session.exec(
+        select(Pilot.key, Pilot.status, Pilot.start_date, Pilot.end_date,
+               Channel.name, Segment.name)
+        .outerjoin(Channel, col(Pilot.channel_id) == Channel.id)
+        .outerjoin(Segment, col(Pilot.segment_id) == Segment.id)
+        .where(col(Pilot.status).in_(statuses))
+        .order_by(col(Pilot.key))).all(), history=history)
+
+
+def among(scoped: Iterable[tuple], *, history: bool = False) -> list[Overlap]:
+    """Return the overlaps among these (key, status, start, end, channel, segment) rows.
+
+    `overlaps` reads the rows; the portfolio, which has read them already, passes its own.
+    """
     rows = [(_Scoped(key, status, start, end), channel, segment)
-            for key, status, start, end, channel, segment in session.exec(
-                select(Pilot.key, Pilot.status, Pilot.start_date, Pilot.end_date,
-                       Channel.name, Segment.name)
-                .outerjoin(Channel, col(Pilot.channel_id) == Channel.id)
-                .outerjoin(Segment, col(Pilot.segment_id) == Segment.id)
-                .where(col(Pilot.status).in_(statuses))
-                .order_by(col(Pilot.key))).all()]
+            for key, status, start, end, channel, segment in scoped]
     pilots = {pilot.key: pilot for pilot, _, _ in rows}
     shared: dict[tuple[str, str], list[str]] = defaultdict(list)
     for scope, members in _by_scope(rows).items():

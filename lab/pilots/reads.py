@@ -25,6 +25,7 @@ from lab.models import (
     StoredRecommendation,
     TeamMember,
 )
+from lab.pilots import version
 from lab.pilots.decisions import decision_of
 from lab.pilots.find import find_pilot, next_iteration_of
 from lab.vocabulary import Role
@@ -44,9 +45,14 @@ class PilotRow:
     @property
     def scope(self) -> str:
         """Describe the scope as people say it."""
-        if self.channel and self.segment:
-            return f"{self.channel} within {self.segment}"
-        return self.channel or self.segment or ""
+        return scope_of(self.channel, self.segment)
+
+
+def scope_of(channel: str | None, segment: str | None) -> str:
+    """Describe a channel and segment scope as people say it."""
+    if channel and segment:
+        return f"{channel} within {segment}"
+    return channel or segment or ""
 
 
 @dataclass
@@ -74,6 +80,42 @@ def pilot_rows(session: Session, *, hypothesis_id: int | None = None) -> list[Pi
     if hypothesis_id is not None:
         query = query.where(Pilot.hypothesis_id == hypothesis_id)
     return [PilotRow(*row) for row in session.exec(query).all()]
+
+
+def portfolio_pilots(session: Session) -> list:
+    """Return every pilot's columns the portfolio shows, with names resolved, in key order.
+
+    Plain rows (``.key``, ``.hypothesis``, ``.channel``…) from the connection, not
+    entities: a pilot entity decodes its whole plan, and a thousand of them cost more
+    than the rest of the read.
+    """
+    query = (select(Pilot.id, Pilot.key, Pilot.title, Pilot.status, Pilot.owner,
+                    Pilot.iteration, Pilot.start_date, Pilot.end_date, Pilot.budget,
+                    Pilot.currency, Pilot.design, Hypothesis.key.label("hypothesis"),
+                    Hypothesis.statement, Hypothesis.process,
+                    Channel.name.label("channel"), Segment.name.label("segment"))
+             .join(Hypothesis, col(Pilot.hypothesis_id) == Hypothesis.id)
+             .outerjoin(Channel, col(Pilot.channel_id) == Channel.id)
+             .outerjoin(Segment, col(Pilot.segment_id) == Segment.id)
+             .order_by(col(Pilot.key)))
+    return list(session.connection().execute(query))
+
+
+PLANNED = ("key", "role", "kind", "direction", "minimum_effect", "margin", "label")
+
+
+def planned_metrics(session: Session) -> dict[int, list[dict]]:
+    """Return each pilot's metrics as its plan states them (PLANNED), by pilot id.
+
+    The metric rows are written from the plan (`registry`), so this is the plan's
+    ``metrics`` without decoding a thousand plans.
+    """
+    found: dict[int, list[dict]] = {}
+    columns = [getattr(Metric, name) for name in PLANNED]
+    for pilot_id, *values in session.connection().execute(select(Metric.pilot_id, *columns)
+                                                          .order_by(col(Metric.id))):
+        found.setdefault(pilot_id, []).append(dict(zip(PLANNED, values, strict=True)))
+    return found
 
 
 def pilot_row(session: Session, key: str) -> PilotRow:
@@ -141,11 +183,15 @@ def observations(session: Session, pilot_id: int) -> list[tuple[Observation, str
 def data_version(session: Session, pilot_id: int | None = None) -> str:
     """Return a string that changes whenever the pilot's (or any) data or decisions do.
 
-    For one pilot it reads that pilot's rows. For the whole lab it reads the stored
-    recommendations instead of every observation row: each write that changes a pilot's
-    data refreshes that pilot's stored answer (a new computed_at) in the same transaction.
+    For one pilot it reads that pilot's rows. For the whole lab it is the lab's version
+    (`lab.pilots.version`), one up with every write the portfolio shows; a database no
+    write has reached since its upgrade has none yet, and then the stored answers'
+    newest `computed_at` and the counts stand in.
     """
     if pilot_id is None:
+        found = version.current(session)
+        if found is not None:
+            return f"{found[0]}-{found[1]}"
         kept = session.exec(select(func.max(StoredRecommendation.computed_at),
                                    func.count(col(StoredRecommendation.pilot_id)))).one()
         decided = session.exec(select(func.count(Decision.id))).one()

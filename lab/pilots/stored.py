@@ -33,6 +33,7 @@ from sqlmodel import Session, col
 
 from lab.models import Decision, Metric, Observation, Pilot, StoredRecommendation
 from lab.models.base import utcnow
+from lab.pilots import version
 from lab.pilots.answers import documents, known_keys, missing  # noqa: F401 (re-exported)
 
 TOUCHED = "lab.touched"  # session.info key: ids of the pilots this transaction changed
@@ -50,6 +51,7 @@ def install(refresher: Refresher) -> None:
 def touch(session: Session, pilot_ids: Iterable[int]) -> None:
     """Note that this transaction changed these pilots' inputs (raw-SQL writers call it)."""
     session.info.setdefault(TOUCHED, set()).update(i for i in pilot_ids if i is not None)
+    version.changed(session)
 
 
 def lock(session: Session, pilot_ids: list[int]) -> None:
@@ -81,6 +83,7 @@ def save(session: Session, answers: dict[int, tuple[str, dict, str]]) -> None:
         set_={name: statement.excluded[name]
               for name in ("outcome", "document", "summary", "inputs", "computed_at")})
     session.execute(statement, rows)
+    version.changed(session)
 
 
 HISTORIES = ("looks", "metric_looks")  # what a summary leaves out
@@ -112,6 +115,7 @@ def forget(session: Session, pilot_ids: Iterable[int]) -> None:
     if ids:
         session.execute(delete(StoredRecommendation)
                         .where(col(StoredRecommendation.pilot_id).in_(ids)))
+        version.changed(session)
 
 
 def inputs_of(session: Session) -> dict[int, str]:
@@ -148,6 +152,7 @@ def _refresh_before_commit(session: OrmSession) -> None:
         else:
             forget(session, touched)
         session.flush()
+    version.bump(session)  # last: on PostgreSQL its row lock is held to the commit only
 
 
 @event.listens_for(OrmSession, "after_rollback")

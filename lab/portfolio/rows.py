@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from sqlmodel import Session
@@ -23,9 +24,9 @@ from lab.errors import NotFound
 from lab.pilots import stored
 from lab.pilots.decisions import decisions_by_pilot
 from lab.pilots.find import get_pilot
-from lab.pilots.overlap import overlaps
-from lab.pilots.reads import PilotRow, pilot_rows, spend_totals
-from lab.portfolio import standing
+from lab.pilots.overlap import among
+from lab.pilots.reads import planned_metrics, portfolio_pilots, scope_of, spend_totals
+from lab.portfolio import decoded, standing
 from lab.portfolio.measures import (
     THRESHOLDS,
     cost_per_outcome,
@@ -35,7 +36,7 @@ from lab.portfolio.measures import (
     with_thresholds,
 )
 from lab.portfolio.stored import fill
-from lab.vocabulary import Design
+from lab.vocabulary import Design, Status
 
 
 def recommendations(session: Session, keys: list[str] | None = None, *,
@@ -56,7 +57,11 @@ def recommendations(session: Session, keys: list[str] | None = None, *,
 
 @dataclass
 class PortfolioRow:
-    """One pilot as management sees it: plan, standing, spend, overlaps."""
+    """One pilot as management sees it: plan, standing, spend, overlaps.
+
+    Built once and then only read (`lab.portfolio.kept` shares the rows between
+    requests), so what the page sorts and counts by is worked out once per row.
+    """
 
     key: str
     title: str
@@ -83,27 +88,27 @@ class PortfolioRow:
     design: str = Design.holdout.value
     today: date = field(default_factory=date.today)
 
-    @property
+    @cached_property
     def evidence(self) -> str:
         """Return how strong the design's evidence is (randomized, comparison, before-after)."""
         return standing.evidence_of(self.recommendation, self.design)
 
-    @property
+    @cached_property
     def guardrails(self) -> str:
         """Return where the guardrails stand: safe, harmed, unclear, or none."""
         return standing.guardrails_status((self.recommendation or {}).get("metrics") or [])
 
-    @property
+    @cached_property
     def targets(self) -> list[dict]:
         """Return each service-level target with the pilot arm's level and attainment."""
         return standing.targets_of((self.recommendation or {}).get("metrics") or [])
 
-    @property
+    @cached_property
     def attainment(self) -> str | None:
         """Return where the targets stand together: meets, misses, unclear (None: none)."""
         return standing.target_attainment((self.recommendation or {}).get("metrics") or [])
 
-    @property
+    @cached_property
     def overdue(self) -> int | None:
         """Return the days a decision is overdue (0: due now), or None."""
         answer = self.recommendation or {}
@@ -131,7 +136,7 @@ class PortfolioRow:
         """Tell whether the projected cost exceeds the budget while spend does not yet."""
         return not self.over_budget and self.projected_cost > self.budget
 
-    @property
+    @cached_property
     def rank(self) -> tuple:
         """Order for 'best first': strongest evidence first, then effect ÷ minimum."""
         ratio = self.effect_ratio
@@ -173,7 +178,7 @@ class PortfolioRow:
         """Return the spend per extra outcome (see `cost_per_outcome`)."""
         return cost_per_outcome(self.primary, self.spend)
 
-    @property
+    @cached_property
     def effect_ratio(self) -> float | None:
         """Return the primary effect in units of its minimum effect."""
         estimate = self.primary.get("estimate")
@@ -195,21 +200,32 @@ def build(session: Session, today: date | None = None, *,
 
 
 def _build(session: Session, today: date, full: list[str]) -> list[PortfolioRow]:
-    spent = spend_totals(session)
-    checked = recommendations(session, full=False)
+    # A handful of queries for the whole portfolio, none per pilot, and columns rather
+    # than entities (see `portfolio_pilots`).
+    pilots = portfolio_pilots(session)
+    checked = decoded.summaries(session)
+    missing = [found.key for found in pilots
+               if found.status != Status.draft and found.key not in checked]
+    if missing:  # a database just upgraded: computed once, and stored
+        checked.update({key: stored.summary_of(document)
+                        for key, document in fill(session, missing).items()})
     if full:
         checked.update(recommendations(session, full))
-    q = q_values(checked)
-    decided = decisions_by_pilot(session)
+    q = q_values(dict(sorted(checked.items())))
+    spent, decided = spend_totals(session), decisions_by_pilot(session)
+    planned = planned_metrics(session)
     rows = []
-    for found in pilot_rows(session):
-        answer = checked.get(found.pilot.key)
+    for found in pilots:
+        plan = {"metrics": planned.get(found.id, [])}
+        answer = checked.get(found.key)
         if answer is not None:
-            answer = {**with_thresholds(answer, found.pilot.plan), "q_value": q[found.pilot.key]}
-        row = _row(found, spent.get(found.pilot.id, 0.0), today, answer)
-        row.decision = _decision(decided.get(found.pilot.id))
+            answer = {**with_thresholds(answer, plan), "q_value": q[found.key]}
+        row = _row(found, plan, spent.get(found.id, 0.0), today, answer)
+        row.decision = decided.get(found.id)
         rows.append(row)
-    _add_overlaps(session, rows)
+    _add_overlaps(rows, [(found.key, found.status, found.start_date, found.end_date,
+                          found.channel, found.segment)
+                         for found in pilots if found.status == Status.running])
     return rows
 
 
@@ -222,33 +238,25 @@ def answers(session: Session, full: Iterable[str] = ()) -> dict[str, dict]:
             if row.recommendation}
 
 
-def _row(found: PilotRow, spent: float, today: date, answer: dict | None) -> PortfolioRow:
-    pilot, hypothesis = found.pilot, found.hypothesis
+def _row(found, plan: dict, spent: float, today: date,
+         answer: dict | None) -> PortfolioRow:
     # A draft has no result yet: its primary is what the plan says of it.
     primary = primary_of(answer) if answer else {
-        name: value for name, value in primary_of(pilot.plan).items()
+        name: value for name, value in primary_of(plan).items()
         if name in ("key", "kind", "direction", *THRESHOLDS)}
     return PortfolioRow(
-        key=pilot.key, title=pilot.title, hypothesis=hypothesis.key,
-        statement=hypothesis.statement, process=hypothesis.process, channel=found.channel,
-        segment=found.segment, scope=found.scope, status=pilot.status, owner=pilot.owner,
-        iteration=pilot.iteration, start=pilot.start_date, end=pilot.end_date,
-        budget=pilot.budget, currency=pilot.currency, spend=spent,
-        days_left=(pilot.end_date - today).days, recommendation=answer, primary=primary,
-        design=pilot.design, today=today)
+        key=found.key, title=found.title, hypothesis=found.hypothesis,
+        statement=found.statement, process=found.process, channel=found.channel,
+        segment=found.segment, scope=scope_of(found.channel, found.segment),
+        status=found.status, owner=found.owner, iteration=found.iteration,
+        start=found.start_date, end=found.end_date, budget=found.budget,
+        currency=found.currency, spend=spent, days_left=(found.end_date - today).days,
+        recommendation=answer, primary=primary, design=found.design, today=today)
 
 
-def _decision(found) -> dict[str, Any] | None:
-    if found is None:
-        return None
-    return {"outcome": found.outcome, "recommended": found.recommended,
-            "decided_by": found.decided_by, "decided_at": found.decided_at,
-            "rationale": found.rationale}
-
-
-def _add_overlaps(session: Session, rows: list[PortfolioRow]) -> None:
+def _add_overlaps(rows: list[PortfolioRow], running: list[tuple]) -> None:
     by_key = {row.key: row for row in rows}
-    for overlap in overlaps(session):
+    for overlap in among(running):
         for key, other in ((overlap.pilot_a, overlap.pilot_b), (overlap.pilot_b, overlap.pilot_a)):
             if key in by_key:
                 by_key[key].overlaps.append(overlap.message)

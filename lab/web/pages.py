@@ -11,7 +11,7 @@ from lab import db
 from lab.pilots import approval, decisions, initiatives, reads, stances
 from lab.pilots.find import get_hypothesis
 from lab.pilots.overlap import overlaps
-from lab.portfolio import build, hypothesis_state, recommendations, standing
+from lab.portfolio import build, hypothesis_state, kept, recommendations
 from lab.portfolio.figures import figures as programme_figures
 from lab.web import chartimages, portfolio
 from lab.web.export import portfolio_csv
@@ -24,32 +24,50 @@ bp = Blueprint("pages", __name__)
 def _selection() -> tuple[dict[str, str], str, bool]:
     """Read the portfolio's filters and sort order from the query string."""
     filters = {name: request.args.get(name, "") for name in portfolio.FILTERS}
-    sort = request.args.get("sort", "status")
-    return filters, sort if sort in portfolio.SORTS else "status", \
+    sort = request.args.get("sort", portfolio.DEFAULT_SORT)
+    return filters, sort if sort in portfolio.SORTS else portfolio.DEFAULT_SORT, \
         request.args.get("order") == "desc"
+
+
+def _page() -> tuple[kept.Portfolio, list, portfolio.Page, dict]:
+    """Return the portfolio, the selected rows, the page asked for, and how it was chosen.
+
+    The portfolio is the one kept for the lab's current version (`lab.portfolio.kept`),
+    and so is each selection made of it.
+    """
+    current = kept.portfolio(db.session())
+    filters, sort, descending = _selection()
+    grouping = "process" if request.args.get("group") == "process" else ""
+    chosen = (tuple(filters.items()), sort, descending, grouping)
+    selected = current.derived(("selected", chosen), lambda: portfolio.select_rows(
+        current.rows, filters, sort, descending, grouping))
+    page = portfolio.page_of(selected, request.args.get("page"))
+    active = {name: value for name, value in filters.items() if value}
+    if grouping:
+        active["group"] = grouping
+    return current, selected, page, {"filters": filters, "sort": sort,
+                                     "descending": descending, "grouping": grouping,
+                                     "active": active, "chosen": chosen}
 
 
 @bp.get("/")
 @role_required("viewer")
 def portfolio_page():
-    """Show every pilot with its standing, filtered and sorted."""
-    rows = build(db.session())
-    filters, sort, descending = _selection()
-    shown = portfolio.select_rows(rows, filters, sort, descending)
-    grouping = request.args.get("group", "")
-    currency = lab_currency()
-    active = {name: value for name, value in filters.items() if value}
-    if grouping == "process":
-        active["group"] = grouping
-    return render_template("portfolio.html", rows=shown, total=len(rows),
-                           options=portfolio.options(rows), filters=filters, sort=sort,
-                           active=active, grouping=grouping,
-                           groups=portfolio.by_process(shown) if grouping == "process" else [],
-                           currency=currency, money_totals=standing.money_totals(shown, currency),
-                           wins=standing.wins_and_flukes(shown),
-                           figures=programme_figures(rows),
-                           chart_alt=portfolio.chart_alt(shown),
-                           descending=descending, version=reads.version_tag(db.session()))
+    """Show a page of the pilots, filtered and sorted; the tiles count every page."""
+    current, selected, page, shown = _page()
+    rows, currency = current.rows, lab_currency()
+    return render_template(
+        "portfolio.html", rows=page.rows, page=page, total=len(rows),
+        options=current.derived("options", lambda: portfolio.options(rows)),
+        listed=portfolio.LISTED, **shown,
+        groups=portfolio.by_process(page.rows) if shown["grouping"] else [],
+        currency=currency,
+        headline=current.derived(("headline", shown["chosen"], currency),
+                                 lambda: portfolio.headline(selected, currency)),
+        rendered=portfolio.rendered(current, page.rows, currency),
+        messages=portfolio.overlap_messages(page.rows),
+        figures=current.derived("figures", lambda: programme_figures(rows)),
+        chart_alt=portfolio.chart_alt(page.rows), version=reads.version_tag(db.session()))
 
 
 def lab_currency() -> str:
@@ -60,9 +78,9 @@ def lab_currency() -> str:
 @bp.get("/portfolio.csv")
 @role_required("analyst")
 def portfolio_export():
-    """Download the portfolio, as filtered, as CSV."""
+    """Download the portfolio, as filtered, as CSV: every page."""
     filters, sort, descending = _selection()
-    rows = portfolio.select_rows(build(db.session()), filters, sort, descending)
+    rows = portfolio.select_rows(kept.rows(db.session()), filters, sort, descending)
     return Response(portfolio_csv(rows), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="portfolio-{date.today()}.csv"'})
 
@@ -70,13 +88,12 @@ def portfolio_export():
 @bp.get("/portfolio/effects.<fmt>")
 @role_required("viewer")
 def portfolio_chart(fmt: str):
-    """Draw the selected pilots' primary effects against their minimum effects."""
-    filters, sort, descending = _selection()
-    session = db.session()
+    """Draw the primary effects of a page of pilots (as the table shows them)."""
+    *_, page, shown = _page()
     width = 6.0 if request.args.get("size") == "narrow" else 11.0
-    return chartimages.portfolio(
-        session, (tuple(sorted(filters.items())), sort, descending), fmt,
-        lambda: portfolio.select_rows(build(session), filters, sort, descending), width)
+    selection = (tuple(sorted(shown["active"].items())), shown["sort"], shown["descending"],
+                 page.number)
+    return chartimages.portfolio(db.session(), selection, fmt, lambda: page.rows, width)
 
 
 @bp.get("/hypotheses")

@@ -8,12 +8,11 @@ Run on demand (pytest never collects it):
 On a portfolio of --pilots running pilots (3 metrics, 2 arms, 26 weeks: 156 rows each)
 it measures, as medians:
 
-- the portfolio page under gunicorn -w 2 (16 concurrent clients over loopback) and
-  in-process (Flask's client), each against a trivial page of the same app (the
-  sign-in form), and the read model alone (`lab.portfolio.build`);
-- one observation row written through the API's path (`record_observations` as a
-  correction, in its write transaction), the refresh of its pilot included, and the
-  first portfolio read after it;
+- the portfolio page in-process and under gunicorn -w 2 (2 clients at once, then 16),
+  each against a trivial page of the same app (the sign-in form), the read model
+  alone, one observation row written (in-process and through the JSON API) with its
+  refresh, and the first page after it: `tests/bench/pages.py`, which also runs alone
+  on any database (10,000 pilots: `tests/bench/copies.py`);
 - `lab check --json` as a new process against `python -c "import flask, sqlalchemy"`;
 - a full `lab refresh` (time and CPU time, the boundary cache cold as in a new process),
   and for each --rows size a full refresh and a portfolio read in a fresh process each,
@@ -32,48 +31,24 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 import lab.portfolio.stored  # noqa: E402,F401 (writes refresh what they change)
-from lab import accounts, db, portfolio  # noqa: E402
-from lab.app import create_app  # noqa: E402
-from lab.pilots.observations import record_observations  # noqa: E402
+from lab import db  # noqa: E402
 from lab.portfolio.stored import refresh  # noqa: E402
 from lab.stats import sequential  # noqa: E402
+from tests.bench.pages import median_ms, pages, report, served  # noqa: E402
 from tests.bench.portfolio import WEEKS, build  # noqa: E402
-from tests.web.conftest import PASSWORD, sign_in  # noqa: E402
 
 ROWS_PER_PILOT = WEEKS * 2 * 3
 LAB = [sys.executable, "-c", "from lab.cli import main; main()"]
-
-
-def median_ms(action, repeat: int = 15) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
-
-
-def report(name: str, value: float, unit: str, target: float | None = None,
-           note: str = "") -> None:
-    verdict = "" if target is None else ("  ok" if value <= target else "  OVER")
-    limit = "" if target is None else f" (target ≤ {target:g} {unit})"
-    print(f"{name:<58} {value:>9.1f} {unit}{limit}{verdict}{note}")
 
 
 def database(folder: Path, pilots: int) -> str:
@@ -85,93 +60,6 @@ def database(folder: Path, pilots: int) -> str:
         print(f"(built {pilots} pilots, {pilots * ROWS_PER_PILOT:,} rows, refreshed on "
               f"import, in {time.perf_counter() - started:.0f} s)")
     return url
-
-
-def pages(url: str) -> None:
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "HTTPS": False})
-    with app.app_context(), db.writing(db.engine()) as session:
-        if accounts.find_user(session, "bench@lab.example") is None:
-            accounts.add_user(session, email="bench@lab.example", password=PASSWORD,
-                              role="viewer", actor="bench")
-    client = app.test_client()
-    assert sign_in(client, "bench@lab.example").status_code == 302
-    assert client.get("/").status_code == 200
-    page = median_ms(lambda: client.get("/"))
-    trivial = median_ms(lambda: client.get("/login"))
-    report("portfolio page (in-process)", page, "ms", 50)
-    report("  a trivial page of the same app (/login)", trivial, "ms")
-    report("  ratio page / trivial", page / trivial, "×", 5)
-    engine = db.engine_for(url)
-
-    def read():
-        with db.reading(engine) as session:
-            portfolio.build(session)
-    report("read model alone (lab.portfolio.build)", median_ms(read), "ms")
-
-    key = "p0001"
-    values = iter(range(10_000))
-
-    def write():
-        value = next(values) % 50
-        with db.writing(engine) as session:
-            record_observations(session, rows=[{
-                "pilot": key, "metric": "conversion", "arm": "pilot", "phase": "during",
-                "period": "2026-01-05", "successes": 40 + value, "trials": 200}],
-                actor="bench", correct=True, source="bench")
-    report("one observation row written, its refresh included", median_ms(write), "ms", 100)
-    write()
-    started = time.perf_counter()
-    read()
-    report("first portfolio read after that write", (time.perf_counter() - started) * 1000,
-           "ms", 500)
-
-
-def served(url: str, folder: Path) -> None:
-    """Time pages under gunicorn -w 2, 16 clients at once, over loopback only."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "LAB_DATABASE_URL": url, "LAB_SECRET_KEY": "b" * 32,
-           "LAB_INSTANCE_PATH": str(folder / "instance"), "LAB_HTTPS": "false"}
-    server = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "-w", "2",
-                               "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(60):  # the workers import the app: a few seconds
-            try:
-                requests.get(f"{base}/login", timeout=10)
-                break
-            except requests.RequestException:
-                time.sleep(0.5)
-        clients = []
-        for _ in range(16):
-            client = requests.Session()
-            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
-                              client.get(f"{base}/login", timeout=10).text).group(1)
-            signed = client.post(f"{base}/login", data={
-                "email": "bench@lab.example", "password": PASSWORD, "csrf_token": token},
-                allow_redirects=False, timeout=10)
-            assert signed.status_code == 302, signed.status_code
-            clients.append(client)
-
-        def timed(path: str) -> float:
-            def one(client):
-                times = []
-                for _ in range(10):  # bounded: 16 clients × 10 requests
-                    started = time.perf_counter()
-                    assert client.get(f"{base}{path}", timeout=30).status_code == 200
-                    times.append((time.perf_counter() - started) * 1000)
-                return times
-            with ThreadPoolExecutor(16) as pool:
-                return statistics.median(t for ts in pool.map(one, clients) for t in ts)
-        page, trivial = timed("/"), timed("/login")
-        report("portfolio page, gunicorn -w 2, 16 clients (p50)", page, "ms", 50)
-        report("  the sign-in form, same server (p50)", trivial, "ms")
-        report("  ratio page / trivial", page / trivial, "×", 5)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def processes(url: str) -> None:
@@ -226,8 +114,8 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     url = database(folder, args.pilots)
     print(f"\n{args.pilots} pilots, {args.pilots * ROWS_PER_PILOT:,} observation rows")
-    pages(url)
-    served(url, folder)
+    token = pages(url, 50)
+    served(url, folder, 50, token)
     processes(url)
     print(f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     sequential.clear_cache()  # as in a new `lab refresh` process: no boundary is known yet

@@ -168,7 +168,7 @@ def test_a_crash_shows_no_traceback(app, signed_in, monkeypatch):
     def crash(*_args, **_kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("lab.web.pages.build", crash)
+    monkeypatch.setattr("lab.web.pages.kept.portfolio", crash)
     monkeypatch.setattr("lab.web.api.reads.pilot_rows", crash)
     client = signed_in("viewer")
     for path, mimetype in (("/", "text/html"), ("/api/v1/pilots", "application/json")):
