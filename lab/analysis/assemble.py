@@ -143,7 +143,9 @@ def _metric_result(table: Looks, row: int, p_value, lift) -> MetricResult:
         method=reasons.method(table.design[row], table.analysis[row], table.kind[row],
                               bool(table.fallback[row]), float(table.critical[row]),
                               float(table.df[row])),
-        n_pilot=float(table.n_pilot[row]), n_control=float(table.n_control[row]))
+        n_pilot=float(table.n_pilot[row]), n_control=float(table.n_control[row]),
+        pilot_value=float(table.t_p[row]) / float(table.n_p[row]) if table.n_p[row] > 0
+        else math.nan)
 
 
 def _look_results(table: Looks, verdicts: Verdicts, entries: range) -> list[LookResult]:

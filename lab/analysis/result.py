@@ -36,11 +36,13 @@ class MetricResult:
     method: str
     n_pilot: float
     n_control: float
+    # The pilot arm's own level through the look, in the metric's unit (stand-by rules).
+    pilot_value: float = math.nan
 
     def to_dict(self) -> dict:
         """Return the JSON-ready dict (NaN becomes None)."""
         numbers = ("estimate", "ci_low", "ci_high", "p_value", "lift", "lift_ci_low",
-                   "lift_ci_high", "n_pilot", "n_control")
+                   "lift_ci_high", "n_pilot", "n_control", "pilot_value")
         out = {"key": self.key, "role": self.role, "kind": self.kind,
                "direction": self.direction}
         out.update({name: finite_or_none(getattr(self, name)) for name in numbers})
@@ -50,12 +52,14 @@ class MetricResult:
     @classmethod
     def from_dict(cls, document: dict) -> MetricResult:
         """Rebuild a result from its `to_dict()` (None becomes NaN again)."""
-        return cls(**{name: _nan(document[name]) if name in _METRIC_NUMBERS
+        # .get: an answer stored before pilot_value existed reads it as unknown.
+        return cls(**{name: _nan(document.get(name)) if name in _METRIC_NUMBERS
                       else document[name] for name in METRIC_KEYS})
 
 
 METRIC_KEYS = ("key", "role", "kind", "direction", "estimate", "ci_low", "ci_high", "p_value",
-               "lift", "lift_ci_low", "lift_ci_high", "method", "n_pilot", "n_control")
+               "lift", "lift_ci_low", "lift_ci_high", "method", "n_pilot", "n_control",
+               "pilot_value")
 _METRIC_NUMBERS = frozenset(METRIC_KEYS) - {"key", "role", "kind", "direction", "method"}
 
 

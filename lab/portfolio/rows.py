@@ -20,9 +20,10 @@ from sqlmodel import Session
 from lab.analysis.pipeline import cyclic_gc_paused
 from lab.analysis.result import Recommendation
 from lab.errors import NotFound
-from lab.pilots import stored
+from lab.pilots import firings, stored
 from lab.pilots.decisions import decisions_by_pilot
 from lab.pilots.find import get_pilot
+from lab.pilots.lifecycle import planned_end
 from lab.pilots.overlap import overlaps
 from lab.pilots.reads import PilotRow, pilot_rows, spend_totals
 from lab.portfolio import standing
@@ -82,6 +83,12 @@ class PortfolioRow:
     decision: dict[str, Any] | None = None  # outcome, decided_by, decided_at, rationale
     design: str = Design.holdout.value
     today: date = field(default_factory=date.today)
+    standby: list[dict[str, Any]] = field(default_factory=list)  # its fired rules
+
+    @property
+    def proposes_withdrawal(self) -> bool:
+        """Tell whether a fired stand-by rule asks the managers to withdraw the pilot."""
+        return firings.proposes_withdrawal(self.standby)
 
     @property
     def evidence(self) -> str:
@@ -191,6 +198,7 @@ def _build(session: Session, today: date, full: list[str]) -> list[PortfolioRow]
         checked.update(recommendations(session, full))
     q = q_values(checked)
     decided = decisions_by_pilot(session)
+    fired = firings.by_pilot(session)
     rows = []
     for found in pilot_rows(session):
         answer = checked.get(found.pilot.key)
@@ -198,6 +206,7 @@ def _build(session: Session, today: date, full: list[str]) -> list[PortfolioRow]
             answer = {**with_thresholds(answer, found.pilot.plan), "q_value": q[found.pilot.key]}
         row = _row(found, spent.get(found.pilot.id, 0.0), today, answer)
         row.decision = _decision(decided.get(found.pilot.id))
+        row.standby = fired.get(found.pilot.id, [])
         rows.append(row)
     _add_overlaps(session, rows)
     return rows
@@ -222,9 +231,9 @@ def _row(found: PilotRow, spent: float, today: date, answer: dict | None) -> Por
         key=pilot.key, title=pilot.title, hypothesis=hypothesis.key,
         statement=hypothesis.statement, process=hypothesis.process, channel=found.channel,
         segment=found.segment, scope=found.scope, status=pilot.status, owner=pilot.owner,
-        iteration=pilot.iteration, start=pilot.start_date, end=pilot.end_date,
+        iteration=pilot.iteration, start=pilot.start_date, end=planned_end(pilot),
         budget=pilot.budget, currency=pilot.currency, spend=spent,
-        days_left=(pilot.end_date - today).days, recommendation=answer, primary=primary,
+        days_left=(planned_end(pilot) - today).days, recommendation=answer, primary=primary,
         design=pilot.design, today=today)
 
 

@@ -9,7 +9,7 @@ from lab.vocabulary import Process, Status
 from lab.words import evidence_word, judged_metric, outcome_word
 
 # Running pilots first: they are the ones a decision may be waiting on.
-STATUS_ORDER = [Status.running, Status.draft, Status.scaled_up, Status.revised,
+STATUS_ORDER = [Status.running, Status.paused, Status.draft, Status.scaled_up, Status.revised,
                 Status.withdrawn]
 FILTERS = ("status", "outcome", "process", "channel", "segment")
 SORTS = {
