@@ -12,6 +12,7 @@ loop ends (tests/db/test_standby.py holds it to that).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 
 from sqlmodel import Session, col, select
 
@@ -44,7 +45,7 @@ def fire(session: Session, documents: Mapping[int, dict]) -> list[StandbyFiring]
             row = StandbyFiring(pilot_id=pilot.id, rule=firing.rule, metric=rule.metric,
                                 reads=rule.when.value, side=rule.side,
                                 threshold=firing.threshold, value=firing.value,
-                                look=firing.look, period=firing.period,
+                                look=firing.look, period=date.fromisoformat(firing.period),
                                 action=rule.action.value)
             session.add(row)
             session.flush()
