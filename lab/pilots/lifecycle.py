@@ -117,11 +117,14 @@ def without_pauses(plan: Preregistration, paused_days: int) -> Preregistration:
     """Return the plan its analysis reads: the end moved later by the days paused.
 
     The weeks a pilot stood still do not count toward its planned weeks
-    (docs/STATISTICS.md, "Pauses"): the look that reaches the end comes that much later.
+    (docs/STATISTICS.md, "Pauses"): the look that reaches the end comes that much later,
+    and the periods planned stay as many as the plan's dates gave before the move.
     """
     if not paused_days:
         return plan
-    moved = plan.pilot.model_copy(update={"end": plan.pilot.end + timedelta(days=paused_days)})
+    moved = plan.pilot.model_copy(update={
+        "end": plan.pilot.end + timedelta(days=paused_days),
+        "planned_periods": plan.pilot.planned_periods or plan.pilot.weeks})
     return plan.model_copy(update={"pilot": moved})
 
 

@@ -226,3 +226,11 @@ def test_a_paused_pilot_can_be_withdrawn(engine, session):
     pilot = get_pilot(session, "x-care-1h")
     assert (pilot.status, pilot.paused_on) == ("withdrawn", None)
     assert decisions.may_sign_off(session, pilot, MANAGER)
+
+
+def test_a_pause_moves_the_end_and_keeps_the_planned_periods():
+    spec = parse(standby_spec([]))
+    assert lifecycle.without_pauses(spec, 0) is spec
+    moved = lifecycle.without_pauses(spec, 14)
+    assert (moved.pilot.end, moved.pilot.planned_periods) == (date(2026, 4, 12), 12)
+    assert spec.pilot.weeks == 12 and moved.standby == spec.standby
