@@ -125,3 +125,45 @@ def _csv(app, rows):
 
     from tests.factories import write_csv
     return write_csv(Path(app.instance_path) / "rows.csv", rows)
+
+
+STANDBY_TOML = '''[roles]
+"ana@bank.example" = "accountable"
+
+[[standby]]
+metric = "complaints"
+above = 0.03
+action = "pause"
+'''
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    (STANDBY_TOML.replace('metric = "complaints"', 'metric = "nps"'),
+     "standby[#1].metric: no metric &#39;nps&#39; in this plan"),
+    (STANDBY_TOML.replace('"accountable"', '"responsible"'),
+     "roles need exactly one accountable person"),
+    (STANDBY_TOML.replace("above = 0.03", "above = "), "not valid TOML"),
+    (STANDBY_TOML + 'colour = "red"\n', "unknown key"),
+])
+def test_the_register_form_refuses_a_bad_rule_next_to_its_box(app, signed_in, text, reason):
+    from tests.web.test_forms import form_fields
+
+    member = signed_in("member")
+    refused = post_form(member, "/register", {**form_fields(make_spec()), "standby": text})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    box = page[page.index('name="standby"'):]
+    assert reason in box[:box.index("</fieldset>")]  # shown at the box, not elsewhere
+
+
+def test_the_register_form_takes_rules_and_gives_them_back_to_edit(app, signed_in):
+    from tests.web.test_forms import form_fields, stored_plan
+
+    member = signed_in("member")
+    done = post_form(member, "/register", {**form_fields(make_spec()), "standby": STANDBY_TOML})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    _, spec = stored_plan(app, "x-care-1h")
+    assert [rule.action for rule in spec.standby] == ["pause"]
+    assert spec.people("accountable") == [OWNER]
+    edit = member.get("/register?pilot=x-care-1h").get_data(as_text=True)
+    assert "[[standby]]\nmetric = &#34;complaints&#34;" in edit and "above = 0.03" in edit
