@@ -167,3 +167,14 @@ def test_the_register_form_takes_rules_and_gives_them_back_to_edit(app, signed_i
     assert spec.people("accountable") == [OWNER]
     edit = member.get("/register?pilot=x-care-1h").get_data(as_text=True)
     assert "[[standby]]\nmetric = &#34;complaints&#34;" in edit and "above = 0.03" in edit
+
+
+def test_a_manager_withdraws_a_paused_pilot_on_the_sign_off_page(app, fired, signed_in):
+    post_form(signed_in("member"), "/pilots/x-care-1h/pause")
+    manager = signed_in("manager")
+    page = manager.get("/pilots/x-care-1h/sign-off").get_data(as_text=True)
+    assert 'action="/pilots/x-care-1h/sign-off"' in page
+    done = post_form(manager, "/pilots/x-care-1h/sign-off",
+                     {"outcome": "withdraw", "rationale": "opt-outs past the stand-by rule"})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    assert status_of(app) == "withdrawn"
