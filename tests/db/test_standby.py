@@ -234,3 +234,16 @@ def test_a_pause_moves_the_end_and_keeps_the_planned_periods():
     moved = lifecycle.without_pauses(spec, 14)
     assert (moved.pilot.end, moved.pilot.planned_periods) == (date(2026, 4, 12), 12)
     assert spec.pilot.weeks == 12 and moved.standby == spec.standby
+
+
+def test_the_notebook_reads_the_fired_rules_as_a_typed_frame(engine, session):
+    from lab.notebook import Lab
+
+    start_plan(session, standby_spec([RULE], ROLES))
+    log_rows(engine, week_rows(0, 90))
+    frame = Lab(engine).standby()
+    assert frame[["pilot", "metric", "look", "action"]].values.tolist() == [
+        ["x-care-1h", "complaints", 1, "alert"]]
+    assert frame["value"].tolist() == [pytest.approx(0.09)]
+    assert str(frame["fired_at"].dtype) == "datetime64[ns, UTC]"
+    assert list(frame["action"].cat.categories) == ["alert", "pause", "propose_withdrawal"]
