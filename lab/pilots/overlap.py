@@ -46,7 +46,8 @@ def overlaps(session: Session, *, include_drafts: bool = False,
     count too, so an overlap stays on record after one of the pair is decided.
     """
     finished = ["scaled_up", "revised", "withdrawn"] if history else []
-    statuses = ["running", *finished, *(["draft"] if include_drafts else [])]
+    # A paused pilot still holds its scope: it resumes on the same customers.
+    statuses = ["running", "paused", *finished, *(["draft"] if include_drafts else [])]
     # The four columns compared, not whole pilots: the portfolio page calls this on every
     # read, and a pilot row carries its whole plan as JSON.
     rows = [(_Scoped(key, status, start, end), channel, segment)
@@ -61,7 +62,7 @@ def overlaps(session: Session, *, include_drafts: bool = False,
     shared: dict[tuple[str, str], list[str]] = defaultdict(list)
     for scope, members in _by_scope(rows).items():
         for a, b in combinations(members, 2):
-            if "running" in (a.status, b.status) or (
+            if {"running", "paused"} & {a.status, b.status} or (
                     history and "draft" not in (a.status, b.status)):
                 shared[a.key, b.key].append(scope)
     found = []

@@ -247,3 +247,16 @@ def test_the_notebook_reads_the_fired_rules_as_a_typed_frame(engine, session):
     assert frame["value"].tolist() == [pytest.approx(0.09)]
     assert str(frame["fired_at"].dtype) == "datetime64[ns, UTC]"
     assert list(frame["action"].cat.categories) == ["alert", "pause", "propose_withdrawal"]
+
+
+def test_a_paused_pilot_still_holds_its_scope_for_the_overlap_warning(engine, session):
+    from lab.pilots.overlap import overlaps
+    from tests.factories import make_spec
+
+    start_plan(session, standby_spec([]))
+    start_plan(session, make_spec(key="x-tone"))
+    lifecycle.pause(session, pilot_key="x-care-1h", actor=ACTOR)
+    session.commit()
+    [found] = overlaps(session)
+    assert (found.pilot_a, found.status_a, found.pilot_b) == ("x-care-1h", "paused", "x-tone")
+    assert "x-care-1h (paused)" in found.message
