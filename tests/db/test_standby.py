@@ -260,3 +260,19 @@ def test_a_paused_pilot_still_holds_its_scope_for_the_overlap_warning(engine, se
     [found] = overlaps(session)
     assert (found.pilot_a, found.status_a, found.pilot_b) == ("x-care-1h", "paused", "x-tone")
     assert "x-care-1h (paused)" in found.message
+
+
+def test_a_paused_pilot_keeps_its_editable_plan_fields_and_its_locked_ones(session):
+    from lab.pilots import registry
+
+    spec = standby_spec([RULE], ROLES)
+    start_plan(session, spec)
+    lifecycle.pause(session, pilot_key="x-care-1h", actor=ACTOR)
+    session.commit()
+    spec["pilot"]["title"] = "One-hour reply desk on X (paused)"
+    registry.register(session, spec=spec, actor=ACTOR)
+    session.commit()
+    assert get_pilot(session, "x-care-1h").title.endswith("(paused)")
+    spec["standby"][0]["above"] = 0.05  # the rules are part of the locked plan
+    with pytest.raises(registry.RegistryError, match="standby: locked since the pilot"):
+        registry.register(session, spec=spec, actor=ACTOR)
