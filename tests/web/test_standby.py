@@ -178,3 +178,10 @@ def test_a_manager_withdraws_a_paused_pilot_on_the_sign_off_page(app, fired, sig
                      {"outcome": "withdraw", "rationale": "opt-outs past the stand-by rule"})
     assert done.status_code == 302, done.get_data(as_text=True)
     assert status_of(app) == "withdrawn"
+
+
+def test_lab_check_says_a_rule_fired(fired, runner):
+    shown = runner.invoke(args=["check", "x-care-1h"])
+    assert shown.exit_code == 0, shown.output
+    column = " ".join(line[11:37].strip() for line in shown.output.splitlines()[2:])
+    assert "stand-by rule proposes withdrawal" in " ".join(column.split())
