@@ -98,6 +98,7 @@ class Status(StrEnum):
 
     draft = "draft"
     running = "running"
+    paused = "paused"  # a stand-by measure (or a member) stopped it for now: no data
     scaled_up = "scaled_up"
     revised = "revised"
     withdrawn = "withdrawn"
@@ -188,6 +189,32 @@ class NoticeKind(StrEnum):
     outcome_changed = "outcome_changed"  # a recommendation's outcome is not what it was
     decision_overdue = "decision_overdue"  # a decision is due and nobody has signed off
     digest = "digest"  # the weekly summary for managers (`lab digest`)
+    standby_fired = "standby_fired"  # a pre-registered stand-by rule held at a look
+
+
+class Raci(StrEnum):
+    """What a person is for in a pilot (the pre-registration's `[roles]`)."""
+
+    responsible = "responsible"  # does the work
+    accountable = "accountable"  # answers for it: exactly one per pilot
+    consulted = "consulted"
+    informed = "informed"
+
+
+class StandbyBound(StrEnum):
+    """What a stand-by rule reads at a look: the pilot arm's value, or an interval bound."""
+
+    value = "value"  # the pilot arm's own level (a share, a mean, a rate)
+    lower = "lower"  # the low end of the interval of pilot minus control
+    upper = "upper"  # the high end of that interval
+
+
+class StandbyAction(StrEnum):
+    """What a stand-by rule does when it fires."""
+
+    alert = "alert"  # tell people: a notice, and a mark on the pages
+    pause = "pause"  # move the pilot from running to paused at once
+    propose_withdrawal = "propose_withdrawal"  # ask the managers to withdraw it
 
 
 # The final state each decided outcome moves a pilot to.

@@ -90,8 +90,8 @@ def sqlite_engine(sqlite_template, tmp_path):
     engine.dispose()
 
 
-# The tables whose triggers refuse DELETE (migrations 0002 and 0004).
-APPEND_ONLY = ("audit_event", "decision", "decision_brief")
+# The tables whose triggers refuse DELETE (migrations 0002, 0004 and 0010).
+APPEND_ONLY = ("audit_event", "decision", "decision_brief", "standby_firing")
 # Truncated with them: the tables that reference a decision (TRUNCATE refuses otherwise).
 TRUNCATED = (*APPEND_ONLY, "learning_card", "learning_feedback")
 

@@ -146,6 +146,35 @@ def start_pilot(session: Session, **overrides) -> Pilot:
     return pilot
 
 
+def standby_spec(rules: list[dict], roles: dict | None = None, **overrides) -> dict:
+    """Return make_spec(**overrides) with these stand-by rules (and roles)."""
+    spec = make_spec(**overrides)
+    spec["standby"] = copy.deepcopy(rules)
+    if roles is not None:
+        spec["roles"] = copy.deepcopy(roles)
+    return spec
+
+
+def start_plan(session: Session, spec: dict) -> Pilot:
+    """Register this plan, start its pilot and commit."""
+    registry.register(session, spec=spec, actor=ACTOR)
+    lifecycle.start(session, pilot_key=spec["pilot"]["key"], actor=ACTOR)
+    session.commit()
+    return get_pilot(session, spec["pilot"]["key"])
+
+
+def week_rows(week: int, complaints: float, *, trials: int = 100, exposure: float = 1000.0,
+              pilot: str = "x-care-1h") -> list[dict]:
+    """Return one week (from 2026-01-05) of churn for both arms and the pilot arm's
+    complaints (the control's stay at 30 per 1,000)."""
+    period = (date(2026, 1, 5) + timedelta(weeks=week)).isoformat()
+    rows = [{"pilot": pilot, "metric": "churn-90d", "arm": arm, "period": period,
+             "successes": trials // 10, "trials": trials} for arm in ("pilot", "control")]
+    return rows + [{"pilot": pilot, "metric": "complaints", "arm": arm, "period": period,
+                    "events": events, "exposure": exposure}
+                   for arm, events in (("pilot", complaints), ("control", 30))]
+
+
 def observation_rows(pilot: str = "x-care-1h", *, periods: int = 4,
                      start: date = date(2026, 1, 5), arms: tuple[str, ...] = ("pilot", "control"),
                      phase: str = "during", metrics: tuple[str, ...] | None = None) -> list[dict]:

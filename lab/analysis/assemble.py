@@ -148,7 +148,9 @@ def _metric_result(table: Looks, row: int, p_value, lift, spec) -> MetricResult:
                               bool(table.fallback[row]), float(table.critical[row]),
                               float(table.df[row])),
         n_pilot=float(table.n_pilot[row]), n_control=float(table.n_control[row]),
-        target=_target(spec.metric(table.metric[row]).target, table, row))
+        target=_target(spec.metric(table.metric[row]).target, table, row),
+        pilot_value=float(table.t_p[row]) / float(table.n_p[row]) if table.n_p[row] > 0
+        else math.nan)
 
 
 def _target(target, table: Looks, row: int) -> TargetResult | None:

@@ -27,6 +27,7 @@ from lab.errors import NotFound
 from lab.models import Decision, Pilot
 from lab.pilots import decisions
 from lab.pilots.find import get_pilot
+from lab.pilots.lifecycle import without_pauses
 from lab.pilots.observations.given import from_observations
 from lab.pilots.observations.summaries import COLUMNS, period_summaries
 from lab.pilots.plans import Preregistration, parse
@@ -86,7 +87,8 @@ def recommend_pilots(session: Session, keys: list[str] | None = None,
         return {}
     with cyclic_gc_paused():
         summaries = period_summaries(session, [pilot.key for pilot in pilots])
-        plans = [parse(pilot.plan, f"pilot {pilot.key}") for pilot in pilots]
+        plans = [without_pauses(parse(pilot.plan, f"pilot {pilot.key}"), pilot.paused_days)
+                 for pilot in pilots]
         found = recommend_portfolio(plans, summaries, as_of)
     return {pilot.key: found[pilot.key] for pilot in pilots}
 

@@ -68,11 +68,13 @@ class MetricResult:
     n_pilot: float
     n_control: float
     target: TargetResult | None = None  # only for a metric whose plan declares one
+    # The pilot arm's own level through the look, in the metric's unit (stand-by rules).
+    pilot_value: float = math.nan
 
     def to_dict(self) -> dict:
         """Return the JSON-ready dict (NaN becomes None)."""
         numbers = ("estimate", "ci_low", "ci_high", "p_value", "lift", "lift_ci_low",
-                   "lift_ci_high", "n_pilot", "n_control")
+                   "lift_ci_high", "n_pilot", "n_control", "pilot_value")
         out = {"key": self.key, "role": self.role, "kind": self.kind,
                "direction": self.direction}
         out.update({name: finite_or_none(getattr(self, name)) for name in numbers})
@@ -84,16 +86,17 @@ class MetricResult:
     def from_dict(cls, document: dict) -> MetricResult:
         """Rebuild a result from its `to_dict()` (None becomes NaN again).
 
-        An answer stored before targets existed has no ``target``: it reads as none.
+        An answer stored before targets (or pilot_value) existed has none: it reads as
+        no target (and an unknown level).
         """
-        return cls(**{name: _nan(document[name]) if name in _METRIC_NUMBERS
+        return cls(**{name: _nan(document.get(name)) if name in _METRIC_NUMBERS
                       else document[name] for name in METRIC_KEYS if name != "target"},
                    target=TargetResult.from_dict(document.get("target")))
 
 
 METRIC_KEYS = ("key", "role", "kind", "direction", "estimate", "ci_low", "ci_high", "p_value",
                "lift", "lift_ci_low", "lift_ci_high", "method", "n_pilot", "n_control",
-               "target")
+               "target", "pilot_value")
 _METRIC_NUMBERS = frozenset(METRIC_KEYS) - {"key", "role", "kind", "direction", "method",
                                             "target"}
 

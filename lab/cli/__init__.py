@@ -22,6 +22,8 @@ COMMANDS = {
     "init": "lab.cli.database:init_command",
     "sync": "lab.cli.registry:sync_command",
     "start": "lab.cli.registry:start_command",
+    "pause": "lab.cli.standby:pause_command",
+    "resume": "lab.cli.standby:resume_command",
     "import": "lab.cli.observations:import_command",
     "check": "lab.cli.check:check_command",
     "refresh": "lab.cli.refresh:refresh_command",
@@ -40,9 +42,9 @@ COMMANDS = {
     "digest": "lab.cli.notify:digest_command",
 }
 # The commands that work on the lab's database, which must be at the current schema.
-NEEDS_SCHEMA = {"sync", "start", "import", "check", "refresh", "decide", "user", "serve",
-                "report", "export", "notify", "digest", "approve", "backlog", "learnings",
-                "initiative"}
+NEEDS_SCHEMA = {"sync", "start", "pause", "resume", "import", "check", "refresh", "decide",
+                "user", "serve", "report", "export", "notify", "digest", "approve", "backlog",
+                "learnings", "initiative"}
 
 
 class LabGroup(FlaskGroup):

@@ -24,14 +24,25 @@ def standing(session) -> dict[str, str]:
     """Say each pilot's status and, once signed off, the decision: who and when."""
     from sqlmodel import col, select  # noqa: PLC0415 (the table only: see the docstring)
 
-    from lab.models import Decision, Pilot  # noqa: PLC0415
+    from lab.models import Decision, Pilot, StandbyFiring  # noqa: PLC0415
     from lab.words import day, status_word  # noqa: PLC0415
 
     rows = session.exec(select(Pilot, Decision)
                         .outerjoin(Decision, col(Decision.pilot_id) == Pilot.id)).all()
+    fired: dict[int, set[str]] = {}
+    for pilot_id, action in session.exec(select(StandbyFiring.pilot_id, StandbyFiring.action)):
+        fired.setdefault(pilot_id, set()).add(action)
     return {pilot.key: status_word(pilot.status) + (
         f", signed off by {decision.decided_by} on {day(decision.decided_at)}"
-        if decision else "") for pilot, decision in rows}
+        if decision else "") + _standby(fired.get(pilot.id)) for pilot, decision in rows}
+
+
+def _standby(actions: set[str] | None) -> str:
+    """Say that a stand-by rule fired, and whether one proposes withdrawal."""
+    if not actions:
+        return ""
+    return ("; stand-by rule proposes withdrawal" if "propose_withdrawal" in actions
+            else "; stand-by rule fired")
 
 
 @click.command("check")

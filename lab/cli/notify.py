@@ -71,7 +71,7 @@ def failures_command() -> None:
 @click.option("--off", is_flag=True, help="Stop these notices instead.")
 @with_appcontext
 def subscribe_command(email: str, kinds: tuple[str, ...], off: bool) -> None:
-    """Choose what a user receives: outcome_changed, decision_overdue, digest."""
+    """Choose what a user receives: outcome_changed, decision_overdue, standby_fired, digest."""
     from lab.notify import events
 
     try:

@@ -15,12 +15,13 @@ from lab.models.programme import (
     NoteStance,
     PlanApproval,
 )
+from lab.models.standby import StandbyFiring
 from lab.models.stored import LabVersion, StoredRecommendation
 
 __all__ = [
     "ApiToken", "AuditEvent", "BacklogEntry", "Channel", "Decision", "DecisionBrief",
     "Hypothesis", "Initiative", "LabVersion", "LearningCard", "LearningFeedback",
     "LoginThrottle", "Metric", "Note", "NoteStance", "Notice", "NoticeSubscription",
-    "Observation", "Pilot", "PlanApproval", "Segment", "Spend", "StoredRecommendation",
-    "TeamMember", "User", "VALUE_COLUMNS",
+    "Observation", "Pilot", "PlanApproval", "Segment", "Spend", "StandbyFiring",
+    "StoredRecommendation", "TeamMember", "User", "VALUE_COLUMNS",
 ]

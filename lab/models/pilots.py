@@ -67,6 +67,10 @@ class Pilot(SQLModel, table=True):
     plan: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     owner: str = Field(max_length=254)
     started_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # Pauses: the day the current one began, and the whole days of those ended. The
+    # planned end moves later by the days paused (docs/STATISTICS.md, "Pauses").
+    paused_on: date | None = None
+    paused_days: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
 

@@ -40,6 +40,22 @@ class ProgrammeAccessors:
         with self.session() as session:
             return programme.queue_frame(session)
 
+    def standby(self) -> pd.DataFrame:
+        """Return every stand-by rule that fired, in the order they fired.
+
+        Returns
+        -------
+        pandas.DataFrame
+            pilot : string; status : category (the pilot's state now); rule : Int64 (its
+            place in the plan's standby list, from 0); metric : string; when : category
+            (value, lower, upper); side : category (above, below); threshold, value :
+            Float64; look : Int64 (from 1); period : datetime64[ns]; action : category
+            (alert, pause, propose_withdrawal); fired_at : datetime64[ns, UTC]; words :
+            string.
+        """
+        with self.session() as session:
+            return programme.standby_frame(session)
+
     def backlog(self, **filters: str) -> pd.DataFrame:
         """Return the backlog ranked by priority (LAB_BACKLOG_WEIGHTS), highest first.
 

@@ -35,7 +35,8 @@ from lab.vocabulary import NoticeKind
 
 TIMEOUT_SECONDS = 10
 SUBJECTS = {NoticeKind.outcome_changed: "{title}: the recommendation is now {outcome}",
-            NoticeKind.decision_overdue: "{title}: a decision is due"}
+            NoticeKind.decision_overdue: "{title}: a decision is due",
+            NoticeKind.standby_fired: "{title}: a stand-by rule fired"}
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -65,7 +66,7 @@ def deliver(engine: Engine, settings: Settings,
     for notice in pending:
         changes: dict = {}
         if _owes_email(notice, settings):
-            to = recipients[notice.kind]
+            to = _addressed(recipients[notice.kind], notice)
             try:
                 if to:
                     send_email(settings, to, *_email(notice))
@@ -90,6 +91,13 @@ def deliver(engine: Engine, settings: Settings,
     return sent
 
 
+def _addressed(subscribed: list[str], notice: Notice) -> list[str]:
+    """Return the subscribers and the people the notice itself names (a rule's owner)."""
+    named = [email for email in notice.payload.get("recipients") or []
+             if email not in subscribed]
+    return sorted(subscribed + named)
+
+
 def _owes_email(notice: Notice, settings: Settings) -> bool:
     # emails_sent is -1 once an event found nobody subscribed: done, and never retried.
     return bool(settings.smtp_host) and notice.emails_sent == 0
@@ -107,6 +115,8 @@ def _email(notice: Notice) -> tuple[str, str, str]:
     lines = [payload["words"]]
     if notice.kind == NoticeKind.outcome_changed and payload.get("previous"):
         lines.append(f"It was {payload['previous'].replace('_', ' ')} before.")
+    if notice.kind == NoticeKind.standby_fired:
+        lines.append(f"The rule, set before the start: {payload['rule_words']}")
     if notice.kind == NoticeKind.decision_overdue:
         days = payload["days_overdue"]
         lines.append("The decision is due today." if not days else

@@ -1,4 +1,5 @@
-"""What happened that people should hear of: outcome changes and overdue decisions.
+"""What happened that people should hear of: outcome changes, overdue decisions, and
+stand-by rules that fired.
 
 Each event becomes one Notice with a unique key; a key already stored is not an event
 again, which is what makes `lab notify` safe to run every few minutes. An outcome is a
@@ -30,7 +31,8 @@ def detect(session: Session, base_url: str, today: date | None = None) -> list[N
         if not row.recommendation:
             continue
         link = f"{base_url.rstrip('/')}/pilots/{row.key}"
-        for notice in (_outcome(row, last.get(row.key), link), _overdue(row, link)):
+        for notice in (_outcome(row, last.get(row.key), link), _overdue(row, link),
+                       *_standby(row, link)):
             if notice is not None and notice.key not in known:
                 known.add(notice.key)
                 found.append(notice)
@@ -81,6 +83,20 @@ def _overdue(row: PortfolioRow, link: str) -> Notice | None:
                "days_overdue": days, "words": words.headline(row.outcome), "url": link}
     return Notice(key=f"{NoticeKind.decision_overdue}:{row.key}",
                   kind=NoticeKind.decision_overdue, pilot=row.key, payload=payload)
+
+
+def _standby(row: PortfolioRow, link: str) -> list[Notice]:
+    """Return one notice per fired stand-by rule of the pilot (each fires once)."""
+    return [Notice(key=f"{NoticeKind.standby_fired}:{row.key}:{fired['rule']}",
+                   kind=NoticeKind.standby_fired, pilot=row.key, payload={
+                       "pilot": row.key, "title": row.title, "outcome": row.outcome,
+                       **{name: fired[name] for name in (
+                           "rule", "metric", "when", "side", "threshold", "value", "look",
+                           "period", "action", "words", "rule_words")},
+                       # The people the rule names, where the plan gives their e-mail.
+                       "recipients": [person.lower() for person in fired["notify"]
+                                      if "@" in person], "url": link})
+            for fired in row.standby]
 
 
 def subscribers(session: Session, kind: str) -> list[str]:

@@ -14,7 +14,7 @@ from lab.models.base import OUTCOMES
 from lab.pilots import audit, learnings
 from lab.pilots.find import get_pilot
 from lab.pilots.lifecycle import transition
-from lab.vocabulary import FINAL_STATE  # a decision's outcome and the state it moves to
+from lab.vocabulary import FINAL_STATE, Status  # FINAL_STATE: an outcome's final state
 
 
 class DecisionError(Invalid):
@@ -93,7 +93,8 @@ def barred_signers(session: Session, pilot: Pilot) -> dict[str, str]:
     for event in events:
         if event.action == "create":
             barred.setdefault(event.actor.strip().lower(), "registered")
-        elif (event.after or {}).get("status") == "running":
+        elif (event.after or {}).get("status") == "running" and (
+                event.before or {}).get("status") in (None, "draft"):  # not a resume
             barred.setdefault(event.actor.strip().lower(), "started")
     return barred
 
@@ -122,9 +123,9 @@ def _refuse(session: Session, pilot: Pilot, decided_by: str, outcome: str, recom
     if not decided_by or not decided_by.strip():
         raise DecisionError("a decision needs the name of who signs it off")
     refuse_owner(session, pilot, decided_by)
-    if pilot.status != "running":
+    if pilot.status not in (Status.running, Status.paused):
         raise DecisionError(f"pilot '{pilot.key}' is {pilot.status}: only a running pilot "
-                            "can be signed off")
+                            "can be signed off (or a paused one)")
     if outcome != recommended and not rationale:
         raise DecisionError(f"the recommendation is {recommended}: a rationale is required "
                             f"to decide {outcome} instead")

@@ -133,7 +133,7 @@ def clashes(session: Session) -> list[Clash]:
         select(Pilot, Channel.name, Segment.name)
         .outerjoin(Channel, col(Pilot.channel_id) == Channel.id)
         .outerjoin(Segment, col(Pilot.segment_id) == Segment.id)
-        .where(col(Pilot.status).in_(["running", "draft"]))).all()
+        .where(col(Pilot.status).in_(["running", "paused", "draft"]))).all()
     found = []
     for initiative in session.exec(select(Initiative).where(Initiative.status != "ended")):
         for pilot, channel, segment in pilots:

@@ -42,7 +42,7 @@ def _locked_refusals(pilot: Pilot, spec: Preregistration) -> list[tuple[str, str
     old = spec_of(pilot)
     if old == spec:
         return []
-    if pilot.status != "running":
+    if pilot.status not in ("running", "paused"):  # a paused pilot's plan stays open
         return [("pilot", f"pilot '{pilot.key}' is {pilot.status}: its plan is closed; "
                           f"{NEW_ITERATION}")]
     since = f"locked since the pilot started on {pilot.started_at:%Y-%m-%d}"

@@ -47,7 +47,8 @@ def overlaps(session: Session, *, include_drafts: bool = False,
     count too, so an overlap stays on record after one of the pair is decided.
     """
     finished = ["scaled_up", "revised", "withdrawn"] if history else []
-    statuses = ["running", *finished, *(["draft"] if include_drafts else [])]
+    # A paused pilot still holds its scope: it resumes on the same customers.
+    statuses = ["running", "paused", *finished, *(["draft"] if include_drafts else [])]
     # The six columns compared, not whole pilots: a pilot row carries its whole plan.
     return among(session.exec(
         select(Pilot.key, Pilot.status, Pilot.start_date, Pilot.end_date,
@@ -69,7 +70,7 @@ def among(scoped: Iterable[tuple], *, history: bool = False) -> list[Overlap]:
     shared: dict[tuple[str, str], list[str]] = defaultdict(list)
     for scope, members in _by_scope(rows).items():
         for a, b in combinations(members, 2):
-            if "running" in (a.status, b.status) or (
+            if {"running", "paused"} & {a.status, b.status} or (
                     history and "draft" not in (a.status, b.status)):
                 shared[a.key, b.key].append(scope)
     found = []

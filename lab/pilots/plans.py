@@ -25,6 +25,7 @@ from pydantic import (
 from lab.errors import Invalid
 from lab.kinds import LARGEST_VALUE, did_you_mean, plain_number
 from lab.pilots.service_levels import TargetSpec, target_fits
+from lab.pilots.standby import StandbyPlan
 from lab.pilots.validation import Strict, describe_errors
 from lab.stats.synthetic import MAXIMUM_COMPARISONS, MINIMUM_COMPARISONS
 from lab.vocabulary import Analysis, Design, Direction, Function, Kind, Process, Role
@@ -223,8 +224,8 @@ class PilotSpec(Strict):
         return max(1, math.ceil(((self.end - self.start).days + 1) / 7))
 
 
-class Preregistration(Strict):
-    """One pilot's plan: the hypothesis it tests, the pilot and its metrics."""
+class Preregistration(StandbyPlan):
+    """One pilot's plan: the hypothesis it tests, the pilot, its metrics (and stand-by)."""
 
     hypothesis: HypothesisSpec
     pilot: PilotSpec

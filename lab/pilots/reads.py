@@ -91,7 +91,8 @@ def portfolio_pilots(session: Session) -> list:
     """
     query = (select(Pilot.id, Pilot.key, Pilot.title, Pilot.status, Pilot.owner,
                     Pilot.iteration, Pilot.start_date, Pilot.end_date, Pilot.budget,
-                    Pilot.currency, Pilot.design, Hypothesis.key.label("hypothesis"),
+                    Pilot.currency, Pilot.design, Pilot.paused_days,
+                    Hypothesis.key.label("hypothesis"),
                     Hypothesis.statement, Hypothesis.process,
                     Channel.name.label("channel"), Segment.name.label("segment"))
              .join(Hypothesis, col(Pilot.hypothesis_id) == Hypothesis.id)

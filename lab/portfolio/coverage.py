@@ -47,7 +47,7 @@ def coverage(session: Session) -> Coverage:
         select(Pilot.key, Hypothesis.process, Channel.name)
         .join(Hypothesis, col(Pilot.hypothesis_id) == Hypothesis.id)
         .outerjoin(Channel, col(Pilot.channel_id) == Channel.id)
-        .where(col(Pilot.status).in_(["running", "draft"])).order_by(col(Pilot.key)))
+        .where(col(Pilot.status).in_(["running", "paused", "draft"])).order_by(col(Pilot.key)))
     for key, process, channel in pilots:
         cells.setdefault((process, channel or SEGMENT_ONLY), Cell()).pilots.append(key)
     for initiative in session.exec(select(Initiative).where(Initiative.status != "ended")

@@ -10,9 +10,16 @@ import pandas as pd
 from sqlmodel import Session, col, select
 
 from lab.models import Pilot, PlanApproval
-from lab.pilots import approval
-from lab.pilots.frames import DATE, STAMP, TEXT, category, typed
-from lab.vocabulary import Function, InitiativeStatus, Process, Status
+from lab.pilots import approval, firings
+from lab.pilots.frames import DATE, FLOAT, INT, STAMP, TEXT, category, typed
+from lab.vocabulary import (
+    Function,
+    InitiativeStatus,
+    Process,
+    StandbyAction,
+    StandbyBound,
+    Status,
+)
 
 APPROVAL_STATES = ("approved", "stale", "awaiting")
 APPROVALS = {"pilot": TEXT, "status": category(Status), "plan_hash": TEXT,
@@ -22,6 +29,10 @@ INITIATIVES = {"key": TEXT, "name": TEXT, "function": category(Function), "chann
                "segment": TEXT, "process": category(Process),
                "status": category(InitiativeStatus), "start_date": DATE, "end_date": DATE,
                "measures": TEXT, "contact": TEXT, "adopted_as": TEXT, "overlaps": TEXT}
+STANDBY = {"pilot": TEXT, "status": category(Status), "rule": INT, "metric": TEXT,
+           "when": category(StandbyBound), "side": category(("above", "below")),
+           "threshold": FLOAT, "value": FLOAT, "look": INT, "period": DATE,
+           "action": category(StandbyAction), "fired_at": STAMP, "words": TEXT}
 QUEUE = {"pilot": TEXT, "title": TEXT, "owner": TEXT,
          "approval": category(APPROVAL_STATES), "plan_hash": TEXT,
          "approved_by": TEXT, "approved_at": STAMP}
@@ -48,3 +59,12 @@ def queue_frame(session: Session) -> pd.DataFrame:
                    "approved_by": found.current.approved_by if found.current else None,
                    "approved_at": found.current.approved_at if found.current else None}
                   for pilot, found in approval.queue(session)], QUEUE)
+
+
+def standby_frame(session: Session) -> pd.DataFrame:
+    """Return every stand-by rule that fired, one row each, in the order they fired."""
+    pilots = {pilot.id: pilot for pilot in session.exec(select(Pilot))}
+    return typed([{**{name: entry[name] for name in STANDBY if name in entry},
+                   "pilot": pilots[pilot_id].key, "status": pilots[pilot_id].status}
+                  for pilot_id, fired in firings.by_pilot(session).items()
+                  for entry in fired], STANDBY)

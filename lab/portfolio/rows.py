@@ -21,9 +21,10 @@ from sqlmodel import Session
 from lab.analysis.pipeline import cyclic_gc_paused
 from lab.analysis.result import Recommendation
 from lab.errors import NotFound
-from lab.pilots import stored
+from lab.pilots import firings, stored
 from lab.pilots.decisions import decisions_by_pilot
 from lab.pilots.find import get_pilot
+from lab.pilots.lifecycle import moved_end
 from lab.pilots.overlap import among
 from lab.pilots.reads import planned_metrics, portfolio_pilots, scope_of, spend_totals
 from lab.portfolio import decoded, standing
@@ -87,6 +88,12 @@ class PortfolioRow:
     decision: dict[str, Any] | None = None  # outcome, decided_by, decided_at, rationale
     design: str = Design.holdout.value
     today: date = field(default_factory=date.today)
+    standby: list[dict[str, Any]] = field(default_factory=list)  # its fired rules
+
+    @property
+    def proposes_withdrawal(self) -> bool:
+        """Tell whether a fired stand-by rule asks the managers to withdraw the pilot."""
+        return firings.proposes_withdrawal(self.standby)
 
     @cached_property
     def evidence(self) -> str:
@@ -214,6 +221,7 @@ def _build(session: Session, today: date, full: list[str]) -> list[PortfolioRow]
     q = q_values(dict(sorted(checked.items())))
     spent, decided = spend_totals(session), decisions_by_pilot(session)
     planned = planned_metrics(session)
+    fired = firings.by_pilot(session)
     rows = []
     for found in pilots:
         plan = {"metrics": planned.get(found.id, [])}
@@ -222,10 +230,11 @@ def _build(session: Session, today: date, full: list[str]) -> list[PortfolioRow]
             answer = {**with_thresholds(answer, plan), "q_value": q[found.key]}
         row = _row(found, plan, spent.get(found.id, 0.0), today, answer)
         row.decision = decided.get(found.id)
+        row.standby = fired.get(found.id, [])
         rows.append(row)
     _add_overlaps(rows, [(found.key, found.status, found.start_date, found.end_date,
                           found.channel, found.segment)
-                         for found in pilots if found.status == Status.running])
+                         for found in pilots if found.status in (Status.running, Status.paused)])
     return rows
 
 
@@ -244,13 +253,14 @@ def _row(found, plan: dict, spent: float, today: date,
     primary = primary_of(answer) if answer else {
         name: value for name, value in primary_of(plan).items()
         if name in ("key", "kind", "direction", *THRESHOLDS)}
+    end = moved_end(found.end_date, found.paused_days)
     return PortfolioRow(
         key=found.key, title=found.title, hypothesis=found.hypothesis,
         statement=found.statement, process=found.process, channel=found.channel,
         segment=found.segment, scope=scope_of(found.channel, found.segment),
         status=found.status, owner=found.owner, iteration=found.iteration,
-        start=found.start_date, end=found.end_date, budget=found.budget,
-        currency=found.currency, spend=spent, days_left=(found.end_date - today).days,
+        start=found.start_date, end=end, budget=found.budget,
+        currency=found.currency, spend=spent, days_left=(end - today).days,
         recommendation=answer, primary=primary, design=found.design, today=today)
 
 

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from lab import db
 from lab.analysis.pipeline import recommend_pilots
 from lab.models import Pilot
-from lab.pilots import stored
+from lab.pilots import firings, stored
 from lab.pilots.reads import data_versions
 from lab.vocabulary import Status
 
@@ -63,6 +63,8 @@ def _refresh_batch(session: Session, pilot_ids: list[int]) -> int:
         document = recommendation.to_dict()
         answers[pilots[key]] = (document["outcome"], document, inputs[pilots[key]])
     stored.save(session, answers)
+    # Every refresh reads the stand-by rules against the answer it stored.
+    firings.fire(session, {pilot_id: document for pilot_id, (_, document, _) in answers.items()})
     return len(answers)
 
 

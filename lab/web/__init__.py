@@ -37,6 +37,8 @@ def init_app(app: Flask) -> None:
         reportpages,
         security,
         signoff,
+        standby,
+        standbyapi,  # noqa: F401 - declares its operations on the API's blueprint
         team,
         templating,
         week,
@@ -51,7 +53,7 @@ def init_app(app: Flask) -> None:
     notices.init_app(app)
     for blueprint in (auth.bp, pages.bp, team.bp, signoff.bp, admin.bp, api.bp,
                       reportpages.bp, week.bp, notices.bp, approvals.bp,
-                      backlog.bp, learnings.bp, initiatives.bp):
+                      backlog.bp, learnings.bp, initiatives.bp, standby.bp):
         app.register_blueprint(blueprint)
     # The API checks CSRF itself, for cookie sessions only (see lab.web.api).
     security.csrf.exempt(api.bp)

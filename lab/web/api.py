@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from lab import accounts, db
 from lab.models import User
-from lab.pilots import evidence, find, lifecycle, reads, registry, stances
+from lab.pilots import evidence, find, firings, lifecycle, reads, registry, stances
 from lab.pilots.observations import ObservationError, record_observations
 from lab.pilots.plans import Preregistration
 from lab.portfolio import recommendations
@@ -168,12 +168,13 @@ def log_observations(key: str, body: s.ObservationBatch):
 @api.route("GET", "/pilots/<key>/check", summary="Check a pilot: its recommendation",
            reply=CheckOut, tag="checks")
 def check_pilot(key: str):
-    """Return the pilot's recommendation, as `lab check --json` prints it."""
-    pilot_row(key)
+    """Return the pilot's recommendation, as `lab check --json` prints it, and fired rules."""
+    row = pilot_row(key)
     found = recommendations(db.session(), [key]).get(key)
     if found is None:
         abort(404, f"pilot '{key}' is a draft: there is nothing to check until it starts")
-    return CheckOut.model_validate(found)
+    fired = firings.by_pilot(db.session(), [row.pilot.id]).get(row.pilot.id, [])
+    return CheckOut.model_validate({**found, "standby": fired})
 
 
 @api.route("GET", "/pilots/<key>/decisions", summary="List decisions on a pilot's iterations",

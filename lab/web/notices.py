@@ -17,6 +17,7 @@ from lab.web.security import role_required
 bp = Blueprint("notices", __name__)
 WORDS = {NoticeKind.outcome_changed: "A pilot's recommendation changes outcome",
          NoticeKind.decision_overdue: "A decision is due and not yet signed off",
+         NoticeKind.standby_fired: "A pilot's stand-by rule fires (alert, pause or withdrawal)",
          NoticeKind.digest: "The weekly portfolio digest"}
 
 

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_login import current_user
 
 from lab import db
-from lab.pilots import approval, decisions, initiatives, reads, stances
+from lab.pilots import approval, decisions, firings, initiatives, reads, stances
 from lab.pilots.find import get_hypothesis
 from lab.pilots.overlap import overlaps
 from lab.portfolio import build, hypothesis_state, kept, recommendations
@@ -156,6 +156,7 @@ def render_pilot(key: str, status: int = 200, **shown):
         approval=approval.state(session, detail.pilot)
         if detail.pilot.status == "draft" and current_app.config["APPROVAL"] else None,
         version=reads.version_tag(session, detail.pilot.id),
+        standby_rules=firings.rule_sentences(detail.pilot.plan),
         may_sign_off=current_user.can("manager")
         and decisions.may_sign_off(session, detail.pilot, current_user.email), **shown), status
 

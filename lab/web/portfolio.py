@@ -25,7 +25,7 @@ LISTED = 40  # a filter with more values than this is typed, not picked from a l
 DECISIVE = (Outcome.scale_up, Outcome.revise, Outcome.withdraw)
 
 # Running pilots first: they are the ones a decision may be waiting on.
-STATUS_ORDER = [Status.running, Status.draft, Status.scaled_up, Status.revised,
+STATUS_ORDER = [Status.running, Status.paused, Status.draft, Status.scaled_up, Status.revised,
                 Status.withdrawn]
 FILTERS = ("status", "outcome", "process", "channel", "segment")
 SORTS = {

@@ -9,6 +9,7 @@ field at the same dotted path.
 from __future__ import annotations
 
 import re
+import tomllib
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -88,11 +89,31 @@ class MetricForm(Form):
     most = StringField("Highest mean", render_kw=NUMBER)
 
 
+STANDBY_EXAMPLE = ('[roles]\n"ana@bank.example" = "accountable"\n\n[[standby]]\n'
+                   'metric = "complaints"\nabove = 0.012\naction = "pause"')
+STANDBY_KEYS = ("roles", "standby")  # what the stand-by box may hold, as the TOML file has it
+
+
 class RegistrationForm(FlaskForm):
     editing = HiddenField()  # the key of the draft being edited, if any
     hypothesis = FormField(HypothesisForm)
     pilot = FormField(PilotForm)
     metrics = FieldList(FormField(MetricForm), min_entries=METRIC_ROWS)
+    # Roles and stand-by rules, written as in the plan file: a list of rules with a
+    # condition each reads better as TOML than as rows of boxes.
+    standby = TextAreaField("Roles and stand-by rules (TOML, as in the plan file)",
+                            render_kw={"rows": 8, "placeholder": STANDBY_EXAMPLE})
+
+
+def standby_part(form: RegistrationForm) -> tuple[dict[str, Any], str | None]:
+    """Read the stand-by box: its tables for the plan, or why it is not TOML."""
+    text = (form.standby.data or "").strip()
+    if not text:
+        return {}, None
+    try:
+        return tomllib.loads(text), None
+    except (tomllib.TOMLDecodeError, RecursionError) as error:
+        return {}, f"not valid TOML: {error}"
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
@@ -118,7 +139,8 @@ def to_plan(form: RegistrationForm) -> tuple[dict[str, Any], dict[str, dict[int,
     metrics = [(i, row) for i, row in metric_rows if any(k in row for k in METRIC_VALUES)]
     if team:
         pilot["team"] = [row for _, row in team]
-    plan = {"hypothesis": hypothesis, "pilot": pilot, "metrics": [row for _, row in metrics]}
+    plan = {"hypothesis": hypothesis, "pilot": pilot, "metrics": [row for _, row in metrics],
+            **standby_part(form)[0]}
     positions = {"metrics": {n: i for n, (i, _) in enumerate(metrics)},
                  "pilot.team": {n: i for n, (i, _) in enumerate(team)}}
     return plan, positions
@@ -140,7 +162,14 @@ def to_rows(problems: list[dict[str, str]], plan: dict[str, Any],
             positions: dict[str, dict[int, int]]) -> list[dict[str, str]]:
     """Point each problem, labelled as the plan reads it, at the form field it concerns."""
     return [{**problem, "label": problem["field"],
-             "field": form_path(problem["field"], plan, positions)} for problem in problems]
+             "field": "standby" if _of_standby(problem) else
+             form_path(problem["field"], plan, positions)} for problem in problems]
+
+
+def _of_standby(problem: dict[str, str]) -> bool:
+    """Tell whether a problem concerns the stand-by box (its keys, or a key it added)."""
+    where = problem["field"] or problem["reason"]
+    return where.startswith(STANDBY_KEYS)
 
 
 def form_path(label: str, plan: dict[str, Any], positions: dict[str, dict[int, int]]) -> str:
@@ -181,7 +210,29 @@ def form_data(plan: dict[str, Any]) -> dict[str, Any]:
                for metric in plan.get("metrics", [])]
     return {"editing": plan.get("pilot", {}).get("key", ""),
             "hypothesis": _form_names(plan.get("hypothesis", {})), "pilot": pilot,
-            "metrics": metrics}
+            "metrics": metrics, "standby": standby_text(plan)}
+
+
+def standby_text(plan: dict[str, Any]) -> str:
+    """Write a stored plan's roles and rules back as the TOML the box takes."""
+    lines = []
+    if plan.get("roles"):
+        lines.append("[roles]")
+        lines += [f"{_quoted(name)} = [{', '.join(map(_quoted, held))}]"
+                  for name, held in plan["roles"].items()]
+    for rule in plan.get("standby") or []:
+        lines += ["", "[[standby]]"] if lines else ["[[standby]]"]
+        for name, value in rule.items():
+            if value is None or value == []:
+                continue
+            shown = (f"[{', '.join(map(_quoted, value))}]" if isinstance(value, list)
+                     else _quoted(value) if isinstance(value, str) else repr(value))
+            lines.append(f"{name} = {shown}")
+    return "\n".join(lines)
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def hypothesis_data(hypothesis: Any) -> dict[str, Any]:

@@ -66,6 +66,9 @@ def register():
     if request.form.get("action") == "plan":
         return _plan_sample(form, plan, positions)
     try:
+        _, not_toml = registration.standby_part(form)
+        if not_toml:
+            raise PreregistrationError("form", [("standby", not_toml)])
         spec = parse(plan, "form")
         problems = _taken(form, spec.pilot.key)
         if not problems:

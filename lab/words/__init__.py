@@ -59,5 +59,7 @@ from lab.words.sentences import (  # noqa: F401
     judged,
     judged_metric,
     relative,
+    standby_fired,
+    standby_rule,
     worth,
 )

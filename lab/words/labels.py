@@ -16,7 +16,7 @@ OUTCOME_WORDS = {Outcome.scale_up: "Scale up", Outcome.revise: "Revise",
 NOT_CHECKED = "Not checked"  # a draft has no recommendation
 
 
-STATUS_WORDS = {Status.draft: "Draft", Status.running: "Running",
+STATUS_WORDS = {Status.draft: "Draft", Status.running: "Running", Status.paused: "Paused",
                 Status.scaled_up: "Scaled up", Status.revised: "Revised",
                 Status.withdrawn: "Withdrawn"}
 

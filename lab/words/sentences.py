@@ -121,3 +121,28 @@ def judged_metric(metric: Mapping) -> str:
     return judged(Effect(metric_name(metric), str(metric.get("kind")),
                          str(metric.get("direction")), to_float(metric.get("estimate")),
                          to_float(metric.get("ci_low")), to_float(metric.get("ci_high"))))
+
+
+STANDBY_READS = {"value": "the pilot arm's level", "lower": "the low end of its interval",
+                 "upper": "the high end of its interval"}
+STANDBY_ACTIONS = {"alert": "alert", "pause": "pause the pilot",
+                   "propose_withdrawal": "propose withdrawing the pilot"}
+STANDBY_DONE = {"alert": "people were alerted", "pause": "the pilot was paused",
+                "propose_withdrawal": "withdrawal is proposed: a manager decides"}
+
+
+def standby_rule(metric: str, reads: str, side: str, threshold: float, action: str,
+                 from_look: int = 1) -> str:
+    """Say a stand-by rule: 'If complaints (the pilot arm's level) rise above 12 …: pause'."""
+    verb = "rises above" if side == "above" else "falls below"
+    looks = "at any look" if from_look <= 1 else f"from look {from_look} on"
+    return (f"If {metric} ({STANDBY_READS[reads]}) {verb} {threshold:g} {looks}: "
+            f"{STANDBY_ACTIONS[action]}.")
+
+
+def standby_fired(metric: str, reads: str, side: str, threshold: float, value: float,
+                  look: int, period: str, action: str) -> str:
+    """Say what a fired rule read and what followed."""
+    return (f"Stand-by rule fired at look {look} (the period of {period}): {metric} "
+            f"({STANDBY_READS[reads]}) was {value:.4g}, {side} {threshold:g}; "
+            f"{STANDBY_DONE[action]}.")

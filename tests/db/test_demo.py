@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+import lab.portfolio.stored  # noqa: F401 (the refresher, as `lab demo` installs it)
 from lab import db, demo
 from lab.accounts import add_user
 from lab.analysis.pipeline import recommend_pilots
@@ -49,6 +50,20 @@ def test_the_demo_starts_every_example_and_logs_data(demo_url):
     with db.reading(db.engine_for(url)) as session:
         assert len(session.exec(select(Observation)).all()) == summary.observations
         assert session.exec(select(Spend)).all() and session.exec(select(Note)).all()
+
+
+def test_the_demo_shows_a_stand_by_rule_that_fired(demo_url):
+    from lab.pilots import firings
+    from lab.pilots.find import get_pilot
+
+    url, _ = demo_url
+    with db.reading(db.engine_for(url)) as session:
+        fired = firings.by_pilot(session)
+        callback, desk = (get_pilot(session, key) for key in ("callback-at-risk", "x-care-1h"))
+    [entry] = fired[callback.id]
+    assert entry["action"] == "propose_withdrawal" and entry["value"] > 0.05
+    assert entry["notify"] == ["omar@bank.example", "pieter@bank.example"]
+    assert desk.id not in fired and callback.status == "running"  # a proposal only
 
 
 def test_the_generated_data_is_deterministic():

@@ -34,15 +34,19 @@ def test_a_running_pilot_moves_to_a_final_state(session, final):
     ("running", "draft", "pilot 'x-care-1h' is running: its plan is locked and cannot go "
                          "back to draft (create a new iteration instead)"),
     ("running", "running", "pilot 'x-care-1h' is already running"),
-    ("running", "paused", "unknown state 'paused' (one of draft, running, scaled_up, "
-                          "revised, withdrawn)"),
+    ("running", "frozen", "unknown state 'frozen' (one of draft, running, paused, "
+                          "scaled_up, revised, withdrawn)"),
+    ("draft", "paused", "pilot 'x-care-1h' is a draft: it must run before it can be paused"),
+    ("paused", "draft", "pilot 'x-care-1h' is paused: resume it (or sign it off) instead"),
+    ("paused", "paused", "pilot 'x-care-1h' is already paused"),
     ("withdrawn", "running", "pilot 'x-care-1h' is withdrawn, a final state: nothing "
                              "follows it (create a new iteration instead)"),
     ("scaled_up", "withdrawn", "pilot 'x-care-1h' is scaled_up, a final state"),
 ])
 def test_illegal_transitions_are_refused_with_the_reason(session, start, to, reason):
     pilot = register_pilot(session)
-    for step in {"draft": [], "running": ["running"]}.get(start, ["running", start]):
+    for step in {"draft": [], "running": ["running"], "paused": ["running", "paused"]}.get(
+            start, ["running", start]):
         lifecycle.transition(session, pilot=pilot, to=step, actor=ACTOR)
     before = len(audit.events(session))
     with pytest.raises(TransitionError) as caught:

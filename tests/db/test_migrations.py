@@ -106,3 +106,25 @@ def test_a_token_scope_outside_the_vocabulary_is_refused_by_the_database(databas
 
 def test_the_head_the_command_line_checks_for_is_alembics():
     assert migrations.head_revision() == migrations.HEAD
+
+
+def test_0010_goes_down_and_up_again(blank_url):
+    migrations.upgrade(blank_url)
+    migrations.downgrade(blank_url, "0009")
+    assert "standby_firing" not in set(inspect(db.engine_for(blank_url)).get_table_names())
+    migrations.upgrade(blank_url)
+    assert differences(blank_url) == []
+    with db.engine_for(blank_url).begin() as connection:  # 'paused' passes the status check
+        connection.execute(text(
+            "INSERT INTO hypothesis (key, statement, process, expected_benefit, sponsors, "
+            "owner, created_at) VALUES ('h', 's', 'service', 'b', '[]', 'o@x', :now)"),
+            {"now": datetime.now(UTC)})
+        connection.execute(text("INSERT INTO channel (name, created_at) VALUES ('x', :now)"),
+                           {"now": datetime.now(UTC)})
+        connection.execute(text(
+            "INSERT INTO pilot (key, hypothesis_id, iteration, title, channel_id, design, "
+            "analysis, allocation, alpha, power, start_date, end_date, budget, currency, "
+            "status, plan, owner, created_at, updated_at) SELECT 'p', id, 1, 't', "
+            "(SELECT id FROM channel), "
+            "'holdout', 'fixed', 0.5, 0.05, 0.8, '2026-01-05', '2026-03-29', 0, 'EUR', "
+            "'paused', '{}', 'o@x', :now, :now FROM hypothesis"), {"now": datetime.now(UTC)})

@@ -116,6 +116,8 @@ VOCABULARY_CHECKS = {
     "ck_initiative_process": values(vocabulary.Process),
     "ck_initiative_status": values(vocabulary.InitiativeStatus),
     "ck_note_stance_stance": values(vocabulary.Stance),
+    "ck_standby_firing_action": values(vocabulary.StandbyAction),
+    "ck_standby_firing_reads": values(vocabulary.StandbyBound),
 }
 
 

@@ -20,7 +20,14 @@ from lab import accounts, config, db
 from lab.cli.notify import digest_command, notify_group
 from lab.models import Notice
 from lab.notify import delivery, digest, events
-from tests.factories import log_rows, observation_rows, start_pilot
+from tests.factories import (
+    log_rows,
+    observation_rows,
+    standby_spec,
+    start_pilot,
+    start_plan,
+    week_rows,
+)
 
 SECRET = "a-webhook-key-of-some-length"
 BEFORE_END = date(2026, 1, 20)
@@ -270,3 +277,36 @@ def test_lab_notify_send_reports_what_it_sent_and_fails_on_a_failed_delivery(
     bad = runner.invoke(notify_group, ["send"])
     assert bad.exit_code == 1 and "LAB_WEBHOOK_SECRET must be" in bad.output
     assert "short" not in bad.output  # a secret is never echoed
+
+
+def test_a_fired_stand_by_rule_sends_one_email_and_one_signed_webhook(engine, session, smtp,
+                                                                     receiver):
+    rule = {"metric": "complaints", "above": 0.03, "action": "pause",
+            "notify": ["owner", "responsible"]}
+    start_plan(session, standby_spec([rule], {"ana@bank.example": "accountable",
+                                              "raj@bank.example": "responsible"}))
+    with db.writing(engine) as writing:
+        accounts.add_user(writing, email="mia@bank.example", password="x" * 12,
+                          role="manager", actor="test")
+        events.subscribe(writing, email="mia@bank.example", kinds=["standby_fired"])
+    settings = settings_for(smtp, receiver)
+    log_rows(engine, week_rows(0, 20))
+    run(engine, settings, BEFORE_END)  # the outcome's baseline, silent; nothing fired yet
+    assert smtp.messages == [] and receiver["calls"] == []
+    log_rows(engine, week_rows(1, 60))  # fires, and pauses the pilot
+    sent = run(engine, settings, BEFORE_END)
+    assert (sent.emails, sent.webhooks, sent.failures) == (1, 1, 0)
+    [(to, message)] = smtp.messages
+    assert to == ["ana@bank.example", "mia@bank.example", "raj@bank.example"]
+    assert message["Subject"] == "One-hour reply desk on X: a stand-by rule fired"
+    said = message.get_body(("plain",)).get_content()
+    assert "Stand-by rule fired at look 2" in said and "the pilot was paused" in said
+    [(headers, body)] = receiver["bodies"]
+    expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers["X-Lab-Signature"], expected)
+    payload = json.loads(body)
+    assert (payload["event"], payload["id"], payload["look"], payload["action"]) == (
+        "standby_fired", "standby_fired:x-care-1h:0", 2, "pause")
+    again = run(engine, settings, BEFORE_END)  # fired once: told once
+    assert (again.emails, again.webhooks, len(smtp.messages), len(receiver["calls"])) == \
+        (0, 0, 1, 1)

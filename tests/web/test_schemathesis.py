@@ -22,7 +22,10 @@ from schemathesis.checks import (
 )
 
 from lab import accounts
-from lab.web import programmeapi  # noqa: F401 - declares its operations on the API's
+from lab.web import (
+    programmeapi,  # noqa: F401 - declares its operations on the API's
+    standbyapi,  # noqa: F401 - and so does this one
+)
 from lab.web.api import api, bp
 from tests.web.conftest import write
 

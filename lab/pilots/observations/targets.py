@@ -103,11 +103,16 @@ class Targets:
         # FOR SHARE on PostgreSQL: the pilot cannot be closed while its rows go in.
         found = self.connection.execute(
             select(Pilot.id, Pilot.design, Pilot.status, Pilot.start_date, Pilot.end_date,
-                   Pilot.plan).where(Pilot.key == key)
+                   Pilot.plan, Pilot.paused_days).where(Pilot.key == key)
             .with_for_update(read=True)).first()
         if found is None:
             return f"no pilot '{key}'"
-        pilot_id, design, status, start, end, plan = found
+        pilot_id, design, status, start, end, plan, paused_days = found
+        # The days it was paused do not count: the planned end moves later by them.
+        end += timedelta(days=paused_days or 0)
+        if status == Status.paused:
+            return (f"pilot '{key}' is paused: no data is logged while it is paused "
+                    "(resume it first)")
         if status != Status.running:
             hint = "start it first" if status == "draft" else "it is closed"
             return f"pilot '{key}' is {status}: metrics are logged only while it runs ({hint})"

@@ -10,8 +10,8 @@ pages, so reading the summary, which came after the document, read the whole doc
 too. The table is rebuilt with the document last. PostgreSQL keeps long values apart
 (TOAST) whatever the order, so nothing changes there.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-01 19:00:00
 """
 
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
