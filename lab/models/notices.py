@@ -34,6 +34,8 @@ class Notice(SQLModel, table=True):
     webhook_delivered_at: datetime | None = Field(default=None,
                                                   sa_type=DateTime(timezone=True))
     webhook_error: str | None = Field(default=None, max_length=500)
+    # The lease of the `lab notify send` delivering it now: another sender skips it.
+    claimed_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class NoticeSubscription(SQLModel, table=True):

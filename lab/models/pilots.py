@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from lab.models.base import one_of, timestamp
+from lab.models.base import one_of, timestamp, utcnow
 from lab.vocabulary import Analysis, Design, Direction, Function, Kind, Process, Role, Status
 
 
@@ -68,7 +68,9 @@ class Pilot(SQLModel, table=True):
     owner: str = Field(max_length=254)
     started_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     created_at: datetime = timestamp()
-    updated_at: datetime = timestamp()
+    # Any change of the row moves it (onupdate), which `lab export --since` reads; the
+    # plan's metrics and team are written with it.
+    updated_at: datetime = timestamp(sa_column_kwargs={"onupdate": utcnow})
 
 
 class TeamMember(SQLModel, table=True):

@@ -1,0 +1,63 @@
+"""Feeds, continued (issue 16): incremental exports, one sender per notice, plans awaiting.
+
+- observation.recorded_at: when the row was last written (inserted or corrected), so
+  `lab export --since` and the tables API re-send an observation whose values changed.
+  Rows stored before this revision get the time of the upgrade: until now observations
+  were exported whole, so every consumer already holds them, and sending them once more
+  can only repeat a row (an upsert on the natural key absorbs it), never lose one.
+- notice.claimed_until: the lease a `lab notify send` takes on a notice while it
+  e-mails and posts it, so two senders running at once never deliver it twice.
+- The notice kinds gain plan_awaiting (a plan awaits a manager's approval).
+
+Revision ID: 0011
+Revises: 0009
+Create Date: 2026-12-01 19:00:00
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0011"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+OLD_KINDS = "kind IN ('outcome_changed', 'decision_overdue', 'digest')"
+NEW_KINDS = "kind IN ('outcome_changed', 'decision_overdue', 'plan_awaiting', 'digest')"
+CHECKS = (("notice", "ck_notice_kind"), ("notice_subscription", "ck_notice_subscription_kind"))
+
+
+def upgrade() -> None:
+    """Add and backfill observation.recorded_at; add notice.claimed_until; a new kind."""
+    with op.batch_alter_table("observation") as batch:
+        batch.add_column(sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=True))
+    op.get_bind().execute(sa.text("UPDATE observation SET recorded_at = :now"),
+                          {"now": datetime.now(UTC)})
+    with op.batch_alter_table("observation") as batch:
+        batch.alter_column("recorded_at", existing_type=sa.DateTime(timezone=True),
+                           nullable=False)
+        batch.create_index("ix_observation_recorded_at", ["recorded_at"], unique=False)
+    with op.batch_alter_table("notice") as batch:
+        batch.add_column(sa.Column("claimed_until", sa.DateTime(timezone=True),
+                                   nullable=True))
+    _kinds(NEW_KINDS)
+
+
+def downgrade() -> None:
+    """Drop the columns and the kind (fails while a notice of that kind is kept)."""
+    _kinds(OLD_KINDS)
+    with op.batch_alter_table("notice") as batch:
+        batch.drop_column("claimed_until")
+    with op.batch_alter_table("observation") as batch:
+        batch.drop_index("ix_observation_recorded_at")
+        batch.drop_column("recorded_at")
+
+
+def _kinds(condition: str) -> None:
+    for table, name in CHECKS:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_constraint(name, type_="check")
+            batch.create_check_constraint(name, condition)
