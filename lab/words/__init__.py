@@ -56,6 +56,7 @@ from lab.words.sentences import (  # noqa: F401
     harm_verb,
     judged,
     judged_metric,
+    plan_awaiting,
     relative,
     worth,
 )

@@ -121,3 +121,12 @@ def judged_metric(metric: Mapping) -> str:
     return judged(Effect(metric_name(metric), str(metric.get("kind")),
                          str(metric.get("direction")), to_float(metric.get("estimate")),
                          to_float(metric.get("ci_low")), to_float(metric.get("ci_high"))))
+
+
+def plan_awaiting(pilot: str, approved_by: str | None = None) -> str:
+    """Say that a draft's plan awaits a manager's approval (again, when it changed)."""
+    if approved_by:
+        return (f"The plan of pilot {pilot} changed after {approved_by} approved it: a "
+                "manager outside the pilot must approve the new version before it starts.")
+    return (f"The plan of pilot {pilot} awaits approval: a manager outside the pilot must "
+            "approve it before it starts.")
