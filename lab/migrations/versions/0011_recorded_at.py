@@ -8,6 +8,8 @@
 - notice.claimed_until: the lease a `lab notify send` takes on a notice while it
   e-mails and posts it, so two senders running at once never deliver it twice.
 - The notice kinds gain plan_awaiting (a plan awaits a manager's approval).
+- On PostgreSQL, bi_pilots, bi_metrics and bi_observations end with the same stamps as
+  the export's tables (updated_at, the pilot's updated_at, recorded_at).
 
 Revision ID: 0011
 Revises: 0009
@@ -27,6 +29,33 @@ depends_on: str | Sequence[str] | None = None
 
 OLD_KINDS = "kind IN ('outcome_changed', 'decision_overdue', 'digest')"
 NEW_KINDS = "kind IN ('outcome_changed', 'decision_overdue', 'plan_awaiting', 'digest')"
+PILOTS = """
+        SELECT p.key, p.title, h.key AS hypothesis, p.iteration, parent.key AS parent,
+               c.name AS channel, s.name AS segment, p.design, p.analysis, p.status,
+               p.allocation, p.alpha, p.power, p.planned_sample, p.planned_periods,
+               p.start_date AS start, p.end_date AS "end", p.budget,
+               (SELECT coalesce(sum(amount), 0) FROM spend WHERE spend.pilot_id = p.id)
+                   AS spend,
+               p.currency, p.owner,
+               (SELECT string_agg(t.name || ' (' || t.function || ')', ', ' ORDER BY t.id)
+                FROM team_member t WHERE t.pilot_id = p.id) AS team,
+               p.started_at{}
+        FROM pilot p JOIN hypothesis h ON h.id = p.hypothesis_id
+        LEFT JOIN pilot parent ON parent.id = p.parent_id
+        LEFT JOIN channel c ON c.id = p.channel_id
+        LEFT JOIN segment s ON s.id = p.segment_id"""
+METRICS = """
+        SELECT p.key AS pilot, m.key, m.label, m.kind, m.role, m.direction,
+               m.minimum_effect, m.margin, m.baseline{}
+        FROM metric m JOIN pilot p ON p.id = m.pilot_id"""
+OBSERVATIONS = """
+        SELECT p.key AS pilot, m.key AS metric, o.arm, o.phase, o.period, o.successes,
+               o.trials, o.n, o.mean, o.sd, o.events, o.exposure{}
+        FROM observation o JOIN pilot p ON p.id = o.pilot_id
+        JOIN metric m ON m.id = o.metric_id"""
+# Each view and the stamp column it gains (appended: CREATE OR REPLACE keeps the rest).
+VIEWS = {"bi_pilots": (PILOTS, ", p.updated_at"), "bi_metrics": (METRICS, ", p.updated_at"),
+         "bi_observations": (OBSERVATIONS, ", o.recorded_at")}
 CHECKS = (("notice", "ck_notice_kind"), ("notice_subscription", "ck_notice_subscription_kind"))
 
 
@@ -44,10 +73,17 @@ def upgrade() -> None:
         batch.add_column(sa.Column("claimed_until", sa.DateTime(timezone=True),
                                    nullable=True))
     _kinds(NEW_KINDS)
+    if op.get_bind().dialect.name == "postgresql":
+        for name, (query, stamp) in VIEWS.items():
+            op.execute(f"CREATE OR REPLACE VIEW {name} AS {query.format(stamp)}")
 
 
 def downgrade() -> None:
     """Drop the columns and the kind (fails while a notice of that kind is kept)."""
+    if op.get_bind().dialect.name == "postgresql":
+        for name, (query, _stamp) in VIEWS.items():  # a view cannot lose a column in place
+            op.execute(f"DROP VIEW {name}")
+            op.execute(f"CREATE VIEW {name} AS {query.format('')}")
     _kinds(OLD_KINDS)
     with op.batch_alter_table("notice") as batch:
         batch.drop_column("claimed_until")
