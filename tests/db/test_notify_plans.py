@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 
 import pytest
 from sqlmodel import select
@@ -134,19 +135,28 @@ def test_two_racing_senders_send_each_notice_once_without_an_error(engine, sessi
     with db.reading(engine) as reading:
         found = [events.detect(reading, settings.base_url) for _ in range(2)]
     together, errors, results = threading.Barrier(2), [], []
+    stored_first = threading.Event()
 
-    def sender(notices):
+    def sender(notices, first: bool):
         try:
-            together.wait()
+            if not first:
+                stored_first.wait(10)
             with db.writing(engine) as writing:
+                # The second run stores while the first has stored and not yet committed:
+                # on PostgreSQL its insert waits for the first and then meets the same keys.
                 events.record(writing, notices)
+                if first:
+                    stored_first.set()
+                    time.sleep(0.5)
             together.wait()
             results.append(delivery.deliver(engine, settings, sleep=lambda seconds: None))
         except Exception as error:  # noqa: BLE001 - the test reports any
             errors.append(error)
+            stored_first.set()
             together.abort()
 
-    threads = [threading.Thread(target=sender, args=(notices,)) for notices in found]
+    threads = [threading.Thread(target=sender, args=(notices, index == 0))
+               for index, notices in enumerate(found)]
     for thread in threads:
         thread.start()
     for thread in threads:
