@@ -27,15 +27,16 @@ class TableQuery(Request):
     offset: int = Field(0, ge=0, le=2**31 - 1, description="rows to skip")
     pilot: str | None = Field(None, min_length=1, max_length=80,
                               description="only this pilot's rows")
-    since: Timestamp | None = Field(None, description="stamped tables only: rows recorded "
-                                                      "at or after this time")
+    since: Timestamp | None = Field(None, description="tables with incremental_on only: "
+                                                      "rows written (or corrected) at or "
+                                                      "after this time")
 
 
 class TableInfo(Reply):
     name: str
     about: str
     incremental_on: str | None = Field(description="the column `since` filters; null: "
-                                                   "the table is a state, served whole")
+                                                   "a computed table, served whole")
     columns: dict[str, str]
 
 
