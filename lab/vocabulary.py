@@ -188,6 +188,7 @@ class NoticeKind(StrEnum):
 
     outcome_changed = "outcome_changed"  # a recommendation's outcome is not what it was
     decision_overdue = "decision_overdue"  # a decision is due and nobody has signed off
+    plan_awaiting = "plan_awaiting"  # a draft's plan, as it stands, awaits a manager's approval
     digest = "digest"  # the weekly summary for managers (`lab digest`)
     standby_fired = "standby_fired"  # a pre-registered stand-by rule held at a look
 

@@ -30,9 +30,10 @@ def _since(_ctx, _param, value: str | None) -> datetime | None:
 @click.option("--to", "folder", required=True, type=click.Path(path_type=Path, file_okay=False),
               help="Folder to write <table>.<format> files and manifest.json into.")
 @click.option("--since", callback=_since, metavar="TIMESTAMP",
-              help="Only decisions, spend, notes and hypotheses recorded at or after this "
-                   "time (the exported_at of the last export's manifest.json); the other "
-                   "tables are written whole.")
+              help="Only the rows written at or after this time (the exported_at of the "
+                   "last export's manifest.json): new or corrected observations, pilots "
+                   "and metrics whose plan, status or spend changed, new hypotheses, "
+                   "decisions, spend and notes; the computed tables are written whole.")
 @with_appcontext
 def export_command(format_: str, folder: Path, since: datetime | None) -> None:
     """Write hypotheses, pilots, metrics, observations, recommendations (with looks and

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import col, select
 
@@ -21,7 +22,8 @@ def _settings() -> config.Settings:
 
 @click.group("notify")
 def notify_group() -> None:
-    """Tell people what needs them: outcome changes, overdue decisions (e-mail, webhook)."""
+    """Tell people what needs them: outcome changes, overdue decisions, plans awaiting
+    approval (e-mail, webhook)."""
 
 
 @notify_group.command("send")
@@ -36,7 +38,8 @@ def send_command() -> None:
     if settings.webhook_url and settings.webhook_secret is None:
         fail("set LAB_WEBHOOK_SECRET (16+ characters): webhooks are always signed")
     with db.reading(db.engine()) as session:
-        found = events.detect(session, settings.base_url)
+        found = events.detect(session, settings.base_url,
+                              approval_required=bool(current_app.config["APPROVAL"]))
     with db.writing(db.engine()) as session:
         new = sum(not notice.silent for notice in events.record(session, found))
     sent = delivery.deliver(db.engine(), settings)
@@ -71,7 +74,8 @@ def failures_command() -> None:
 @click.option("--off", is_flag=True, help="Stop these notices instead.")
 @with_appcontext
 def subscribe_command(email: str, kinds: tuple[str, ...], off: bool) -> None:
-    """Choose what a user receives: outcome_changed, decision_overdue, standby_fired, digest."""
+    """Choose what a user receives: outcome_changed, decision_overdue, standby_fired,
+    plan_awaiting (managers), digest."""
     from lab.notify import events
 
     try:

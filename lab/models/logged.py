@@ -76,6 +76,9 @@ class Observation(SQLModel, table=True):
     sd: float | None = None
     events: int | None = Field(default=None, sa_type=BigInteger)
     exposure: float | None = None
+    # When the row was last written, inserted or corrected (the store sets it): what
+    # `lab export --since` and the tables API's `since` compare.
+    recorded_at: datetime = timestamp(index=True)
 
 
 class Spend(SQLModel, table=True):

@@ -1,8 +1,10 @@
 """Notices: what `lab notify` told people, and who chose to be told what.
 
 A notice is kept once per event (its `key` is unique), which is what makes a scheduled
-run idempotent: an outcome change or an overdue decision is sent exactly once, however
-often the job runs. Its delivery columns are what an admin reads when a webhook fails.
+run idempotent: an outcome change, an overdue decision or a plan version awaiting
+approval is sent exactly once, however often the job runs. Its delivery columns are
+what an admin reads when a webhook fails; `claimed_until` is the lease of the run
+sending it now (lab.notify.delivery).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class Notice(SQLModel, table=True):
     webhook_delivered_at: datetime | None = Field(default=None,
                                                   sa_type=DateTime(timezone=True))
     webhook_error: str | None = Field(default=None, max_length=500)
+    # The lease of the `lab notify send` delivering it now: another sender skips it.
+    claimed_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class NoticeSubscription(SQLModel, table=True):

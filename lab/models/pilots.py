@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from lab.models.base import one_of, timestamp
+from lab.models.base import one_of, timestamp, utcnow
 from lab.vocabulary import Analysis, Design, Direction, Function, Kind, Process, Role, Status
 
 
@@ -72,7 +72,9 @@ class Pilot(SQLModel, table=True):
     paused_on: date | None = None
     paused_days: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = timestamp()
-    updated_at: datetime = timestamp()
+    # Any change of the row moves it (onupdate), which `lab export --since` reads; the
+    # plan's metrics and team are written with it.
+    updated_at: datetime = timestamp(sa_column_kwargs={"onupdate": utcnow})
 
 
 class TeamMember(SQLModel, table=True):

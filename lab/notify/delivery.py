@@ -7,6 +7,11 @@ retried LAB_WEBHOOK_ATTEMPTS times in all, waiting LAB_WEBHOOK_BACKOFF_MS, then 
 that, and so on; what failed last is kept on the notice for admins (`lab notify
 failures`), and the next run tries again. Network work happens outside any database
 transaction: the writes before and after it are short.
+
+Two runs at once (a cron job overlapping a manual run) never send a notice twice: a
+run first claims the notice with a conditional UPDATE that only one can win (a lease,
+`claimed_until`, long enough for every attempt), sends, then records and releases it.
+A run that died mid-way leaves a lease that expires, and the next run sends again.
 """
 
 from __future__ import annotations
@@ -20,12 +25,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from html import escape
 
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import col, or_, select, update
 
 from lab import db
 from lab.config import Settings
@@ -36,7 +41,8 @@ from lab.vocabulary import NoticeKind
 TIMEOUT_SECONDS = 10
 SUBJECTS = {NoticeKind.outcome_changed: "{title}: the recommendation is now {outcome}",
             NoticeKind.decision_overdue: "{title}: a decision is due",
-            NoticeKind.standby_fired: "{title}: a stand-by rule fired"}
+            NoticeKind.standby_fired: "{title}: a stand-by rule fired",
+            NoticeKind.plan_awaiting: "{title}: the plan awaits your approval"}
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -57,14 +63,16 @@ def deliver(engine: Engine, settings: Settings,
             sleep: Callable[[float], None] = time.sleep) -> Sent:
     """Send every notice not yet delivered (e-mail and webhook), recording the outcome."""
     with db.reading(engine) as session:
-        pending = list(session.exec(select(Notice).where(col(Notice.silent).is_(False))
-                                    .order_by(col(Notice.id))))
-        pending = [notice for notice in pending if _owes_email(notice, settings)
-                   or _owes_webhook(notice, settings)]
+        pending = [notice.id for notice in session.exec(
+            select(Notice).where(col(Notice.silent).is_(False)).order_by(col(Notice.id)))
+            if _owes(notice, settings)]
         recipients = {kind: events.subscribers(session, kind) for kind in NoticeKind}
     sent = Sent()
-    for notice in pending:
-        changes: dict = {}
+    for notice_id in pending:
+        notice = _claim(engine, notice_id, settings)
+        if notice is None:
+            continue  # another run is sending it, or has sent it meanwhile
+        changes: dict = {"claimed_until": None}
         if _owes_email(notice, settings):
             to = _addressed(recipients[notice.kind], notice)
             try:
@@ -98,6 +106,39 @@ def _addressed(subscribed: list[str], notice: Notice) -> list[str]:
     return sorted(subscribed + named)
 
 
+def _claim(engine: Engine, notice_id: int, settings: Settings) -> Notice | None:
+    """Take the lease on a notice still owed; return it as it stands, or None when
+    another run holds it or nothing is owed any more."""
+    now = datetime.now(UTC)
+    with db.writing(engine) as session:
+        # PostgreSQL re-reads a row another transaction changed before updating it: of
+        # two runs, the second finds the lease taken and updates nothing.
+        taken = session.execute(update(Notice).where(
+            col(Notice.id) == notice_id,
+            or_(col(Notice.claimed_until).is_(None), col(Notice.claimed_until) < now))
+            .values(claimed_until=now + _lease(settings))).rowcount
+        if taken != 1:
+            return None
+        notice = session.get(Notice, notice_id)
+        session.refresh(notice)
+        if not _owes(notice, settings):
+            notice.claimed_until = None
+            return None
+        session.expunge(notice)  # kept as read, for the sending outside the transaction
+        return notice
+
+
+def _lease(settings: Settings) -> timedelta:
+    """Return how long a run may hold a notice: every attempt timing out, and waits."""
+    attempts = settings.webhook_attempts
+    waits = settings.webhook_backoff_ms / 1000 * (2 ** max(attempts - 1, 0))
+    return timedelta(seconds=TIMEOUT_SECONDS * (attempts + 2) + waits + 60)
+
+
+def _owes(notice: Notice, settings: Settings) -> bool:
+    return _owes_email(notice, settings) or _owes_webhook(notice, settings)
+
+
 def _owes_email(notice: Notice, settings: Settings) -> bool:
     # emails_sent is -1 once an event found nobody subscribed: done, and never retried.
     return bool(settings.smtp_host) and notice.emails_sent == 0
@@ -117,6 +158,8 @@ def _email(notice: Notice) -> tuple[str, str, str]:
         lines.append(f"It was {payload['previous'].replace('_', ' ')} before.")
     if notice.kind == NoticeKind.standby_fired:
         lines.append(f"The rule, set before the start: {payload['rule_words']}")
+    if notice.kind == NoticeKind.plan_awaiting:
+        lines.append(f"Owner: {payload['owner']}. Plan version {payload['plan_hash'][:12]}.")
     if notice.kind == NoticeKind.decision_overdue:
         days = payload["days_overdue"]
         lines.append("The decision is due today." if not days else

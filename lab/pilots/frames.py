@@ -3,16 +3,21 @@
 Each function takes a session and returns a pandas DataFrame whose columns and dtypes
 are fixed by a schema below, whatever the data: an empty database gives an empty frame
 with the same columns, so notebook code written against the demo keeps working.
+
+The exports (lab.portfolio.exports) read the same functions with two more arguments:
+`stamped` adds the column that says when each row was last written (the *_STAMPED
+schemas), and `window` narrows the query in SQL (a filter, a page in primary-key
+order) before any row is read into Python.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 
 import pandas as pd
-from sqlalchemy import func
+from sqlalchemy import Select, func
 from sqlmodel import Session, col, select
 
 from lab.errors import NotFound
@@ -75,6 +80,19 @@ SPEND = {"pilot": TEXT, "spent_on": DATE, "amount": FLOAT, "description": TEXT,
          "recorded_by": TEXT}
 DECISIONS = {"pilot": TEXT, "outcome": category(TERMINAL), "recommended": category(Outcome),
              "rationale": TEXT, "decided_by": TEXT, "decided_at": STAMP}
+# With the time each row was last written (a metric's: its pilot's, whose plan holds it).
+PILOTS_STAMPED = {**PILOTS, "updated_at": STAMP}
+METRICS_STAMPED = {**METRICS, "updated_at": STAMP}
+OBSERVATIONS_STAMPED = {**OBSERVATIONS, "recorded_at": STAMP}
+NOTES_STAMPED = {**NOTES, "created_at": STAMP}
+SPEND_STAMPED = {**SPEND, "created_at": STAMP}
+
+# A reader's query narrowed in SQL (WHERE, ORDER BY, LIMIT, OFFSET) before it runs.
+Window = Callable[[Select], Select]
+
+
+def _run(session: Session, query: Select, window: Window | None):
+    return session.exec(window(query) if window is not None else query)
 
 
 def typed(records: list[dict], schema: dict[str, object]) -> pd.DataFrame:
@@ -106,75 +124,89 @@ def pilot_ids(session: Session, pilots: str | Iterable[str] | None) -> dict[int,
     return found
 
 
-def hypotheses(session: Session) -> pd.DataFrame:
+def hypotheses(session: Session, *, window: Window | None = None) -> pd.DataFrame:
     """Return one row per hypothesis, with how many pilots test it."""
     counts = dict(session.exec(select(Pilot.hypothesis_id, func.count(col(Pilot.id)))
                                .group_by(col(Pilot.hypothesis_id))).all())
     rows = [{**_columns(hypothesis, HYPOTHESES), "sponsors": ", ".join(hypothesis.sponsors),
              "pilots": counts.get(hypothesis.id, 0)}
-            for hypothesis in session.exec(select(Hypothesis).order_by(col(Hypothesis.key)))]
+            for hypothesis in _run(session, select(Hypothesis).order_by(col(Hypothesis.key)),
+                                   window)]
     return typed(rows, HYPOTHESES)
 
 
-def pilots(session: Session) -> pd.DataFrame:
+def pilots(session: Session, *, window: Window | None = None,
+           stamped: bool = False) -> pd.DataFrame:
     """Return one row per pilot: plan, scope, status, team and spend so far."""
+    schema = PILOTS_STAMPED if stamped else PILOTS
     names = {**_names(session, Channel, "channel"), **_names(session, Segment, "segment")}
     hypothesis_keys = dict(session.exec(select(Hypothesis.id, Hypothesis.key)).all())
     keys = dict(session.exec(select(Pilot.id, Pilot.key)).all())
     spend = spend_totals(session)
     teams = _teams(session)
-    rows = [{**_columns(pilot, PILOTS), "hypothesis": hypothesis_keys[pilot.hypothesis_id],
+    rows = [{**_columns(pilot, schema), "hypothesis": hypothesis_keys[pilot.hypothesis_id],
              "parent": keys.get(pilot.parent_id), "channel": names.get(("channel",
                                                                         pilot.channel_id)),
              "segment": names.get(("segment", pilot.segment_id)), "start": pilot.start_date,
              "end": pilot.end_date, "spend": float(spend.get(pilot.id) or 0.0),
              "team": teams.get(pilot.id, "")}
-            for pilot in session.exec(select(Pilot).order_by(col(Pilot.key)))]
-    return typed(rows, PILOTS)
+            for pilot in _run(session, select(Pilot).order_by(col(Pilot.key)), window)]
+    return typed(rows, schema)
 
 
-def metrics(session: Session, pilots: str | Iterable[str] | None = None) -> pd.DataFrame:
+def metrics(session: Session, pilots: str | Iterable[str] | None = None, *,
+            window: Window | None = None, stamped: bool = False) -> pd.DataFrame:
     """Return one row per metric of these pilots, in plan order."""
-    ids = pilot_ids(session, pilots)
-    query = (select(Metric).where(col(Metric.pilot_id).in_(list(ids)))
+    ids, schema = pilot_ids(session, pilots), METRICS_STAMPED if stamped else METRICS
+    query = (select(Metric, Pilot.updated_at).join(Pilot, col(Pilot.id) == col(Metric.pilot_id))
+             .where(col(Metric.pilot_id).in_(list(ids)))
              .order_by(col(Metric.pilot_id), col(Metric.id)))
-    rows = [{**_columns(metric, METRICS), "pilot": ids[metric.pilot_id]}
-            for metric in session.exec(query)]
-    return typed(sorted(rows, key=lambda row: row["pilot"]), METRICS)
+    rows = [{**_columns(metric, schema), "pilot": ids[metric.pilot_id],
+             **({"updated_at": updated_at} if stamped else {})}
+            for metric, updated_at in _run(session, query, window)]
+    return typed(sorted(rows, key=lambda row: row["pilot"]), schema)
 
 
-def observations(session: Session, pilots: str | Iterable[str] | None = None) -> pd.DataFrame:
+def observations(session: Session, pilots: str | Iterable[str] | None = None, *,
+                 window: Window | None = None, stamped: bool = False) -> pd.DataFrame:
     """Return the logged observations with the CSV's columns, one row per natural key."""
-    ids = pilot_ids(session, pilots)
+    ids, schema = pilot_ids(session, pilots), OBSERVATIONS_STAMPED if stamped else OBSERVATIONS
     query = (select(Observation, Metric.key).join(Metric, col(Metric.id) ==
                                                   col(Observation.metric_id))
              .where(col(Observation.pilot_id).in_(list(ids))))
-    rows = [{**_columns(observation, OBSERVATIONS), "pilot": ids[observation.pilot_id],
-             "metric": metric_key} for observation, metric_key in session.exec(query)]
+    rows = [{**_columns(observation, schema), "pilot": ids[observation.pilot_id],
+             "metric": metric_key} for observation, metric_key in _run(session, query, window)]
     rows.sort(key=lambda row: tuple(str(row[name]) for name in list(OBSERVATIONS)[:5]))
-    return typed(rows, OBSERVATIONS)
+    return typed(rows, schema)
 
 
-def notes(session: Session, pilots: str | Iterable[str] | None = None) -> pd.DataFrame:
+def notes(session: Session, pilots: str | Iterable[str] | None = None, *,
+          window: Window | None = None, stamped: bool = False) -> pd.DataFrame:
     """Return the qualitative notes of these pilots, oldest first."""
-    return _evidence(session, Note, NOTES, col(Note.noted_on), pilots)
+    return _evidence(session, Note, NOTES_STAMPED if stamped else NOTES, col(Note.noted_on),
+                     pilots, window)
 
 
-def spend(session: Session, pilots: str | Iterable[str] | None = None) -> pd.DataFrame:
+def spend(session: Session, pilots: str | Iterable[str] | None = None, *,
+          window: Window | None = None, stamped: bool = False) -> pd.DataFrame:
     """Return the spend entries of these pilots, oldest first."""
-    return _evidence(session, Spend, SPEND, col(Spend.spent_on), pilots)
+    return _evidence(session, Spend, SPEND_STAMPED if stamped else SPEND,
+                     col(Spend.spent_on), pilots, window)
 
 
-def decisions(session: Session, pilots: str | Iterable[str] | None = None) -> pd.DataFrame:
-    """Return the signed-off decisions of these pilots, oldest first."""
-    return _evidence(session, Decision, DECISIONS, col(Decision.decided_at), pilots)
+def decisions(session: Session, pilots: str | Iterable[str] | None = None, *,
+              window: Window | None = None, stamped: bool = False) -> pd.DataFrame:
+    """Return the signed-off decisions of these pilots, oldest first (decided_at is the
+    stamp: a decision is never edited)."""
+    return _evidence(session, Decision, DECISIONS, col(Decision.decided_at), pilots, window)
 
 
-def _evidence(session: Session, model: type, schema: dict, order, pilots) -> pd.DataFrame:
+def _evidence(session: Session, model: type, schema: dict, order, pilots,
+              window: Window | None) -> pd.DataFrame:
     ids = pilot_ids(session, pilots)
     query = select(model).where(col(model.pilot_id).in_(list(ids))).order_by(order, col(model.id))
     rows = [{**_columns(entry, schema), "pilot": ids[entry.pilot_id]}
-            for entry in session.exec(query)]
+            for entry in _run(session, query, window)]
     return typed(rows, schema)
 
 

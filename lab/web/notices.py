@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from lab import db
 from lab.models import Notice, NoticeSubscription
 from lab.notify import events
+from lab.pilots.approval import APPROVER_ROLES
 from lab.vocabulary import NoticeKind, values
 from lab.web.queries import writing
 from lab.web.security import role_required
@@ -18,6 +19,7 @@ bp = Blueprint("notices", __name__)
 WORDS = {NoticeKind.outcome_changed: "A pilot's recommendation changes outcome",
          NoticeKind.decision_overdue: "A decision is due and not yet signed off",
          NoticeKind.standby_fired: "A pilot's stand-by rule fires (alert, pause or withdrawal)",
+         NoticeKind.plan_awaiting: "A plan awaits approval (managers, who approve)",
          NoticeKind.digest: "The weekly portfolio digest"}
 
 
@@ -27,10 +29,11 @@ def init_app(app: Flask) -> None:
 
 
 def choices() -> list[tuple[str, str, bool]]:
-    """Return (kind, words, chosen) for the signed-in user."""
+    """Return (kind, words, chosen) for the signed-in user (managers' kinds to managers)."""
     chosen = set(db.session().exec(select(NoticeSubscription.kind).where(
         NoticeSubscription.user_id == current_user.id)).all())
-    return [(str(kind), WORDS[kind], str(kind) in chosen) for kind in NoticeKind]
+    return [(str(kind), WORDS[kind], str(kind) in chosen) for kind in NoticeKind
+            if kind not in events.MANAGERS_ONLY or current_user.role in APPROVER_ROLES]
 
 
 @bp.post("/account/notices")

@@ -2,7 +2,8 @@
 
 `GET /api/v1/tables` lists them with their columns; `GET /api/v1/tables/<name>` pages
 through one (`limit`, `offset`; `next_offset` is null on the last page), filtered by
-`pilot` and, for the stamped tables, by `since`. The rows are those `lab export`
+`pilot` and, for the stamped tables, by `since`. The filters and the page run in SQL
+(lab.portfolio.exports.page), in the order of the rows' ids. The rows are those `lab export`
 writes (lab.portfolio.exports), typed as docs/EXPORTS.md says. Analysts and above.
 """
 
@@ -26,15 +27,16 @@ class TableQuery(Request):
     offset: int = Field(0, ge=0, le=2**31 - 1, description="rows to skip")
     pilot: str | None = Field(None, min_length=1, max_length=80,
                               description="only this pilot's rows")
-    since: Timestamp | None = Field(None, description="stamped tables only: rows recorded "
-                                                      "at or after this time")
+    since: Timestamp | None = Field(None, description="tables with incremental_on only: "
+                                                      "rows written (or corrected) at or "
+                                                      "after this time")
 
 
 class TableInfo(Reply):
     name: str
     about: str
     incremental_on: str | None = Field(description="the column `since` filters; null: "
-                                                   "the table is a state, served whole")
+                                                   "a computed table, served whole")
     columns: dict[str, str]
 
 
@@ -70,9 +72,9 @@ def register(api: Api) -> None:
         """Return one page of a table's rows, filtered."""
         if name not in exports.TABLES:
             raise NotFound(f"no table '{name}' (the tables are {', '.join(exports.TABLES)})")
-        frame = exports.table_frame(db.session(), name, since=query.since, pilot=query.pilot)
-        page = frame.iloc[query.offset:query.offset + query.limit]
+        page, total = exports.page(db.session(), name, limit=query.limit,
+                                   offset=query.offset, since=query.since, pilot=query.pilot)
         after = query.offset + len(page)
-        return TablePage(table=name, total=len(frame), offset=query.offset, limit=query.limit,
-                         next_offset=after if after < len(frame) else None,
+        return TablePage(table=name, total=total, offset=query.offset, limit=query.limit,
+                         next_offset=after if after < total else None,
                          rows=exports.records(page))

@@ -58,6 +58,7 @@ from lab.words.sentences import (  # noqa: F401
     harm_verb,
     judged,
     judged_metric,
+    plan_awaiting,
     relative,
     standby_fired,
     standby_rule,

@@ -146,3 +146,12 @@ def standby_fired(metric: str, reads: str, side: str, threshold: float, value: f
     return (f"Stand-by rule fired at look {look} (the period of {period}): {metric} "
             f"({STANDBY_READS[reads]}) was {value:.4g}, {side} {threshold:g}; "
             f"{STANDBY_DONE[action]}.")
+
+
+def plan_awaiting(pilot: str, approved_by: str | None = None) -> str:
+    """Say that a draft's plan awaits a manager's approval (again, when it changed)."""
+    if approved_by:
+        return (f"The plan of pilot {pilot} changed after {approved_by} approved it: a "
+                "manager outside the pilot must approve the new version before it starts.")
+    return (f"The plan of pilot {pilot} awaits approval: a manager outside the pilot must "
+            "approve it before it starts.")

@@ -71,7 +71,8 @@ def test_csv_files_hold_the_same_rows_and_a_manifest_says_what_is_in_them(demo_e
     assert not list(tmp_path.glob("*.partial"))
 
 
-def test_since_keeps_new_events_and_writes_states_whole(session, engine, tmp_path):
+def test_since_keeps_what_was_written_since_and_writes_computed_states_whole(session, engine,
+                                                                            tmp_path):
     pilot = start_pilot(session)
     log_rows(engine, observation_rows())
     evidence.add_spend(session, pilot_key=pilot.key, spent_on=date(2026, 1, 10), amount=100,
@@ -81,11 +82,12 @@ def test_since_keeps_new_events_and_writes_states_whole(session, engine, tmp_pat
     with db.reading(engine) as reading:
         written = {item.table: item for item in export(reading, tmp_path, format="parquet",
                                                         since=later)}
-    assert (written["spend"].rows, written["spend"].whole) == (0, False)
-    assert (written["observations"].rows, written["observations"].whole) == (24, True)
+    for name in ("spend", "observations", "pilots", "metrics", "hypotheses", "decisions"):
+        assert (written[name].rows, written[name].whole) == (0, False), name
+    assert (written["recommendations"].rows, written["recommendations"].whole) == (1, True)
     with db.reading(engine) as reading:
         everything = {item.table: item for item in export(reading, tmp_path / "all")}
-    assert everything["spend"].rows == 1
+    assert (everything["spend"].rows, everything["observations"].rows) == (1, 24)
 
 
 def test_formula_text_is_defused_in_csv_but_kept_in_parquet(session, engine, tmp_path):

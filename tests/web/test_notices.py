@@ -45,3 +45,18 @@ def test_admins_see_failed_deliveries_first(app, signed_in, running):
     failed = page[page.index("Failed deliveries"):page.index("Delivered")]
     assert "failed</strong> after 3 attempts: HTTP 500 from the webhook" in failed
     assert "outcome_changed" not in page  # a silent baseline was never sent
+
+
+def test_plans_awaiting_approval_are_offered_to_managers_only(app, signed_in, people):
+    manager = signed_in("manager")
+    assert 'value="plan_awaiting"' in manager.get("/account").get_data(as_text=True)
+    assert post_form(manager, "/account/notices", {"kinds": ["plan_awaiting"]}).status_code \
+        == 302
+    with app.app_context(), db.reading(db.engine()) as session:
+        assert events.subscribers(session, "plan_awaiting") == [people["manager"]]
+    viewer = signed_in("viewer")
+    assert 'value="plan_awaiting"' not in viewer.get("/account").get_data(as_text=True)
+    refused = post_form(viewer, "/account/notices", {"kinds": ["plan_awaiting", "digest"]})
+    assert refused.status_code == 422
+    assert "plan_awaiting is for managers" in refused.get_data(as_text=True)
+    assert chosen(app, people["viewer"]) == []

@@ -7,6 +7,10 @@ rest out: identical (unchanged), different (refused, or replaced with --correct)
 repeated key within the import. Row ids tell which stored rows this import inserted:
 they are above the largest id seen when it began, because writers are serialized
 (BEGIN IMMEDIATE on SQLite, a table lock on PostgreSQL).
+
+Every row written, inserted or corrected, gets the import's time as `recorded_at`
+(one literal in the statement, so no cost per row): this is the one place observations
+are written, and what `lab export --since` reads.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import insert
+from sqlalchemy import DateTime, insert
 from sqlalchemy.engine import Connection
 
 from lab.kinds import COLUMNS_BY_NAME, VALUE_NAMES
@@ -73,6 +77,7 @@ class ObservationStore:
             connection.exec_driver_sql("LOCK TABLE observation IN SHARE ROW EXCLUSIVE MODE")
         self.start_id = self._max_id()
         self.staging_ready = False
+        self.recorded_at = _literal(connection, utcnow())
 
     @property
     def dates_as_text(self) -> bool:
@@ -86,16 +91,17 @@ class ObservationStore:
         chunk_start = self._max_id()
         if self.dialect == "sqlite":
             inserted = self.connection.exec_driver_sql(
-                f"INSERT INTO observation ({_LIST}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-                f"{_CONFLICT}", rows).rowcount
+                f"INSERT INTO observation ({_LIST}, recorded_at) "
+                f"VALUES ({', '.join('?' * len(COLUMNS))}, {self.recorded_at}) {_CONFLICT}",
+                rows).rowcount
             if inserted == len(rows):
                 return Counts(inserted=inserted)
             self._stage(rows, lines)
         else:
             self._stage(rows, lines)
             inserted = self.connection.exec_driver_sql(
-                f"INSERT INTO observation ({_LIST}) SELECT {_LIST} FROM import_batch "
-                f"ORDER BY line {_CONFLICT}").rowcount
+                f"INSERT INTO observation ({_LIST}, recorded_at) SELECT {_LIST}, "
+                f"{self.recorded_at} FROM import_batch ORDER BY line {_CONFLICT}").rowcount
             if inserted == len(rows):
                 return Counts(inserted=inserted)
         counts = self._sort_out(chunk_start)
@@ -227,7 +233,8 @@ class ObservationStore:
         marker = "?" if self.dialect == "sqlite" else "%s"
         assignments = ", ".join(f"{name} = {marker}" for name in VALUE_NAMES)
         self.connection.exec_driver_sql(
-            f"UPDATE observation SET {assignments} WHERE id = {marker}",
+            f"UPDATE observation SET {assignments}, recorded_at = {self.recorded_at} "
+            f"WHERE id = {marker}",
             [tuple(c["after"][name] for name in VALUE_NAMES) + (c["id"],)
              for c in corrections])
         self.connection.execute(insert(AuditEvent), [self._audit_row(c) for c in corrections])
@@ -243,6 +250,15 @@ class ObservationStore:
                                        + ((scope,) if scope else ())),
                 "before": jsonable(_filled(correction["before"])),
                 "after": jsonable(_filled(correction["after"]))}
+
+
+def _literal(connection: Connection, moment) -> str:
+    """Write a time as a SQL literal the way the engine stores the column (SQLite keeps
+    text, compared as text: it must be SQLAlchemy's own format)."""
+    if connection.dialect.name == "postgresql":
+        return f"'{moment.isoformat()}'::timestamptz"
+    stored = DateTime(timezone=True).dialect_impl(connection.dialect)
+    return "'" + stored.bind_processor(connection.dialect)(moment) + "'"
 
 
 def _filled(values: dict) -> dict:
