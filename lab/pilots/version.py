@@ -36,12 +36,13 @@ from lab.models import (
     Pilot,
     Segment,
     Spend,
+    StandbyFiring,
     StoredRecommendation,
 )
 
 # Every table the portfolio's rows are read from (a test holds the read to this list).
 WATCHED = (Pilot, Hypothesis, Channel, Segment, Metric, Spend, Decision, Observation,
-           StoredRecommendation)
+           StoredRecommendation, StandbyFiring)
 CHANGED = "lab.version_changed"  # session.info key: this transaction changed a WATCHED row
 
 

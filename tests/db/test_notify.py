@@ -14,6 +14,7 @@ from lab import accounts, db
 from lab.cli.notify import digest_command, notify_group
 from lab.models import Notice
 from lab.notify import delivery, digest, events
+from tests.db.conftest import SECRET, settings_for
 from tests.factories import (
     log_rows,
     observation_rows,
@@ -22,7 +23,6 @@ from tests.factories import (
     start_plan,
     week_rows,
 )
-from tests.db.conftest import SECRET, settings_for
 
 BEFORE_END = date(2026, 1, 20)
 
