@@ -104,6 +104,10 @@ def _refused(session: Session, pilot: Pilot,
                               f"'{pilot.key}': {outside}")
     if _in_team(session, pilot, user):
         return SelfApproval, f"{email} is on the team of pilot '{pilot.key}': {outside}"
+    held = _roles_held(pilot, user) & ACCOUNTABLE_ROLES
+    if held:
+        return SelfApproval, (f"{email} is {' and '.join(sorted(held))} in the roles of pilot "
+                              f"'{pilot.key}': {outside}")
     return None
 
 
@@ -113,6 +117,21 @@ def registrants(session: Session, pilot: Pilot) -> set[str]:
         AuditEvent.object_type == "pilot", AuditEvent.object_key == pilot.key,
         col(AuditEvent.action).in_(WRITES)))
     return {actor.strip().lower() for actor in actors}
+
+
+# Who does the pilot's work or answers for it is inside it; whoever is only consulted or
+# informed stands outside and may approve.
+ACCOUNTABLE_ROLES = {"responsible", "accountable"}
+
+
+def _roles_held(pilot: Pilot, user: User) -> set[str]:
+    """Return the roles the plan's `[roles]` give this user, by e-mail or by name."""
+    own = {user.email.casefold(), user.name.strip().casefold()} - {""}
+    held: set[str] = set()
+    for person, roles in ((pilot.plan or {}).get("roles") or {}).items():
+        if person.strip().casefold() in own:
+            held |= {roles} if isinstance(roles, str) else set(roles)
+    return held
 
 
 def _in_team(session: Session, pilot: Pilot, user: User) -> bool:

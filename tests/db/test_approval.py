@@ -178,3 +178,25 @@ def test_the_demo_approves_every_example_before_starting_it(tmp_path):
     assert {row.approved_by for row in rows} == {"manager@lab.example"}
     assert all(row.note for row in rows)
     db.engine_for(url).dispose()
+
+
+@pytest.mark.parametrize(("held", "refused"), [
+    ("accountable", True), (["responsible", "consulted"], True),
+    ("consulted", False), ("informed", False)])
+def test_who_the_roles_make_responsible_or_accountable_cannot_approve(session, held, refused):
+    add_people(session, **{BOSS: "manager", OWNER: "manager", ACTOR: "admin",
+                           "lena@bank.example": "manager"})
+    roles = {"lena@bank.example": held}
+    if held != "accountable":
+        roles["raj@bank.example"] = "accountable"  # exactly one is accountable
+    registry.register(session, spec={**make_spec(), "roles": roles}, actor=ACTOR)
+    session.commit()
+    draft = get_pilot(session, "x-care-1h")
+    reason = approval.refusal(session, draft, "lena@bank.example")
+    if refused:
+        assert reason and "in the roles of pilot 'x-care-1h'" in reason
+        with pytest.raises(approval.SelfApproval):
+            approval.approve(session, pilot_key=draft.key, approver="lena@bank.example",
+                             expected_hash=approval.plan_hash(draft.plan))
+    else:
+        assert reason is None
