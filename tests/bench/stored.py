@@ -16,7 +16,7 @@ it measures, as medians:
 - `lab check --json` as a new process against `python -c "import flask, sqlalchemy"`;
 - a full `lab refresh` (time and CPU time, the boundary cache cold as in a new process),
   and for each --rows size a full refresh and a portfolio read in a fresh process each,
-  with their peak memory (ru_maxrss), to show how cost grows with the rows (memory
+  with their peak memory (VmHWM), to show how cost grows with the rows (memory
   should stay flat: refreshes go BATCH pilots at a time). The rows grow with the pilots
   (156 rows each), so the 5 M database has 32,051 pilots; its build syncs the plans a
   thousand at a time and imports the rows through `lab import`'s fast path (tens of
@@ -75,13 +75,19 @@ def processes(url: str) -> None:
 
 
 PEAK = """
-import resource, sys, time
+import sys, time
 sys.path.insert(0, {root!r})
 import lab.portfolio.stored
 from lab import db, portfolio
 from lab.portfolio.stored import refresh
 engine = db.engine_for({url!r})
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def high_water_mb():
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across execve, so a child started by
+    # this (large) benchmark process would report the parent's peak as its own.
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+before = high_water_mb()
 started, cpu = time.perf_counter(), time.process_time()
 if {what!r} == "refresh":
     with db.writing(engine) as session:
@@ -89,8 +95,7 @@ if {what!r} == "refresh":
 else:
     with db.reading(engine) as session:
         portfolio.build(session)
-print(time.perf_counter() - started, time.process_time() - cpu, before / 1024,
-      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(time.perf_counter() - started, time.process_time() - cpu, before, high_water_mb())
 """
 
 
