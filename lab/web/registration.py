@@ -25,7 +25,7 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lab.vocabulary import Analysis, Design, Direction, Function, Kind, Process, Role
+from lab.vocabulary import Analysis, Bound, Design, Direction, Function, Kind, Process, Role
 from lab.web.forms import DATE, NUMBER, choices
 
 METRIC_ROWS, TEAM_ROWS = 5, 6
@@ -87,6 +87,9 @@ class MetricForm(Form):
     # A mean metric's own bounds, if it has them (a 0-10 score); blank for none.
     least = StringField("Lowest mean", render_kw=NUMBER)
     most = StringField("Highest mean", render_kw=NUMBER)
+    # A service-level target for the pilot arm: the plan's `target = { at_least = 0.84 }`.
+    target_bound = SelectField("Target", choices=choices(Bound, ""))
+    target_value = StringField("Target level", render_kw=NUMBER)
 
 
 STANDBY_EXAMPLE = ('[roles]\n"ana@bank.example" = "accountable"\n\n[[standby]]\n'
@@ -135,7 +138,7 @@ def to_plan(form: RegistrationForm) -> tuple[dict[str, Any], dict[str, dict[int,
                                       pilot["comparison_scopes"].split(",") if scope.strip()]
     team_rows = [(i, _clean(row)) for i, row in enumerate(form.pilot.team.data)]
     team = [(i, row) for i, row in team_rows if row]
-    metric_rows = [(i, _clean(row)) for i, row in enumerate(form.metrics.data)]
+    metric_rows = [(i, _with_target(_clean(row))) for i, row in enumerate(form.metrics.data)]
     metrics = [(i, row) for i, row in metric_rows if any(k in row for k in METRIC_VALUES)]
     if team:
         pilot["team"] = [row for _, row in team]
@@ -144,6 +147,17 @@ def to_plan(form: RegistrationForm) -> tuple[dict[str, Any], dict[str, dict[int,
     positions = {"metrics": {n: i for n, (i, _) in enumerate(metrics)},
                  "pilot.team": {n: i for n, (i, _) in enumerate(team)}}
     return plan, positions
+
+
+def _with_target(row: dict[str, Any]) -> dict[str, Any]:
+    """Turn the target's two boxes into the plan's `target` table (a half-filled pair
+    still goes in, so the plan's own check names what is missing)."""
+    bound, value = row.pop("target_bound", None), row.pop("target_value", None)
+    if bound:
+        row["target"] = {bound: value if value is not None else ""}
+    elif value is not None:
+        row["target"] = {}  # a level without its side: refused as naming no bound
+    return row
 
 
 def _plan_names(values: dict[str, Any]) -> dict[str, Any]:
@@ -155,6 +169,8 @@ def _form_names(values: dict[str, Any]) -> dict[str, Any]:
             for name, value in values.items()}
 
 
+TARGET = re.compile(r"\.target(\.at_least|\.at_most)?$")  # shown by the level's box
+METRIC_ROW = re.compile(r"metrics\.\d+")
 TOKEN = re.compile(r"\[([^\]]*)\]|([^.\[\]]+)")
 
 
@@ -162,8 +178,17 @@ def to_rows(problems: list[dict[str, str]], plan: dict[str, Any],
             positions: dict[str, dict[int, int]]) -> list[dict[str, str]]:
     """Point each problem, labelled as the plan reads it, at the form field it concerns."""
     return [{**problem, "label": problem["field"],
-             "field": "standby" if _of_standby(problem) else
-             form_path(problem["field"], plan, positions)} for problem in problems]
+             "field": "standby" if _of_standby(problem) else _placed(problem, plan, positions)}
+            for problem in problems]
+
+
+def _placed(problem: dict[str, str], plan: dict[str, Any],
+            positions: dict[str, dict[int, int]]) -> str:
+    """Return the form field a plan problem is shown at: a target's at its level's box."""
+    path = TARGET.sub(".target_value", form_path(problem["field"], plan, positions))
+    if METRIC_ROW.fullmatch(path) and problem["reason"].startswith("target"):
+        return f"{path}.target_value"  # the metric's check of its target (target_fits)
+    return path
 
 
 def _of_standby(problem: dict[str, str]) -> bool:
@@ -206,7 +231,8 @@ def form_data(plan: dict[str, Any]) -> dict[str, Any]:
              ", ".join(value) if isinstance(value, list) else str(value)
              for name, value in plan.get("pilot", {}).items() if name != "team"}
     pilot["team"] = list(plan.get("pilot", {}).get("team", []))
-    metrics = [{name: "" if value is None else str(value) for name, value in metric.items()}
+    metrics = [{name: "" if value is None else str(value) for name, value in metric.items()
+                if name != "target"} | _target_boxes(metric.get("target"))
                for metric in plan.get("metrics", [])]
     return {"editing": plan.get("pilot", {}).get("key", ""),
             "hypothesis": _form_names(plan.get("hypothesis", {})), "pilot": pilot,
@@ -252,3 +278,12 @@ def new_form(data: dict[str, Any] | None = None) -> RegistrationForm:
     while len(form.pilot.team.entries) < TEAM_ROWS:
         form.pilot.team.append_entry()
     return form
+
+
+def _target_boxes(target: dict | None) -> dict[str, str]:
+    """Return a plan's target as the form's two boxes (blank without one)."""
+    if not target:
+        return {}
+    bound, value = next((bound, value) for bound, value in target.items()
+                        if value is not None)
+    return {"target_bound": bound, "target_value": f"{value:g}"}

@@ -3,9 +3,11 @@ API and the notebook's frames (SQLite, and PostgreSQL when it is configured)."""
 
 from __future__ import annotations
 
+import pytest
+
 import lab
 from lab.pilots.observations import record_observations
-from tests.factories import SPEC, observation_rows, start_pilot
+from tests.factories import SPEC, make_spec, observation_rows, start_pilot
 from tests.web.conftest import write
 
 
@@ -83,3 +85,40 @@ def test_a_wrong_target_is_refused_by_the_api_and_by_lab_sync(app, session, sign
     assert result.exit_code == 1 and "nothing was synced" in result.stderr
     assert "metrics[complaints]: target.at_most = -3 is impossible for a rate" in result.stderr
     assert session.exec(select(Pilot)).all() == []
+
+
+def test_the_register_form_takes_a_target_and_gives_it_back_to_edit(app, signed_in):
+    from tests.web.conftest import post_form
+    from tests.web.test_forms import form_fields, stored_plan
+
+    member = signed_in("member")
+    fields = {**form_fields(make_spec()), "metrics-0-target_bound": "at_most",
+              "metrics-0-target_value": "0.2"}
+    done = post_form(member, "/register", fields)
+    assert done.status_code == 302, done.get_data(as_text=True)
+    _, spec = stored_plan(app, "x-care-1h")
+    assert spec.metrics[0].target.to_dict() == {"at_most": 0.2}
+    assert spec.metrics[1].target is None
+    edit = member.get("/register?pilot=x-care-1h").get_data(as_text=True)
+    assert 'value="0.2"' in edit and '<option selected value="at_most">' in edit
+
+
+@pytest.mark.parametrize(("bound", "level", "reason"), [
+    ("at_least", "", "Input should be a valid number"),
+    ("at_least", "1.5", "target.at_least = 1.5 is impossible for a share"),
+    ("", "0.2", "a target names exactly one bound"),
+])
+def test_the_register_form_refuses_a_bad_target_next_to_its_level(app, signed_in, bound,
+                                                                   level, reason):
+    from lab.models import Pilot
+    from tests.web.conftest import post_form
+    from tests.web.test_forms import count, form_fields
+
+    fields = {**form_fields(make_spec()), "metrics-0-target_bound": bound,
+              "metrics-0-target_value": level}
+    refused = post_form(signed_in("member"), "/register", fields)
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    box = page[page.index('name="metrics-0-target_value"'):]
+    assert reason in box[:box.index("</td>")], box[:600]  # shown at the level's box
+    assert count(app, Pilot) == 0
