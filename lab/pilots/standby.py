@@ -184,17 +184,43 @@ def reading(metric: Mapping | None, when: str) -> float | None:
 
 
 def evaluate(document: Mapping, rules: Sequence[StandbyRule]) -> list[Firing]:
-    """Return the rules that hold at the recommendation's last look (pure: data in, out)."""
+    """Return each rule that holds at a look, at the first look it holds (pure).
+
+    A rule on an interval's end reads the metric's look history, so a rule that held at
+    a look that came and went inside one write (an import of several weeks) still fires,
+    at that look: "at any look" means any. The pilot arm's own level is stored for the
+    latest look only, so a rule on the value reads that one.
+    """
     looks = document.get("looks") or []
     if not looks:
         return []
-    look, period = len(looks), str(looks[-1]["period"])
     metrics = {metric["key"]: metric for metric in document.get("metrics") or []}
+    histories = dict(document.get("metric_looks") or {})
+    for metric in metrics.values():
+        if metric.get("role") == "primary":
+            histories.setdefault(metric["key"], looks)
     found = []
     for index, rule in enumerate(rules):
-        if look < rule.from_look:
-            continue
-        value = reading(metrics.get(rule.metric), rule.when)
-        if value is not None and rule.holds(value):
-            found.append(Firing(index, look, period, value, rule.threshold))
+        for look, period, value in _readings(rule, metrics.get(rule.metric),
+                                             histories.get(rule.metric), looks):
+            if look >= rule.from_look and rule.holds(value):
+                found.append(Firing(index, look, period, value, rule.threshold))
+                break
     return found
+
+
+def _readings(rule: StandbyRule, metric: Mapping | None, history: Sequence[Mapping] | None,
+              looks: Sequence[Mapping]) -> list[tuple[int, str, float]]:
+    """Return (look, period, what the rule reads) at each look it can read, in order."""
+    if metric is None:
+        return []
+    if rule.when == StandbyBound.value or not history:
+        value = reading(metric, rule.when)
+        return [] if value is None else [(len(looks), str(looks[-1]["period"]), value)]
+    direction = metric.get("direction")
+    readings = []
+    for look, entry in enumerate(history, start=1):
+        value = reading({**entry, "direction": direction}, rule.when)
+        if value is not None:
+            readings.append((look, str(entry["period"]), value))
+    return readings

@@ -100,6 +100,28 @@ def test_evaluate_is_pure_and_strict_at_the_threshold():
     assert evaluate(answer, later) == []
 
 
+def test_a_rule_on_an_interval_fires_at_an_earlier_look_a_bulk_write_passed():
+    # Three weeks arrive in one import: the interval's upper end (in the metric's sign)
+    # rose above 0.015 at look 2 only. "At any look" means that look, not the last one.
+    upper = parse(standby_spec([{**RULE, "when": "upper", "above": 0.015}])).standby
+    weeks = ["2026-01-05", "2026-01-12", "2026-01-19"]
+    oriented = [(-0.01, 0.004), (-0.02, 0.001), (-0.012, 0.003)]  # positive is better
+    answer = {"looks": [{"period": week} for week in weeks],
+              "metrics": [{"key": "complaints", "role": "secondary", "direction": "decrease",
+                           "pilot_value": 0.02, "ci_low": -0.012, "ci_high": 0.003}],
+              "metric_looks": {"complaints": [
+                  {"period": week, "ci_low": low, "ci_high": high}
+                  for week, (low, high) in zip(weeks, oriented, strict=True)]}}
+    [fired] = evaluate(answer, upper)
+    assert (fired.look, fired.period, fired.value) == (2, "2026-01-12", 0.02)
+    from_three = parse(standby_spec([{**RULE, "when": "upper", "above": 0.015,
+                                      "from_look": 3}])).standby
+    assert evaluate(answer, from_three) == []  # look 3's upper end is 0.012
+    # The pilot arm's level is kept for the last look only: a rule on it reads that one.
+    [level] = evaluate(answer, parse(standby_spec([{**RULE, "above": 0.015}])).standby)
+    assert (level.look, level.value) == (3, 0.02)
+
+
 # Firing at a refresh ----------------------------------------------------------------
 
 def test_a_rule_fires_once_at_the_first_look_where_it_holds(engine, session):
