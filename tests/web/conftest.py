@@ -88,3 +88,12 @@ def running(app: Flask, session) -> str:
     write(app, lambda s: record_observations(s, rows=observation_rows(periods=6),
                                              actor="test"))
     return "x-care-1h"
+
+
+@pytest.fixture
+def token(app, people) -> str:
+    """An analyst's API token (scope write)."""
+    def create(session):
+        user = accounts.find_user(session, people["analyst"])
+        return accounts.create_token(session, user=user, name="tests", scope="write")[1]
+    return write(app, create)

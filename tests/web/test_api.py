@@ -21,15 +21,6 @@ ROWS = [{"metric": "churn-90d", "arm": arm, "period": "2026-03-02", "successes":
          "trials": 400} for arm in ("pilot", "control")]
 
 
-@pytest.fixture
-def token(app, people) -> str:
-    """An analyst's API token."""
-    def create(session):
-        user = accounts.find_user(session, people["analyst"])
-        return accounts.create_token(session, user=user, name="tests", scope="write")[1]
-    return write(app, create)
-
-
 def bearer(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 

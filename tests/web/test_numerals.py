@@ -20,7 +20,7 @@ from lab.pilots.observations.given import from_observations
 from lab.pilots.plans import PreregistrationError, parse
 from tests.factories import ACTOR, make_spec, start_pilot
 from tests.web.conftest import post_form
-from tests.web.test_api import API, bearer, token  # noqa: F401 (a fixture)
+from tests.web.test_api import API, bearer
 from tests.web.test_forms import OBSERVATION, count, form_fields
 
 ODD = ["1_0", "\u0661\u0662", "\uff11\uff12", "4\u0665"]  # 1_0, ١٢, １２, 4٥

@@ -10,8 +10,8 @@ from lab.pilots.find import get_pilot
 from lab.pilots.observations import record_observations
 from tests.factories import OWNER, make_spec, standby_spec, start_plan, week_rows
 from tests.web.conftest import post_form, write
+from tests.web.test_api import API, bearer
 
-API = "/api/v1"
 RULE = {"metric": "complaints", "above": 0.03, "action": "propose_withdrawal"}
 ROLES = {OWNER: "accountable", "raj@bank.example": "responsible"}
 
@@ -22,20 +22,6 @@ def fired(app, session) -> str:
     start_plan(session, standby_spec([RULE], ROLES))
     write(app, lambda s: record_observations(s, rows=week_rows(0, 90), actor="test"))
     return "x-care-1h"
-
-
-@pytest.fixture
-def token(app, people) -> str:
-    from lab import accounts
-
-    def create(session):
-        user = accounts.find_user(session, people["analyst"])
-        return accounts.create_token(session, user=user, name="tests", scope="write")[1]
-    return write(app, create)
-
-
-def bearer(secret: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {secret}"}
 
 
 def status_of(app, key: str = "x-care-1h") -> str:
