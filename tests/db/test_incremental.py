@@ -152,3 +152,14 @@ def test_the_migration_stamps_rows_stored_before_it(blank_url):
     assert len(stamps) == 6 and all(stamp >= upgraded - timedelta(seconds=1)
                                     for stamp in stamps)
     engine.dispose()
+
+
+def test_a_pilot_written_exactly_at_since_is_in_and_its_metrics_too(session, engine):
+    pilot = start_pilot(session)
+    with db.reading(engine) as reading:
+        stamp = aware(reading.exec(select(Pilot.updated_at).where(Pilot.id == pilot.id)).one())
+    found = since(engine, stamp)
+    assert list(found["pilots"]["key"]) == [pilot.key]
+    assert len(found["metrics"]) == len(make_spec()["metrics"])
+    later = since(engine, stamp + timedelta(microseconds=1))
+    assert len(later["pilots"]) == 0 and len(later["metrics"]) == 0

@@ -100,6 +100,15 @@ def test_evaluate_is_pure_and_strict_at_the_threshold():
     assert evaluate(answer, later) == []
 
 
+def test_a_rule_below_its_threshold_is_strict_too():
+    rule = parse(standby_spec([{**RULE, "below": 0.01, "above": None}])).standby
+    answer = {"looks": [{"period": "2026-01-05"}],
+              "metrics": [{"key": "complaints", "direction": "decrease", "pilot_value": 0.01}]}
+    assert evaluate(answer, rule) == []  # equal to the threshold: not below it
+    answer["metrics"][0]["pilot_value"] = 0.0099
+    assert [fired.value for fired in evaluate(answer, rule)] == [0.0099]
+
+
 def test_a_rule_on_an_interval_fires_at_an_earlier_look_a_bulk_write_passed():
     # Three weeks arrive in one import: the interval's upper end (in the metric's sign)
     # rose above 0.015 at look 2 only. "At any look" means that look, not the last one.
