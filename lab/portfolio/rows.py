@@ -210,7 +210,9 @@ def _build(session: Session, today: date, full: list[str]) -> list[PortfolioRow]
     # A handful of queries for the whole portfolio, none per pilot, and columns rather
     # than entities (see `portfolio_pilots`).
     pilots = portfolio_pilots(session)
-    checked = decoded.summaries(session)
+    planned = planned_metrics(session)
+    checked = decoded.summaries(session, planned)
+    dressed = set(checked)  # these carry their thresholds already (`decoded`)
     missing = [found.key for found in pilots
                if found.status != Status.draft and found.key not in checked]
     if missing:  # a database just upgraded: computed once, and stored
@@ -218,16 +220,18 @@ def _build(session: Session, today: date, full: list[str]) -> list[PortfolioRow]
                         for key, document in fill(session, missing).items()})
     if full:
         checked.update(recommendations(session, full))
+        dressed.difference_update(full)
     q = q_values(dict(sorted(checked.items())))
     spent, decided = spend_totals(session), decisions_by_pilot(session)
-    planned = planned_metrics(session)
     fired = firings.by_pilot(session)
     rows = []
     for found in pilots:
         plan = {"metrics": planned.get(found.id, [])}
         answer = checked.get(found.key)
         if answer is not None:
-            answer = {**with_thresholds(answer, plan), "q_value": q[found.key]}
+            if found.key not in dressed:
+                answer = with_thresholds(answer, plan)
+            answer = {**answer, "q_value": q[found.key]}
         row = _row(found, plan, spent.get(found.id, 0.0), today, answer)
         row.decision = decided.get(found.id)
         row.standby = fired.get(found.id, [])

@@ -28,7 +28,8 @@ from lab.portfolio.stored import refresh  # noqa: E402
 
 PILOT = ("hypothesis_id, parent_id, iteration, title, channel_id, segment_id, design, "
          "analysis, allocation, alpha, power, planned_sample, planned_periods, start_date, "
-         "end_date, budget, currency, status, plan, owner, started_at, created_at, updated_at")
+         "end_date, budget, currency, status, plan, owner, started_at, created_at, updated_at, "
+         "paused_on, paused_days")
 
 
 def copy(source: Path, target: Path, times: int) -> None:
@@ -45,9 +46,9 @@ def copy(source: Path, target: Path, times: int) -> None:
                 "created_at FROM channel WHERE id <= ?", (off["channel"], k, counts["channel"]))
             run(f"INSERT INTO pilot (id, key, {PILOT}) SELECT id + :p, key || '-' || :k, "
                 + PILOT.replace("channel_id", "channel_id + :c").replace(
-                    "plan", "json_set(plan, '$.pilot.key', key || '-' || :k, "
+                    " plan,", " json_set(plan, '$.pilot.key', key || '-' || :k, "
                             "'$.pilot.channel', (SELECT name FROM channel WHERE id = "
-                            "pilot.channel_id) || '-' || :k)")
+                            "pilot.channel_id) || '-' || :k),")
                 + " FROM pilot WHERE id <= :n",
                 {"p": off["pilot"], "k": k, "c": off["channel"], "n": counts["pilot"]})
             run("INSERT INTO metric SELECT id + ?, pilot_id + ?, key, label, kind, role, "
@@ -57,8 +58,8 @@ def copy(source: Path, target: Path, times: int) -> None:
                 "FROM team_member WHERE id <= ?",
                 (off["team_member"], off["pilot"], counts["team_member"]))
             run("INSERT INTO observation SELECT id + ?, pilot_id + ?, metric_id + ?, arm, "
-                "phase, period, successes, trials, n, mean, sd, events, exposure, scope "
-                "FROM observation WHERE id <= ?",
+                "phase, period, successes, trials, n, mean, sd, events, exposure, scope, "
+                "recorded_at FROM observation WHERE id <= ?",
                 (off["observation"], off["pilot"], off["metric"], counts["observation"]))
         run("DELETE FROM stored_recommendation")  # the refresh below computes them all
 

@@ -114,3 +114,22 @@ def test_the_recommendations_are_kept_until_the_data_change(session, two_pilots)
     again = portfolio.recommendations(session)
     assert again != first
     assert len(again["x-care-1h"]["looks"]) == len(first["x-care-1h"]["looks"]) + 1
+
+
+def test_a_kept_summary_carries_the_plans_current_thresholds(session, two_pilots):
+    # The decoded summaries are kept with their thresholds (`lab.portfolio.decoded`): a
+    # label or minimum effect changed without a refresh (the stored stamp unchanged)
+    # must still reach the next read, and match a summary decoded afresh.
+    from sqlalchemy import text
+
+    from lab.portfolio import decoded
+
+    before = {row.key: row for row in portfolio.build(session)}["x-care-1h"]
+    assert before.recommendation["metrics"][0]["label"] != "Churn, renamed"
+    session.execute(text("UPDATE metric SET label = 'Churn, renamed', minimum_effect = 0.03 "
+                         "WHERE key = 'churn-90d'"))
+    kept = {row.key: row for row in portfolio.build(session)}["x-care-1h"]
+    decoded._decoded.clear()
+    fresh = {row.key: row for row in portfolio.build(session)}["x-care-1h"]
+    assert kept.recommendation == fresh.recommendation
+    assert (kept.primary["label"], kept.minimum_effect) == ("Churn, renamed", 0.03)
