@@ -64,21 +64,26 @@ def copy(source: Path, target: Path, times: int) -> None:
         run("DELETE FROM stored_recommendation")  # the refresh below computes them all
 
 
+def build(source: Path, target: Path, times: int) -> tuple[float, float, int]:
+    """Copy, upgrade and refresh; return (copy s, refresh s, answers stored)."""
+    started = time.perf_counter()
+    copy(source, target, times)
+    url = f"sqlite:///{target}"
+    migrations.upgrade(url)
+    copied = time.perf_counter()
+    with db.writing(db.engine_for(url)) as session:
+        stored = refresh(session)
+    return copied - started, time.perf_counter() - copied, stored
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("source", type=Path)
     parser.add_argument("target", type=Path)
     parser.add_argument("--times", type=int, default=10)
     args = parser.parse_args()
-    started = time.perf_counter()
-    copy(args.source, args.target, args.times)
-    url = f"sqlite:///{args.target}"
-    migrations.upgrade(url)
-    copied = time.perf_counter()
-    with db.writing(db.engine_for(url)) as session:
-        stored = refresh(session)
-    print(f"copied in {copied - started:.0f} s; refreshed {stored} pilots in "
-          f"{time.perf_counter() - copied:.0f} s")
+    copied, refreshed, stored = build(args.source, args.target, args.times)
+    print(f"copied in {copied:.0f} s; refreshed {stored} pilots in {refreshed:.0f} s")
 
 
 if __name__ == "__main__":

@@ -18,10 +18,11 @@ it measures, as medians:
   and for each --rows size a full refresh and a portfolio read in a fresh process each,
   with their peak memory (VmHWM), to show how cost grows with the rows (memory
   should stay flat: refreshes go BATCH pilots at a time). The rows grow with the pilots
-  (156 rows each), so the 5 M database has 32,051 pilots; its build syncs the plans a
-  thousand at a time and imports the rows through `lab import`'s fast path (tens of
-  minutes on the development machine). The CPU times are printed beside the wall times
-  because other jobs share the machine.
+  (156 rows each): the 100 k database is built (641 pilots), and the larger ones are
+  copies of it made in SQL (`tests/bench/copies.py`: 6,410 pilots for 1 M rows, 32,050
+  for 5 M), then refreshed in full (about 40 s and 4 minutes on the development
+  machine). The CPU times are printed beside the wall times because other jobs share
+  the machine.
 
 Databases are built under --folder (default a temporary folder) and reused if there.
 `lab import` against raw executemany, its refresh included, is tests/bench/ingest.py.
@@ -44,6 +45,7 @@ import lab.portfolio.stored  # noqa: E402,F401 (writes refresh what they change)
 from lab import db  # noqa: E402
 from lab.portfolio.stored import refresh  # noqa: E402
 from lab.stats import sequential  # noqa: E402
+from tests.bench import copies  # noqa: E402
 from tests.bench.pages import median_ms, pages, report, served  # noqa: E402
 from tests.bench.portfolio import WEEKS, build  # noqa: E402
 
@@ -60,6 +62,23 @@ def database(folder: Path, pilots: int) -> str:
         print(f"(built {pilots} pilots, {pilots * ROWS_PER_PILOT:,} rows, refreshed on "
               f"import, in {time.perf_counter() - started:.0f} s)")
     return url
+
+
+def sized(folder: Path, rows: int) -> tuple[int, str]:
+    """Return (pilots, url) of the database of about `rows` rows: copies of the 100 k one."""
+    base = round(100_000 / ROWS_PER_PILOT)
+    if rows <= 100_000:
+        pilots = max(1, round(rows / ROWS_PER_PILOT))
+        return pilots, database(folder, pilots)
+    database(folder, base)
+    pilots = base * round(rows / 100_000)
+    path = folder / f"stored-{pilots}.sqlite"
+    if not path.exists():
+        copied, refreshed, _ = copies.build(folder / f"stored-{base}.sqlite", path,
+                                            pilots // base)
+        print(f"(copied {base} pilots into {pilots}, {pilots * ROWS_PER_PILOT:,} rows, in "
+              f"{copied:.0f} s, then refreshed them in {refreshed:.0f} s)")
+    return pilots, f"sqlite:///{path}"
 
 
 def processes(url: str) -> None:
@@ -111,7 +130,7 @@ def peak(url: str, what: str) -> tuple[float, float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pilots", type=int, default=1000)
-    parser.add_argument("--rows", default="100000,1000000",
+    parser.add_argument("--rows", default="100000,1000000,5000000",
                         help="comma-separated observation-row counts for the growth figures")
     parser.add_argument("--folder", type=Path)
     args = parser.parse_args()
@@ -132,10 +151,9 @@ def main() -> None:
                f"  (CPU {time.process_time() - cpu:.2f} s)")
     print("\ngrowth with the rows (fresh process each; peak RSS, and above the imports)")
     for rows in (int(n) for n in args.rows.split(",")):
-        pilots = max(1, round(rows / ROWS_PER_PILOT))
-        sized = database(folder, pilots)
+        pilots, url = sized(folder, rows)
         for what in ("refresh", "read"):
-            seconds, cpu, before, after = peak(sized, what)
+            seconds, cpu, before, after = peak(url, what)
             report(f"{rows:>9,} rows ({pilots} pilots): full {what}", seconds, "s",
                    note=f"  (CPU {cpu:.1f} s, load {os.getloadavg()[0]:.1f})")
             report("    peak memory", after, "MB", 400, f"  (+{after - before:.0f} MB over "
