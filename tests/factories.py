@@ -30,6 +30,7 @@ from lab.models import Pilot
 from lab.pilots import decisions, evidence, lifecycle, registry
 from lab.pilots.find import get_pilot
 from lab.pilots.observations import ImportResult, record_observations
+from lab.portfolio.rows import PortfolioRow
 
 ACTOR = "tester@lab.example"
 OWNER = "ana@bank.example"
@@ -411,3 +412,15 @@ def observations(keys, means, before: int) -> pd.DataFrame:
         "phase": np.where(week < before, "before", "during"),
         "period": dates.strftime("%Y-%m-%d").to_numpy(dtype=object)[week],
         "n": SCOPE_N, "mean": means.ravel(), "sd": SCOPE_SD})
+
+
+def portfolio_row(key, start=date(2026, 1, 5), status="running", outcome=None, decided=None,
+                  spend=0.0, primary=None, budget=0) -> PortfolioRow:
+    """A portfolio row made by hand, for the pure computations over rows."""
+    decision = {"outcome": outcome, "decided_at": dt.datetime(*decided, tzinfo=dt.UTC)} \
+        if outcome else None
+    return PortfolioRow(key=key, title=key, hypothesis="h", statement="s",
+                        process="retention", channel="x", segment=None, scope="x",
+                        status=status, owner="o@x", iteration=1, start=start,
+                        end=date(2027, 1, 1), budget=budget, currency="EUR", spend=spend,
+                        days_left=0, primary=primary or {}, decision=decision)

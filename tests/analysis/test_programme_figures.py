@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
 from lab.portfolio.figures import ALL, figures, figures_frame
-from lab.portfolio.rows import PortfolioRow
-
-
-def row(key, start, status="running", outcome=None, decided=None, spend=0.0, primary=None):
-    decision = {"outcome": outcome, "decided_at": datetime(*decided, tzinfo=UTC)} \
-        if outcome else None
-    return PortfolioRow(key=key, title=key, hypothesis="h", statement="s",
-                        process="retention", channel="x", segment=None, scope="x",
-                        status=status, owner="o@x", iteration=1, start=start,
-                        end=date(2027, 1, 1), budget=0, currency="EUR", spend=spend,
-                        days_left=0, primary=primary or {}, decision=decision)
-
+from tests.factories import portfolio_row as row
 
 WIN = {"kind": "proportion", "estimate": 0.02, "ci_low": 0.01, "ci_high": 0.03,
        "n_pilot": 1000}
