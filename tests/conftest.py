@@ -28,6 +28,35 @@ collect_ignore = ["bench"]
 
 POSTGRES_URL = os.environ.get("LAB_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+# The parametrized fixtures below that open a database of each backend.
+BACKEND_FIXTURES = ("database_url", "blank_url")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--postgresql-only", action="store_true",
+        help="run only the tests that touch PostgreSQL (CI's second run: the first one "
+             "already ran everything else on SQLite)")
+
+
+def touches_postgresql(item) -> bool:
+    """Whether a collected test opens the PostgreSQL database under test."""
+    if "postgres_schema" in item.fixturenames:
+        return True
+    params = getattr(item, "callspec", None)
+    params = params.params if params else {}
+    return any(params.get(name) == "postgresql" for name in BACKEND_FIXTURES)
+
+
+def pytest_collection_modifyitems(config, items):
+    """With --postgresql-only, deselect the tests that never touch PostgreSQL."""
+    if not config.getoption("postgresql_only"):
+        return
+    if not POSTGRES_URL:
+        raise pytest.UsageError("--postgresql-only needs LAB_TEST_DATABASE_URL")
+    kept = [item for item in items if touches_postgresql(item)]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
 
 
 def postgres_url(schema: str | None = None) -> str:

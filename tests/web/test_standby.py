@@ -167,7 +167,9 @@ def test_a_manager_withdraws_a_paused_pilot_on_the_sign_off_page(app, fired, sig
 
 
 def test_lab_check_says_a_rule_fired(fired, runner):
-    shown = runner.invoke(args=["check", "x-care-1h"])
+    # The table wraps to the terminal; the columns sliced below are those of 120 characters
+    # (the width without a terminal), which an xdist worker would not otherwise get.
+    shown = runner.invoke(args=["check", "x-care-1h"], env={"COLUMNS": "120"})
     assert shown.exit_code == 0, shown.output
     column = " ".join(line[11:37].strip() for line in shown.output.splitlines()[2:])
     assert "stand-by rule proposes withdrawal" in " ".join(column.split())
