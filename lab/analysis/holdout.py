@@ -14,7 +14,13 @@ from scipy.special import ndtri
 from lab.analysis import looks as shared
 from lab.analysis.looks import Looks
 from lab.stats import gates, intervals, lift
-from lab.stats.moments import pooled_from, pooled_squares, sample_variance, wald_difference
+from lab.stats.moments import (
+    grouped_cumsum,
+    pooled_from,
+    pooled_squares,
+    sample_variance,
+    wald_difference,
+)
 
 STATS = ["n", "total", "total_sq"]
 CELLS = ["n_p", "t_p", "q_p", "n_c", "t_c", "q_c"]
@@ -56,28 +62,48 @@ def _unmatched(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cumulative_by_arm(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return per (pilot, metric, period) the arm sums pooled over all periods so far."""
-    wide = (frame.set_index(["pilot", "metric", "period", "arm"])[STATS]
-            .unstack("arm").fillna(0.0))
+    """Return per (pilot, metric, period) the arm sums pooled over all periods so far.
+
+    In numpy rather than pandas' unstack and groupby (a sixth of a full refresh's
+    holdout looks); `grouped_cumsum` adds up as pandas did, so the sums are the same.
+    """
+    # Every (pilot, metric, period) here has one row per arm (the caller kept the pairs,
+    # and the natural key is unique): sorted, control comes before pilot in each pair.
+    # Sorted on integer codes (a sort on the text columns was half this function's time).
+    codes = [pd.factorize(frame[name], sort=True)[0] for name in ("pilot", "metric", "arm")]
+    order = np.lexsort((codes[2], frame["period"].to_numpy(), codes[1], codes[0]))
+    frame = frame.iloc[order]
+    control, pilot = frame.iloc[0::2], frame.iloc[1::2]
+    if not ((control["arm"].to_numpy() == "control").all()
+            and (pilot["arm"].to_numpy() == "pilot").all()):
+        raise ValueError("a holdout period must have exactly one row per arm")
+    keys = control[["pilot", "metric", "period"]].reset_index(drop=True)
+    series = keys["pilot"].to_numpy(), keys["metric"].to_numpy()
+    new_series = np.ones(len(keys), dtype=bool)
+    new_series[1:] = (series[0][1:] != series[0][:-1]) | (series[1][1:] != series[1][:-1])
+    starts = np.flatnonzero(new_series)
     columns = {}
-    for arm, suffix in (("pilot", "p"), ("control", "c")):
-        for stat, short in zip(STATS, "ntq", strict=True):
-            columns[f"{short}_{suffix}"] = (wide[(stat, arm)] if (stat, arm) in wide
-                                            else pd.Series(0.0, index=wide.index))
-    wide = pd.DataFrame(columns).sort_index()
-    # A mean's SS does not add across periods; pooled about a centre near the means
-    # (each arm's first mean) its parts do, and nothing cancels (moments.pooled_squares).
-    for suffix in ("p", "c"):
-        n, t = wide[f"n_{suffix}"], wide[f"t_{suffix}"]
-        first = (t / n).where(n > 0).groupby(level=[0, 1]).transform("first")
-        squares, moved = pooled_squares(n, t, wide[f"q_{suffix}"], first.fillna(0.0))
-        wide[f"q_{suffix}"], wide[f"d_{suffix}"] = squares, moved
-    cumulative = wide.groupby(level=[0, 1]).cumsum()
-    for suffix in ("p", "c"):
-        cumulative[f"q_{suffix}"] = pooled_from(cumulative[f"n_{suffix}"],
-                                                cumulative[f"q_{suffix}"],
-                                                cumulative.pop(f"d_{suffix}"))
-    return cumulative.reset_index()
+    for arm, suffix in ((pilot, "p"), (control, "c")):
+        n, t, q = (np.nan_to_num(arm[stat].to_numpy(dtype=float), nan=0.0, posinf=np.inf,
+                                 neginf=-np.inf) for stat in STATS)  # a missing stat is 0
+        # A mean's SS does not add across periods; pooled about a centre near the means
+        # (each arm's first mean) its parts do, and nothing cancels (moments.pooled_squares).
+        squares, moved = pooled_squares(n, t, q, _first_mean(n, t, starts))
+        summed = grouped_cumsum(np.column_stack([n, t, squares, moved]), starts)
+        columns[f"n_{suffix}"], columns[f"t_{suffix}"] = summed[:, 0], summed[:, 1]
+        columns[f"q_{suffix}"] = pooled_from(summed[:, 0], summed[:, 2], summed[:, 3])
+    return pd.concat([keys, pd.DataFrame(columns)], axis=1)
+
+
+def _first_mean(n: np.ndarray, total: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Return, on each row, the first mean of its series (the first period with n > 0; 0
+    when none has any)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(n > 0, total / n, np.nan)
+    rows = np.arange(len(n))
+    first = np.minimum.reduceat(np.where(np.isnan(mean), len(n), rows), starts)
+    value = np.append(mean, 0.0)[first]
+    return np.repeat(value, np.diff(np.append(starts, len(n))))
 
 
 def _rows_at_looks(cumulative: pd.DataFrame, primary: pd.DataFrame, plans: pd.DataFrame,

@@ -72,3 +72,29 @@ def wald_difference(kind: str, pilot, control) -> tuple[np.ndarray, np.ndarray]:
     level_p, var_p = arm_level(kind, *pilot)
     level_c, var_c = arm_level(kind, *control)
     return level_p - level_c, np.sqrt(var_p + var_c)
+
+
+def grouped_cumsum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Return the cumulative sums of ``values`` (rows × columns) restarting at each start.
+
+    ``starts`` are the first row of each group (sorted, the first is 0). Compensated
+    (Kahan) as pandas' ``groupby(…).cumsum()`` is, operation for operation, so the sums
+    are those pandas gave bit for bit; vectorized across groups and columns, one step
+    per position within a group (a pilot's periods: tens), not one per row.
+    """
+    values = np.asarray(values, dtype=float)
+    out = np.empty_like(values)
+    if not len(values):
+        return out
+    lengths = np.diff(np.append(starts, len(values)))
+    accum = np.zeros((len(starts), values.shape[1]))
+    compensation = np.zeros_like(accum)
+    for position in range(int(lengths.max())):
+        groups = np.flatnonzero(lengths > position)
+        rows = starts[groups] + position
+        y = values[rows] - compensation[groups]
+        t = accum[groups] + y
+        compensation[groups] = (t - accum[groups]) - y
+        accum[groups] = t
+        out[rows] = t
+    return out

@@ -128,21 +128,7 @@ def peak(url: str, what: str) -> tuple[float, float, float, float]:
     return seconds, cpu, before, after
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--pilots", type=int, default=1000)
-    parser.add_argument("--rows", default="100000,1000000,5000000",
-                        help="comma-separated observation-row counts for the growth figures")
-    parser.add_argument("--folder", type=Path)
-    args = parser.parse_args()
-    folder = args.folder or Path(tempfile.mkdtemp(prefix="lab-stored-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    url = database(folder, args.pilots)
-    print(f"\n{args.pilots} pilots, {args.pilots * ROWS_PER_PILOT:,} observation rows")
-    token = pages(url, 50)
-    served(url, folder, 50, token)
-    processes(url)
-    print(f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+def full_refresh(url: str) -> None:
     sequential.clear_cache()  # as in a new `lab refresh` process: no boundary is known yet
     with db.writing(db.engine_for(url)) as session:
         started, cpu = time.perf_counter(), time.process_time()
@@ -150,11 +136,37 @@ def main() -> None:
         report("full refresh (in-process, boundary cache cold)",
                time.perf_counter() - started, "s", 2,
                f"  (CPU {time.process_time() - cpu:.2f} s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pilots", type=int, default=1000)
+    parser.add_argument("--rows", default="100000,1000000,5000000",
+                        help="comma-separated observation-row counts for the growth figures")
+    parser.add_argument("--folder", type=Path)
+    parser.add_argument("--refresh-only", action="store_true",
+                        help="time only the full refresh of --pilots (no pages, no growth)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="time the full refresh this many times (each cache cold)")
+    args = parser.parse_args()
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="lab-stored-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    url = database(folder, args.pilots)
+    print(f"\n{args.pilots} pilots, {args.pilots * ROWS_PER_PILOT:,} observation rows")
+    if not args.refresh_only:
+        token = pages(url, 50)
+        served(url, folder, 50, token)
+        processes(url)
+    print(f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    for _ in range(args.repeat):
+        full_refresh(url)
+    if args.refresh_only:
+        return
     print("\ngrowth with the rows (fresh process each; peak RSS, and above the imports)")
     for rows in (int(n) for n in args.rows.split(",")):
-        pilots, url = sized(folder, rows)
+        pilots, grown = sized(folder, rows)
         for what in ("refresh", "read"):
-            seconds, cpu, before, after = peak(url, what)
+            seconds, cpu, before, after = peak(grown, what)
             report(f"{rows:>9,} rows ({pilots} pilots): full {what}", seconds, "s",
                    note=f"  (CPU {cpu:.1f} s, load {os.getloadavg()[0]:.1f})")
             report("    peak memory", after, "MB", 400, f"  (+{after - before:.0f} MB over "

@@ -21,8 +21,9 @@ fewer, since the looks need each period (diff-in-diff and baseline read every pe
 a holdout's look pairs the arms period by period), so memory is no flatter; on SQLite
 the window took twice the CPU of this query (0.80 s against 0.38 s for 1,000 pilots of
 156 rows); and its sums would not be bit for bit those the engine takes in memory
-(pandas' cumulative sums are compensated), so an answer computed from the database
-could differ in its last digits from `lab.check` on the same rows. Memory is bounded by
+(the engine's cumulative sums are compensated, `lab.stats.moments.grouped_cumsum`),
+so an answer computed from the database could differ in its last digits from
+`lab.check` on the same rows. Memory is bounded by
 the batch instead: `lab.portfolio.stored.refresh` reads BATCH pilots at a time, one row
 per pilot, metric, arm, phase and period, i.e. pilots × looks × metrics × arms.
 """
