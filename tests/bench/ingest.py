@@ -164,8 +164,10 @@ def _number(cell: str):
     return float(cell) if "." in cell else int(cell)
 
 
+# recorded_at is one constant per import, as lab's store writes it (a literal in the SQL).
 INSERT = ("INSERT INTO observation (pilot_id, metric_id, arm, phase, period, successes, "
-          "trials, n, mean, sd, events, exposure) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+          "trials, n, mean, sd, events, exposure, recorded_at) "
+          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'2026-12-01 00:00:00.000000')")
 
 
 def raw_sqlite(file: Path, rows: list[tuple]) -> float:
