@@ -94,6 +94,9 @@ def summary_of(document: dict) -> dict:
     return {name: value for name, value in document.items() if name not in HISTORIES}
 
 
+_NUMPY = orjson.OPT_SERIALIZE_NUMPY  # a numpy scalar left in an answer encodes as its value
+
+
 def _texts(document: dict) -> tuple[str, str]:
     """Return the JSON of the document and of its summary, encoding each value once.
 
@@ -109,9 +112,6 @@ def _texts(document: dict) -> tuple[str, str]:
     summary = (member for name, member in members.items() if name not in HISTORIES)
     return ((b"{" + b",".join(members.values()) + b"}").decode(),
             (b"{" + b",".join(summary) + b"}").decode())
-
-
-_NUMPY = orjson.OPT_SERIALIZE_NUMPY
 
 
 def forget(session: Session, pilot_ids: Iterable[int]) -> None:

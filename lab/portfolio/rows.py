@@ -211,16 +211,21 @@ def _build(session: Session, today: date, full: list[str]) -> list[PortfolioRow]
     # than entities (see `portfolio_pilots`).
     pilots = portfolio_pilots(session)
     planned = planned_metrics(session)
+    ids = {found.key: found.id for found in pilots}
+
+    def dressed(documents: dict[str, dict]) -> dict[str, dict]:
+        # What did not come through `decoded` gets its plan's thresholds here, as
+        # `decoded.summaries` gives them to the rest.
+        return {key: with_thresholds(document, {"metrics": planned.get(ids.get(key), [])})
+                for key, document in documents.items()}
     checked = decoded.summaries(session, planned)
-    dressed = set(checked)  # these carry their thresholds already (`decoded`)
     missing = [found.key for found in pilots
                if found.status != Status.draft and found.key not in checked]
     if missing:  # a database just upgraded: computed once, and stored
-        checked.update({key: stored.summary_of(document)
-                        for key, document in fill(session, missing).items()})
+        checked.update(dressed({key: stored.summary_of(document)
+                                for key, document in fill(session, missing).items()}))
     if full:
-        checked.update(recommendations(session, full))
-        dressed.difference_update(full)
+        checked.update(dressed(recommendations(session, full)))
     q = q_values(dict(sorted(checked.items())))
     spent, decided = spend_totals(session), decisions_by_pilot(session)
     fired = firings.by_pilot(session)
@@ -229,8 +234,6 @@ def _build(session: Session, today: date, full: list[str]) -> list[PortfolioRow]
         plan = {"metrics": planned.get(found.id, [])}
         answer = checked.get(found.key)
         if answer is not None:
-            if found.key not in dressed:
-                answer = with_thresholds(answer, plan)
             answer = {**answer, "q_value": q[found.key]}
         row = _row(found, plan, spent.get(found.id, 0.0), today, answer)
         row.decision = decided.get(found.id)
