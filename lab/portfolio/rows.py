@@ -263,29 +263,28 @@ def answers(session: Session, full: Iterable[str] = ()) -> dict[str, dict]:
             if row.checked}
 
 
-# The columns of a pilot that many pilots share (a hypothesis, a process, an owner):
-# held once for all the rows that repeat them.
-REPEATED = ("hypothesis", "statement", "process", "channel", "segment", "status", "owner",
-            "currency", "design")
-
-
 def _row(found, planned: decoded.Plan, spent: float, today: date,
          answer: decoded.Summary | None, q_value: float | None, shared: dict) -> PortfolioRow:
     # A draft has no result yet: its primary is what the plan says of it.
     primary = answer.primary if answer else {
         name: value for name, value in primary_of(decoded.plan_of(planned)).items()
         if name in ("key", "kind", "direction", *THRESHOLDS)}
-    words = {name: shared.setdefault(value, value)
-             for name, value in zip(REPEATED, (getattr(found, name) for name in REPEATED),
-                                    strict=True)}
+    # What many pilots repeat (a hypothesis, a process, an owner, a day) is held once
+    # for all the rows that repeat it.
+    one = shared.setdefault
     end = moved_end(found.end_date, found.paused_days)
     scope = scope_of(found.channel, found.segment)
     return PortfolioRow(
-        key=found.key, title=found.title, scope=shared.setdefault(scope, scope),
-        iteration=found.iteration, start=shared.setdefault(found.start_date, found.start_date),
-        end=shared.setdefault(end, end), budget=found.budget, spend=spent,
+        key=found.key, title=found.title, hypothesis=one(found.hypothesis, found.hypothesis),
+        statement=one(found.statement, found.statement), process=one(found.process,
+                                                                     found.process),
+        channel=one(found.channel, found.channel), segment=one(found.segment, found.segment),
+        scope=one(scope, scope), status=one(found.status, found.status),
+        owner=one(found.owner, found.owner), iteration=found.iteration,
+        start=one(found.start_date, found.start_date), end=one(end, end),
+        budget=found.budget, currency=one(found.currency, found.currency), spend=spent,
         days_left=(end - today).days, summary=answer, q_value=q_value, primary=primary,
-        today=today, **words)
+        design=one(found.design, found.design), today=today)
 
 
 def _add_overlaps(rows: list[PortfolioRow], running: list[tuple]) -> None:
