@@ -28,12 +28,12 @@ def compose(session: Session, base_url: str, *, days: int = 7,
         select(Notice).where(col(Notice.silent).is_(False),
                              col(Notice.kind) != NoticeKind.digest).order_by(col(Notice.id)))
         if _aware(notice.created_at) >= since]
-    rows = [row for row in build(session, today) if row.recommendation]
+    rows = [row for row in build(session, today) if row.checked]
     base = base_url.rstrip("/")
     subject = f"Pilot portfolio, week of {words.day(today - timedelta(days=today.weekday()))}"
     change_lines = [f"{notice.payload['title']}: {_change(notice)}" for notice in changes] \
         or [f"No changes in the last {days} days."]
-    standings = [words.headline(row.outcome, final=bool(row.recommendation.get("final")))
+    standings = [words.headline(row.outcome, final=row.final)
                  + (" (decision overdue)" if row.overdue is not None else "") for row in rows]
     text = "\n".join([subject, "", "What changed", *change_lines, "", "Where each pilot stands",
                       *(f"{row.title}: {standing}\n  {base}/pilots/{row.key}"

@@ -38,7 +38,7 @@ def detect(session: Session, base_url: str, today: date | None = None, *,
     base = base_url.rstrip("/")
     candidates: list[Notice | None] = []
     for row in build(session, today):
-        if not row.recommendation:
+        if not row.checked:
             continue
         link = f"{base}/pilots/{row.key}"
         candidates += [_outcome(row, last.get(row.key), link), _overdue(row, link),
@@ -91,7 +91,7 @@ def _outcome(row: PortfolioRow, last: tuple[str, int] | None, link: str) -> Noti
     seen = last[1] if last else 0
     payload = {"pilot": row.key, "title": row.title, "outcome": outcome,
                "previous": last[0] if last else None, "words": words.headline(
-                   outcome, final=bool(row.recommendation.get("final"))),
+                   outcome, final=row.final),
                "reasons": row.reasons[:3], "url": link}
     return Notice(key=f"{NoticeKind.outcome_changed}:{row.key}:{seen + 1}",
                   kind=NoticeKind.outcome_changed, pilot=row.key, payload=payload,

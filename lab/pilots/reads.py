@@ -112,11 +112,20 @@ def planned_metrics(session: Session) -> dict[int, list[dict]]:
     ``metrics`` without decoding a thousand plans.
     """
     found: dict[int, list[dict]] = {}
-    columns = [getattr(Metric, name) for name in PLANNED]
-    for pilot_id, *values in session.connection().execute(select(Metric.pilot_id, *columns)
-                                                          .order_by(col(Metric.id))):
+    for pilot_id, *values in planned_columns(session):
         found.setdefault(pilot_id, []).append(dict(zip(PLANNED, values, strict=True)))
     return found
+
+
+def planned_columns(session: Session):
+    """Return every pilot's metrics as rows (pilot id, then the PLANNED columns), in order.
+
+    What `planned_metrics` reads, for a reader that keeps them in another shape (the
+    portfolio keeps tuples: `lab.portfolio.decoded.plans`).
+    """
+    columns = [getattr(Metric, name) for name in PLANNED]
+    return session.connection().execute(select(Metric.pilot_id, *columns)
+                                        .order_by(col(Metric.id)))
 
 
 def pilot_row(session: Session, key: str) -> PilotRow:

@@ -56,7 +56,7 @@ def recommendations_frame(session: Session,
     """Return one row per started pilot: outcome, primary effect, q-value, spend, cost."""
     wanted = _wanted(session, keys)
     rows = [_frame_row(row) for row in build(session)
-            if row.recommendation and (wanted is None or row.key in wanted)]
+            if row.checked and (wanted is None or row.key in wanted)]
     return typed(rows, RECOMMENDATIONS)
 
 

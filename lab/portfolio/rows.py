@@ -10,10 +10,9 @@ on the data alone (a final look is reached by a logged period, not by the calend
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
 from typing import Any
 
 from sqlmodel import Session
@@ -26,7 +25,7 @@ from lab.pilots.decisions import decisions_by_pilot
 from lab.pilots.find import get_pilot
 from lab.pilots.lifecycle import moved_end
 from lab.pilots.overlap import among
-from lab.pilots.reads import planned_metrics, portfolio_pilots, scope_of, spend_totals
+from lab.pilots.reads import portfolio_pilots, scope_of, spend_totals
 from lab.portfolio import decoded, standing
 from lab.portfolio.measures import (
     THRESHOLDS,
@@ -56,12 +55,16 @@ def recommendations(session: Session, keys: list[str] | None = None, *,
     return found
 
 
-@dataclass
+@dataclass(slots=True)
 class PortfolioRow:
     """One pilot as management sees it: plan, standing, spend, overlaps.
 
     Built once and then only read (`lab.portfolio.kept` shares the rows between
-    requests), so what the page sorts and counts by is worked out once per row.
+    requests), so what the page sorts and counts by is worked out once per row, when
+    it is made. Slots, not a dict a row, and the recommendation kept as its `Summary`
+    (`lab.portfolio.decoded`): a portfolio of thirty thousand pilots is held in a few
+    hundred bytes a pilot beside its own words. `recommendation` decodes the whole
+    answer afresh, where one is shown.
     """
 
     key: str
@@ -81,46 +84,72 @@ class PortfolioRow:
     currency: str
     spend: float
     days_left: int
-    recommendation: dict[str, Any] | None = None  # as `answers` gives it; None: a draft
+    summary: decoded.Summary | None = None  # the stored answer; None: a draft
+    q_value: float | None = None  # the primary's q-value across the portfolio (`q_values`)
     primary: dict[str, Any] = field(default_factory=dict)
-    overlaps: list[str] = field(default_factory=list)
-    overlapping: list[str] = field(default_factory=list)  # the other pilots' keys
+    # Tuples, not lists: most rows have none, and the empty tuple is one for all rows.
+    overlaps: tuple[str, ...] = ()
+    overlapping: tuple[str, ...] = ()  # the other pilots' keys
     decision: dict[str, Any] | None = None  # outcome, decided_by, decided_at, rationale
     design: str = Design.holdout.value
     today: date = field(default_factory=date.today)
-    standby: list[dict[str, Any]] = field(default_factory=list)  # its fired rules
+    standby: Sequence[dict[str, Any]] = ()  # its fired rules
+    # Worked out from the fields above when the row is made (see `__post_init__`).
+    evidence: str = field(init=False)  # randomized, comparison, before-after
+    guardrails: str = field(init=False)  # safe, harmed, unclear, or none
+    attainment: str | None = field(init=False)  # meets, misses, unclear (None: no target)
+    overdue: int | None = field(init=False)  # the days a decision is overdue (0: due now)
+    effect_ratio: float | None = field(init=False)  # the primary effect ÷ its minimum
+
+    def __post_init__(self) -> None:
+        found = self.summary
+        self.evidence = standing.evidence_of(
+            {"evidence": found.evidence} if found else None, self.design)
+        self.guardrails = found.guardrails if found else standing.guardrails_status([])
+        self.attainment = found.attainment if found else None
+        self.overdue = standing.overdue_days(self.status, self.outcome,
+                                             bool(found and found.final), self.end,
+                                             self.today)
+        estimate = self.primary.get("estimate")
+        self.effect_ratio = (None if estimate is None or not self.minimum_effect
+                             else estimate / self.minimum_effect)
+
+    @property
+    def rank(self) -> tuple:
+        """Order for 'best first': strongest evidence first, then effect ÷ minimum."""
+        ratio = self.effect_ratio
+        return (standing.EVIDENCE_RANK.get(self.evidence, 9),
+                -(ratio if ratio is not None and math.isfinite(ratio) else -math.inf))
+
+    @property
+    def recommendation(self) -> dict[str, Any] | None:
+        """Return the stored answer with its thresholds and ``q_value`` (None: a draft).
+
+        Decoded afresh on each call: a new dict, which the caller may keep.
+        """
+        if self.summary is None:
+            return None
+        return {**self.summary.answer(), "q_value": self.q_value}
+
+    @property
+    def checked(self) -> bool:
+        """Tell whether the pilot has a recommendation (a draft has none)."""
+        return self.summary is not None
+
+    @property
+    def final(self) -> bool:
+        """Tell whether the recommendation is the final look's."""
+        return bool(self.summary and self.summary.final)
+
+    @property
+    def targets(self) -> list[dict]:
+        """Return each service-level target with the pilot arm's level and attainment."""
+        return list(self.summary.targets) if self.summary else []
 
     @property
     def proposes_withdrawal(self) -> bool:
         """Tell whether a fired stand-by rule asks the managers to withdraw the pilot."""
         return firings.proposes_withdrawal(self.standby)
-
-    @cached_property
-    def evidence(self) -> str:
-        """Return how strong the design's evidence is (randomized, comparison, before-after)."""
-        return standing.evidence_of(self.recommendation, self.design)
-
-    @cached_property
-    def guardrails(self) -> str:
-        """Return where the guardrails stand: safe, harmed, unclear, or none."""
-        return standing.guardrails_status((self.recommendation or {}).get("metrics") or [])
-
-    @cached_property
-    def targets(self) -> list[dict]:
-        """Return each service-level target with the pilot arm's level and attainment."""
-        return standing.targets_of((self.recommendation or {}).get("metrics") or [])
-
-    @cached_property
-    def attainment(self) -> str | None:
-        """Return where the targets stand together: meets, misses, unclear (None: none)."""
-        return standing.target_attainment((self.recommendation or {}).get("metrics") or [])
-
-    @cached_property
-    def overdue(self) -> int | None:
-        """Return the days a decision is overdue (0: due now), or None."""
-        answer = self.recommendation or {}
-        return standing.overdue_days(self.status, self.outcome, bool(answer.get("final")),
-                                     self.end, self.today)
 
     @property
     def burn_rate(self) -> float | None:
@@ -143,27 +172,15 @@ class PortfolioRow:
         """Tell whether the projected cost exceeds the budget while spend does not yet."""
         return not self.over_budget and self.projected_cost > self.budget
 
-    @cached_property
-    def rank(self) -> tuple:
-        """Order for 'best first': strongest evidence first, then effect ÷ minimum."""
-        ratio = self.effect_ratio
-        return (standing.EVIDENCE_RANK.get(self.evidence, 9),
-                -(ratio if ratio is not None and math.isfinite(ratio) else -math.inf))
-
     @property
     def outcome(self) -> str | None:
         """Return the recommended outcome, or None for a draft."""
-        return (self.recommendation or {}).get("outcome")
+        return self.summary.outcome if self.summary else None
 
     @property
     def reasons(self) -> list[str]:
         """Return the reasons of the recommendation (none for a draft)."""
-        return list((self.recommendation or {}).get("reasons", []))
-
-    @property
-    def q_value(self) -> float | None:
-        """Return the primary's q-value across the portfolio (see `q_values`)."""
-        return (self.recommendation or {}).get("q_value")
+        return list(self.summary.reasons) if self.summary else []
 
     @property
     def minimum_effect(self) -> float | None:
@@ -185,14 +202,6 @@ class PortfolioRow:
         """Return the spend per extra outcome (see `cost_per_outcome`)."""
         return cost_per_outcome(self.primary, self.spend)
 
-    @cached_property
-    def effect_ratio(self) -> float | None:
-        """Return the primary effect in units of its minimum effect."""
-        estimate = self.primary.get("estimate")
-        if estimate is None or not self.minimum_effect:
-            return None
-        return estimate / self.minimum_effect
-
 
 def build(session: Session, today: date | None = None, *,
           full: Iterable[str] = ()) -> list[PortfolioRow]:
@@ -210,13 +219,15 @@ def _build(session: Session, today: date, full: list[str]) -> list[PortfolioRow]
     # A handful of queries for the whole portfolio, none per pilot, and columns rather
     # than entities (see `portfolio_pilots`).
     pilots = portfolio_pilots(session)
-    planned = planned_metrics(session)
+    planned = decoded.plans(session)
     ids = {found.key: found.id for found in pilots}
 
-    def dressed(documents: dict[str, dict]) -> dict[str, dict]:
+    def dressed(documents: dict[str, dict]) -> dict[str, decoded.Summary]:
         # What did not come through `decoded` gets its plan's thresholds here, as
         # `decoded.summaries` gives them to the rest.
-        return {key: with_thresholds(document, {"metrics": planned.get(ids.get(key), [])})
+        plans = {key: planned.get(ids.get(key), ()) for key in documents}
+        return {key: decoded.summary(with_thresholds(document, decoded.plan_of(plans[key])),
+                                     plans[key])
                 for key, document in documents.items()}
     checked = decoded.summaries(session, planned)
     missing = [found.key for found in pilots
@@ -226,18 +237,16 @@ def _build(session: Session, today: date, full: list[str]) -> list[PortfolioRow]
                                 for key, document in fill(session, missing).items()}))
     if full:
         checked.update(dressed(recommendations(session, full)))
-    q = q_values(dict(sorted(checked.items())))
+    q = q_values({key: {"metrics": [checked[key].primary]} for key in sorted(checked)})
     spent, decided = spend_totals(session), decisions_by_pilot(session)
     fired = firings.by_pilot(session)
+    shared: dict = {}  # one object for each word and day the rows repeat
     rows = []
     for found in pilots:
-        plan = {"metrics": planned.get(found.id, [])}
-        answer = checked.get(found.key)
-        if answer is not None:
-            answer = {**answer, "q_value": q[found.key]}
-        row = _row(found, plan, spent.get(found.id, 0.0), today, answer)
+        row = _row(found, planned.get(found.id, ()), spent.get(found.id, 0.0), today,
+                   checked.get(found.key), q.get(found.key), shared)
         row.decision = decided.get(found.id)
-        row.standby = fired.get(found.id, [])
+        row.standby = fired.get(found.id, ())
         rows.append(row)
     _add_overlaps(rows, [(found.key, found.status, found.start_date, found.end_date,
                           found.channel, found.segment)
@@ -251,33 +260,44 @@ def answers(session: Session, full: Iterable[str] = ()) -> dict[str, dict]:
     Summaries (no look histories) except for the pilots named in ``full``.
     """
     return {row.key: row.recommendation for row in build(session, full=full)
-            if row.recommendation}
+            if row.checked}
 
 
-def _row(found, plan: dict, spent: float, today: date,
-         answer: dict | None) -> PortfolioRow:
+def _row(found, planned: decoded.Plan, spent: float, today: date,
+         answer: decoded.Summary | None, q_value: float | None, shared: dict) -> PortfolioRow:
     # A draft has no result yet: its primary is what the plan says of it.
-    primary = primary_of(answer) if answer else {
-        name: value for name, value in primary_of(plan).items()
+    primary = answer.primary if answer else {
+        name: value for name, value in primary_of(decoded.plan_of(planned)).items()
         if name in ("key", "kind", "direction", *THRESHOLDS)}
+    # What many pilots repeat (a hypothesis, a process, an owner, a day) is held once
+    # for all the rows that repeat it.
+    one = shared.setdefault
     end = moved_end(found.end_date, found.paused_days)
+    scope = scope_of(found.channel, found.segment)
     return PortfolioRow(
-        key=found.key, title=found.title, hypothesis=found.hypothesis,
-        statement=found.statement, process=found.process, channel=found.channel,
-        segment=found.segment, scope=scope_of(found.channel, found.segment),
-        status=found.status, owner=found.owner, iteration=found.iteration,
-        start=found.start_date, end=end, budget=found.budget,
-        currency=found.currency, spend=spent, days_left=(end - today).days,
-        recommendation=answer, primary=primary, design=found.design, today=today)
+        key=found.key, title=found.title, hypothesis=one(found.hypothesis, found.hypothesis),
+        statement=one(found.statement, found.statement), process=one(found.process,
+                                                                     found.process),
+        channel=one(found.channel, found.channel), segment=one(found.segment, found.segment),
+        scope=one(scope, scope), status=one(found.status, found.status),
+        owner=one(found.owner, found.owner), iteration=found.iteration,
+        start=one(found.start_date, found.start_date), end=one(end, end),
+        budget=found.budget, currency=one(found.currency, found.currency), spend=spent,
+        days_left=(end - today).days, summary=answer, q_value=q_value, primary=primary,
+        design=one(found.design, found.design), today=today)
 
 
 def _add_overlaps(rows: list[PortfolioRow], running: list[tuple]) -> None:
     by_key = {row.key: row for row in rows}
+    found: dict[str, tuple[list[str], list[str]]] = {}
     for overlap in among(running):
         for key, other in ((overlap.pilot_a, overlap.pilot_b), (overlap.pilot_b, overlap.pilot_a)):
             if key in by_key:
-                by_key[key].overlaps.append(overlap.message)
-                by_key[key].overlapping.append(other)
+                messages, others = found.setdefault(key, ([], []))
+                messages.append(overlap.message)
+                others.append(other)
+    for key, (messages, others) in found.items():
+        by_key[key].overlaps, by_key[key].overlapping = tuple(messages), tuple(others)
 
 
 def recommendation(session: Session, pilot_key: str) -> Recommendation:

@@ -58,7 +58,7 @@ def portfolio_document(session: Session) -> Document:
 
 def _summary(session: Session, rows: list[PortfolioRow]) -> list[Block]:
     statuses = Counter(row.status for row in rows)
-    checked = [row for row in rows if row.recommendation]
+    checked = [row for row in rows if row.checked]
     outcomes = Counter(row.outcome for row in checked)
     counts = ", ".join(f"{n} {status_word(s).lower()}" for s, n in statuses.items())
     advice = ", ".join(f"{n} {outcome_word(o).lower()}" for o, n in sorted(outcomes.items()))
@@ -135,7 +135,7 @@ def summary_row(row: PortfolioRow) -> list[str]:
     decided = status_word(row.status)
     if row.decision:
         decided += f"\nsigned by {row.decision['decided_by']}, {day(row.decision['decided_at'])}"
-    if row.recommendation is None:
+    if not row.checked:
         return [row.key, evidence_word(row.evidence), decided, outcome_word(None), MISSING,
                 MISSING, spend, MISSING]
     effect = judged_metric(row.primary)

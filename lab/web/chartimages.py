@@ -91,7 +91,7 @@ def portfolio(session: Session, selection: tuple, fmt: str,
 
     def make() -> bytes:
         # Each recommendation carries its plan's minimum effect (the read model adds it).
-        checked = [row.recommendation for row in rows() if row.recommendation]
+        checked = [row.recommendation for row in rows() if row.checked]
         height = max(3.0, 1.2 + 0.5 * len(checked))
         return draw(lambda ax: charts.portfolio_chart(ax, checked), fmt, (width, height))
 

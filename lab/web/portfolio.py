@@ -178,7 +178,7 @@ def chart_alt(rows: list[PortfolioRow]) -> str:
     """Say what the portfolio chart shows, pilot by pilot, for a screen reader."""
     said = [f"{row.key}: {outcome_word(row.outcome)}, {judged_metric(row.primary)}, "
             f"{evidence_word(row.evidence)}"
-            for row in rows if row.recommendation and row.primary.get("estimate") is not None]
+            for row in rows if row.checked and row.primary.get("estimate") is not None]
     if not said:
         return "Chart of primary effects: no pilot has a measured effect yet."
     return "Primary effect of each pilot against its minimum effect. " + "; ".join(said) + "."

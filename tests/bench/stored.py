@@ -17,8 +17,9 @@ it measures, as medians:
 - a full `lab refresh` (time and CPU time, the boundary cache cold as in a new process),
   and for each --rows size a full refresh and a portfolio read in a fresh process each,
   with their peak memory (VmHWM), to show how cost grows with the rows (a refresh's
-  memory stays flat: it goes BATCH pilots at a time; a read's grows by about 8 KB a
-  pilot: it holds every pilot's row and summary, `lab.portfolio.decoded`). The rows
+  memory stays flat: it goes BATCH pilots at a time; a read's grows by about 4 KB a
+  pilot: it holds every pilot's row and a compact summary, `lab.portfolio.decoded`,
+  and reads every pilot's columns to build them). The rows
   grow with the pilots (156 rows each): the 100 k database is built (641 pilots), and
   the larger ones are copies of it made in SQL (`tests/bench/copies.py`: 6,410 pilots
   for 1 M rows, 32,050 for 5 M), then refreshed in full (about 40 s and 6 minutes on
