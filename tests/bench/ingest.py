@@ -29,7 +29,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -241,6 +241,10 @@ def postgres_urls(base_url: str, count: int) -> tuple[list[str], Callable[[], No
     return urls, drop
 
 
+# One constant, as lab's store writes recorded_at (NOT NULL since migration 0012).
+RECORDED_AT = datetime(2026, 12, 1, tzinfo=UTC)
+
+
 def _copy(url: str, rows: list[tuple], source_ids, target_ids) -> float:
     """COPY the rows (ids mapped to the target schema's) into observation; seconds."""
     by_id = {v: k for k, v in source_ids[0].items()}
@@ -255,9 +259,10 @@ def _copy(url: str, rows: list[tuple], source_ids, target_ids) -> float:
         cursor = connection.connection.driver_connection.cursor()
         started = time.perf_counter()
         with cursor.copy("COPY observation (pilot_id, metric_id, arm, phase, period, "
-                         "successes, trials, n, mean, sd, events, exposure) FROM STDIN") as copy:
+                         "successes, trials, n, mean, sd, events, exposure, recorded_at) "
+                         "FROM STDIN") as copy:
             for row in mapped:
-                copy.write_row(row)
+                copy.write_row(row + (RECORDED_AT,))
     return time.perf_counter() - started
 
 

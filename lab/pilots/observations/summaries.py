@@ -91,18 +91,45 @@ def period_summaries(session: Session, pilot_keys: list[str] | None = None) -> p
     # The DB-API cursor's plain tuples: SQLAlchemy's Row objects would double the time.
     rows = result.cursor.fetchall()
     result.close()
-    frame = pd.DataFrame.from_records(rows, columns=["pilot_id", "metric_id", *COLUMNS[2:]])
-    frame.insert(0, "pilot", _names(pilots, frame.pop("pilot_id")))
-    frame.insert(1, "metric", _names(metrics, frame.pop("metric_id")))
-    frame["period"] = pd.to_datetime(frame["period"], format="%Y-%m-%d")
-    for name in ("n", "total", "total_sq"):
-        frame[name] = frame[name].astype("float64")
-    return frame
+    return _frame(rows, pilots, metrics)
 
 
-def _names(names: dict[int, str], ids: pd.Series) -> np.ndarray:
-    """Return the name of each id, by array lookup (ids are small positive integers)."""
+def _frame(rows: list[tuple], pilots: dict[int, str], metrics: dict[int, str]) -> pd.DataFrame:
+    """Turn the query's rows into the frame, column by column.
+
+    Each text column is built from its few distinct values (pilot and metric names from
+    the two lookups, arm, phase, scope and period texts factorized), so pandas converts
+    or parses a handful of values rather than a million cells.
+    """
+    table = np.array(rows, dtype=object).reshape(len(rows), len(COLUMNS))
+    codes, texts = pd.factorize(table[:, 4])
+    periods = pd.to_datetime(pd.Series(texts, dtype=object), format="%Y-%m-%d").array
+    numbers = table[:, 5:8].astype(np.float64)
+    return pd.DataFrame({
+        "pilot": _taken(_names(pilots), table[:, 0].astype(np.int64)),
+        "metric": _taken(_names(metrics), table[:, 1].astype(np.int64)),
+        "arm": _taken(*_coded(table[:, 2])), "phase": _taken(*_coded(table[:, 3])),
+        "period": periods.take(codes), "n": numbers[:, 0], "total": numbers[:, 1],
+        "total_sq": numbers[:, 2], "scope": _taken(*_coded(table[:, 8]))})
+
+
+def _coded(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return a column's distinct values and the codes that index them."""
+    codes, uniques = pd.factorize(cells)
+    return np.asarray(uniques, dtype=object), codes
+
+
+def _taken(values: np.ndarray, codes: np.ndarray):
+    """Return values[codes] as the column pandas would make of it, converting only the
+    few distinct values (turning a million cells into strings one by one is slow)."""
+    if not len(codes):
+        return values[:0]
+    return pd.Series(values).array.take(codes)
+
+
+def _names(names: dict[int, str]) -> np.ndarray:
+    """Return the names indexed by id (ids are small positive integers)."""
     table = np.empty(max(names, default=0) + 1, dtype=object)
     for id_, name in names.items():
         table[id_] = name
-    return table[ids.to_numpy(dtype=np.int64)] if len(ids) else np.empty(0, dtype=object)
+    return table
