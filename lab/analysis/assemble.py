@@ -74,12 +74,13 @@ def _unmatched_notes(spec, rows: pd.DataFrame) -> list[str]:
 
 
 def _as_lists(columns):
-    """Return a copy of a table of arrays with each column as a list (periods as dates)."""
-    values = {}
-    for column in dataclasses.fields(columns):
-        array = getattr(columns, column.name)
-        values[column.name] = (list(pd.DatetimeIndex(array).date) if column.name == "period"
-                               else array.tolist())
+    """Return a copy of a table of arrays with each column as a list, but the periods.
+
+    The periods stay datetime64: the look histories turn them into dates in one pass
+    (`_histories`), and only a pilot still running reads one more (`_still_needed`).
+    """
+    values = {column.name: getattr(columns, column.name).tolist()
+              for column in dataclasses.fields(columns) if column.name != "period"}
     return dataclasses.replace(columns, **values)
 
 
@@ -258,8 +259,8 @@ def _still_needed(spec, table: Looks, primary: int, entries: range,
                   verdicts: Verdicts) -> tuple[int | None, dt.date | None]:
     """Return (more units per arm needed, projected date at the current pace)."""
     length = dt.timedelta(days=int(table.period_days[primary]))
-    first = table.period[verdicts.row[entries[0]]]
-    current = table.period[primary]
+    first = pd.Timestamp(table.period[verdicts.row[entries[0]]]).date()
+    current = pd.Timestamp(table.period[primary]).date()
     if spec.pilot.design.value != "holdout":
         logged = int(table.look[primary]) + 1
         remaining = max(int(spec.pilot.planned_periods or spec.pilot.weeks) - logged, 0)
