@@ -274,3 +274,19 @@ def test_a_look_gives_plain_floats_or_none_as_finite_or_none_does(numbers):
         1.0, float(x) + 0.0) for name, x in zip(names, numbers, strict=True))
     assert data["period"] == "2026-01-05" and data["outcome"] == "continue"
     assert LookResult.from_dict(data).to_dict() == data
+
+
+def test_every_other_metric_has_its_interval_at_each_look_with_the_pilots_verdict():
+    result = check(plan(), holdout(weeks=range(6)))
+    primary = result.primary.key
+    assert set(result.metric_looks) == {m.key for m in result.metrics} - {primary}
+    for metric in result.metrics:
+        if metric.key == primary:
+            continue
+        history = result.metric_looks[metric.key]
+        assert [(h.period, h.outcome) for h in history] == [(look.period, look.outcome)
+                                                            for look in result.looks]
+        # The last look is the current one: the metric's own interval, not the primary's.
+        assert (history[-1].estimate, history[-1].ci_low, history[-1].ci_high) == (
+            metric.estimate, metric.ci_low, metric.ci_high)
+        assert history[-1].estimate != result.looks[-1].estimate
