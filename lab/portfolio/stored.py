@@ -29,8 +29,9 @@ from lab.vocabulary import Status
 log = logging.getLogger(__name__)
 # Pilots per refresh step: ~500 × 3 metrics × 26 weeks × 2 arms summary rows. Each step
 # has a fixed cost (the queries, pandas' and numpy's per-call overheads, one boundary
-# solve per node count): 500 took ~10% less CPU than 250 on 1,000 pilots, for some 70 MB
-# more at the peak (1,000 at once: ~200 MB more, past the 400 MB target).
+# solve per node count): on 1,000 pilots 500 ran 3% fewer instructions than 250 (valgrind;
+# CPU times under load were too noisy to tell), for some 70 MB more at the peak (1,000 at
+# once: ~200 MB more, past the 400 MB target).
 BATCH = 500
 
 
