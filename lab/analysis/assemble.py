@@ -42,6 +42,7 @@ def assemble(specs, table: Looks, verdicts: Verdicts, pretrends: Pretrends,
     rows_of = _slices(table.pilot)
     looks_of = _slices(table.pilot[verdicts.row])
     waiting = {key: group for key, group in unmatched.groupby("pilot")}
+    history, row_looks = _histories(table, verdicts)
     # Python lists, read once: per-element numpy access would dominate the assembly.
     table, verdicts = _as_lists(table), _as_lists(verdicts)
     p_value, lift = p_value.tolist(), tuple(values.tolist() for values in lift)
@@ -55,9 +56,9 @@ def assemble(specs, table: Looks, verdicts: Verdicts, pretrends: Pretrends,
             last = table.look[verdicts.row[entries[-1]]]
             rows = [r for r in range(*rows_of[key]) if table.look[r] == last]
             recommendation = _recommendation(spec, table, verdicts, entries, rows, pretrends,
-                                             p_value, lift, fits)
+                                             p_value, lift, fits, history)
             recommendation.metric_looks.update(
-                _metric_looks(table, verdicts, entries, range(*rows_of[key])))
+                _metric_looks(table.metric, row_looks, range(*rows_of[key])))
         if key in waiting:
             recommendation.notes.extend(_unmatched_notes(spec, waiting[key]))
         out[key] = recommendation
@@ -73,12 +74,13 @@ def _unmatched_notes(spec, rows: pd.DataFrame) -> list[str]:
 
 
 def _as_lists(columns):
-    """Return a copy of a table of arrays with each column as a list (periods as dates)."""
-    values = {}
-    for column in dataclasses.fields(columns):
-        array = getattr(columns, column.name)
-        values[column.name] = (list(pd.DatetimeIndex(array).date) if column.name == "period"
-                               else array.tolist())
+    """Return a copy of a table of arrays with each column as a list, but the periods.
+
+    The periods stay datetime64: the look histories turn them into dates in one pass
+    (`_histories`), and only a pilot still running reads one more (`_still_needed`).
+    """
+    values = {column.name: getattr(columns, column.name).tolist()
+              for column in dataclasses.fields(columns) if column.name != "period"}
     return dataclasses.replace(columns, **values)
 
 
@@ -92,7 +94,7 @@ def _slices(pilots: np.ndarray) -> dict[str, tuple[int, int]]:
 
 
 def _recommendation(spec, table, verdicts, entries, rows, pretrends, p_value,
-                    lift, fits) -> Recommendation:
+                    lift, fits, history) -> Recommendation:
     last, design = entries[-1], spec.pilot.design.value
     names = {m.key: m.name for m in spec.metrics}
     primary = next(r for r in rows if table.role[r] == "primary")
@@ -123,7 +125,7 @@ def _recommendation(spec, table, verdicts, entries, rows, pretrends, p_value,
         srm_p_value=None if math.isnan(srm) else srm, needed_sample=needed,
         projected_date=projected,
         metrics=results,
-        looks=_look_results(table, verdicts, entries),
+        looks=history[entries.start:entries.stop],
         notes=_notes(spec, table, rows, names, trend, pretrends))
 
 
@@ -170,33 +172,52 @@ def _target(target, table: Looks, row: int) -> TargetResult | None:
                         low, high, str(attainment(low, high, target.value, at_least)[()]))
 
 
-def _look_results(table: Looks, verdicts: Verdicts, entries: range) -> list[LookResult]:
-    """Return the primary's interval and verdict at each of these looks."""
-    return [LookResult(table.period[row], table.information_fraction[row],
-                       table.critical[row], table.estimate[row], table.ci_low[row],
-                       table.ci_high[row], verdicts.outcome[entry])
-            for entry, row in zip(entries, verdicts.row[entries.start:entries.stop],
-                                  strict=True)]
+def _histories(table: Looks, verdicts: Verdicts
+               ) -> tuple[list[LookResult], list[LookResult | None]]:
+    """Return the primary's LookResult at each verdict, and each row's at its pilot's looks.
+
+    The first list is in the verdicts' order (the primary's interval at that look and
+    its verdict); the second is aligned with the table's rows: a metric other than the
+    primary, at a look its pilot has a verdict for, gets its interval with that verdict
+    (None elsewhere). Made in one pass over whole columns, not row by row per pilot: a
+    thousand pilots' histories are some eighty thousand looks.
+    """
+    if not len(table):
+        return [], []
+    history = _look_list(table, verdicts.row, verdicts.outcome.tolist())
+    # (pilot, look) as one integer, and the verdict read at it (the last, as a dict keeps).
+    pilot = pd.factorize(table.pilot)[0].astype(np.int64)
+    key = pilot * (int(table.look.max()) + 1) + table.look.astype(np.int64)
+    said = dict(zip(key[verdicts.row].tolist(), verdicts.outcome.tolist(), strict=True))
+    outcome = [said.get(k) for k in key.tolist()]
+    chosen = np.flatnonzero(np.array([o is not None for o in outcome], dtype=bool)
+                            & (table.role != "primary"))
+    row_looks: list[LookResult | None] = [None] * len(table)
+    for row, look in zip(chosen.tolist(), _look_list(table, chosen,
+                                                     [outcome[r] for r in chosen]),
+                         strict=True):
+        row_looks[row] = look
+    return history, row_looks
 
 
-def _metric_looks(table: Looks, verdicts: Verdicts, entries: range,
+def _look_list(table: Looks, rows: np.ndarray, outcomes: list[str]) -> list[LookResult]:
+    """Return the LookResult of each of these rows, with its outcome (numbers as floats)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    columns = [list(pd.DatetimeIndex(table.period[rows]).date)]
+    columns += [np.asarray(getattr(table, name)[rows], dtype=float).tolist()
+                for name in ("information_fraction", "critical", "estimate", "ci_low",
+                             "ci_high")]
+    return list(map(LookResult, *columns, outcomes))
+
+
+def _metric_looks(metric: list[str], row_looks: list[LookResult | None],
                   pilot_rows: range) -> dict[str, list[LookResult]]:
     """Return each non-primary metric's interval at every look, with the pilot's verdict."""
-    # Runs once per row of the portfolio: the columns are the lists `_as_lists` made
-    # (periods already dates, numbers already floats), read without conversions.
-    at_look = {int(table.look[verdicts.row[entry]]): str(verdicts.outcome[entry])
-               for entry in entries}
-    look, role, metric, period = table.look, table.role, table.metric, table.period
-    fraction, critical, estimate = table.information_fraction, table.critical, table.estimate
-    low, high = table.ci_low, table.ci_high
     found: dict[str, list[LookResult]] = {}
     for row in pilot_rows:
-        outcome = at_look.get(int(look[row]))
-        if outcome is None or role[row] == "primary":
-            continue
-        found.setdefault(str(metric[row]), []).append(LookResult(
-            period[row], float(fraction[row]), float(critical[row]), float(estimate[row]),
-            float(low[row]), float(high[row]), outcome))
+        look = row_looks[row]
+        if look is not None:
+            found.setdefault(metric[row], []).append(look)
     return found
 
 
@@ -238,8 +259,8 @@ def _still_needed(spec, table: Looks, primary: int, entries: range,
                   verdicts: Verdicts) -> tuple[int | None, dt.date | None]:
     """Return (more units per arm needed, projected date at the current pace)."""
     length = dt.timedelta(days=int(table.period_days[primary]))
-    first = table.period[verdicts.row[entries[0]]]
-    current = table.period[primary]
+    first = pd.Timestamp(table.period[verdicts.row[entries[0]]]).date()
+    current = pd.Timestamp(table.period[primary]).date()
     if spec.pilot.design.value != "holdout":
         logged = int(table.look[primary]) + 1
         remaining = max(int(spec.pilot.planned_periods or spec.pilot.weeks) - logged, 0)

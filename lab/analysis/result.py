@@ -119,6 +119,16 @@ class LookResult:
 
     def to_dict(self) -> dict:
         """Return the JSON-ready dict (NaN becomes None)."""
+        fraction, boundary, estimate = self.information_fraction, self.boundary, self.estimate
+        low, high = self.ci_low, self.ci_high
+        # A thousand pilots' histories are some eighty thousand looks: when all five are
+        # plain floats and their sum is finite (so is each), no call is needed per number.
+        if (type(fraction) is type(boundary) is type(estimate) is type(low) is type(high)
+                is float and (total := fraction + boundary + estimate + low + high)
+                - total == 0.0):
+            return {"period": self.period.isoformat(), "information_fraction": fraction + 0.0,
+                    "boundary": boundary + 0.0, "estimate": estimate + 0.0,
+                    "ci_low": low + 0.0, "ci_high": high + 0.0, "outcome": self.outcome}
         return {"period": self.period.isoformat(),
                 "information_fraction": finite_or_none(self.information_fraction),
                 "boundary": finite_or_none(self.boundary),

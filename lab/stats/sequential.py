@@ -206,8 +206,7 @@ def _propagate(points, weighted, rho, sd, new_points) -> np.ndarray:
     target = (new_points / sd)[:, :, None]
     source = (rho * points / sd)[:, None, :]
     density = np.zeros(new_points.shape)
-    for sign in (-1.0, 1.0):
-        kernel = target + sign * source
+    for kernel in (target - source, target + source):
         np.square(kernel, out=kernel)
         kernel *= -0.5
         np.exp(kernel, out=kernel)
@@ -215,10 +214,13 @@ def _propagate(points, weighted, rho, sd, new_points) -> np.ndarray:
     return density / (math.sqrt(2 * math.pi) * sd)
 
 
-def _crossing(points, weighted, rho, sd, bound):
-    """Return P(cross at look k) and its derivative in the bound, per sequence."""
-    upper = (bound[:, None] - rho * points) / sd
-    lower = (bound[:, None] + rho * points) / sd
+def _crossing(moved, weighted, sd, bound):
+    """Return P(cross at look k) and its derivative in the bound, per sequence.
+
+    ``moved`` is ρ times the nodes (the same at every Newton step of a look).
+    """
+    upper = (bound[:, None] - moved) / sd
+    lower = (bound[:, None] + moved) / sd
     # Each positive node stands for ±x: both tails of both mirror images, twice.
     probability = 2 * np.sum(weighted * (ndtr(-upper) + ndtr(-lower)), axis=1)
     density = np.exp(-0.5 * upper**2) + np.exp(-0.5 * lower**2)
@@ -241,11 +243,12 @@ def _solve_bound(points, weighted, rho, sd, increment) -> np.ndarray:
     # Below ~1e-9 the quadrature cannot resolve the crossing probability; there the
     # unconditional tail value is within ~1e-3 of c, at a boundary above 6.
     active = np.flatnonzero(increment > _SMALLEST_SOLVED)
+    moved_nodes = rho * points
     for _ in range(60):
         if active.size == 0:
             break
-        probability, slope = _crossing(points[active], weighted[active], rho[active],
-                                       sd[active], bound[active])
+        probability, slope = _crossing(moved_nodes[active], weighted[active], sd[active],
+                                       bound[active])
         target = increment[active]
         above = probability > target  # c is below the root
         low[active] = np.where(above, bound[active], low[active])

@@ -2,12 +2,13 @@
 
 import datetime as dt
 import json
+import math
 
 import numpy as np
 import pytest
 
 from lab.analysis.pipeline import check
-from lab.analysis.result import METRIC_KEYS
+from lab.analysis.result import METRIC_KEYS, LookResult
 from lab.pilots.plans import PreregistrationError
 from tests.factories import mean_rows, plan, proportion_rows, rate_rows
 
@@ -253,3 +254,39 @@ def test_a_non_randomized_pilot_without_any_variation_has_no_interval_and_says_w
     # The planned periods are all in: the pilot ends, inconclusive, rather than waiting.
     assert result.final and result.outcome == "revise"
     assert result.reasons[0].startswith("The pilot ended without a clear answer")
+
+
+@pytest.mark.parametrize("numbers", [
+    (0.5, 2.3, 0.01, -0.1, 0.12),  # plain floats, all finite: the fast path
+    (0.5, math.nan, 0.01, -math.inf, math.inf),  # any non-finite: null, one by one
+    *[tuple(math.nan if i == at else 0.5 for i in range(5)) for at in range(5)],
+    (1e308, 1e308, 0.0, 0.0, 0.0),  # each finite though their sum is not
+    (np.float64(0.5), np.float64(2.3), np.float32(0.25), np.int64(1), -0.0),  # not floats
+])
+def test_a_look_gives_plain_floats_or_none_as_finite_or_none_does(numbers):
+    look = LookResult(dt.date(2026, 1, 5), *numbers, "continue")
+    data = look.to_dict()
+    names = ("information_fraction", "boundary", "estimate", "ci_low", "ci_high")
+    expected = [None if not math.isfinite(float(x)) else float(x) + 0.0 for x in numbers]
+    assert [data[name] for name in names] == expected
+    assert all(data[name] is None or type(data[name]) is float for name in names)
+    assert all(data[name] is None or math.copysign(1.0, data[name]) == math.copysign(
+        1.0, float(x) + 0.0) for name, x in zip(names, numbers, strict=True))
+    assert data["period"] == "2026-01-05" and data["outcome"] == "continue"
+    assert LookResult.from_dict(data).to_dict() == data
+
+
+def test_every_other_metric_has_its_interval_at_each_look_with_the_pilots_verdict():
+    result = check(plan(), holdout(weeks=range(6)))
+    primary = result.primary.key
+    assert set(result.metric_looks) == {m.key for m in result.metrics} - {primary}
+    for metric in result.metrics:
+        if metric.key == primary:
+            continue
+        history = result.metric_looks[metric.key]
+        assert [(h.period, h.outcome) for h in history] == [(look.period, look.outcome)
+                                                            for look in result.looks]
+        # The last look is the current one: the metric's own interval, not the primary's.
+        assert (history[-1].estimate, history[-1].ci_low, history[-1].ci_high) == (
+            metric.estimate, metric.ci_low, metric.ci_high)
+        assert history[-1].estimate != result.looks[-1].estimate
