@@ -9,7 +9,8 @@ domain (`lab.pilots`); only the interfaces (web, API, CLI, reports, notebooks) r
 - `standing`: what a manager reads of a row (evidence, guardrails, targets, burn rate,
   overdue).
 - `rows`: the rows themselves, read from the stored recommendations.
-- `decoded`: the stored summaries, each decoded once per process for its stored stamp.
+- `decoded`: each stored summary as a row holds it (`Summary`: what the page sorts and
+  counts by, and the stored text packed), made once per process for its stored stamp.
 - `kept`: the rows kept between requests per lab version (`lab.pilots.version`).
 - `stored`: computing the stored recommendations (on each write, in bulk, or on a read
   that finds one missing); importing the package installs it as the refresher.
