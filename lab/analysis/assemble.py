@@ -1,8 +1,8 @@
 """Each pilot's Recommendation, assembled from its looks and their verdicts.
 
 The outcome is the verdict at the pilot's last look; this module only explains it:
-the reasons, the notes, every metric at that look, the look history and what is still
-needed (sample and date).
+the reasons, the notes, every metric at that look and what is still needed (sample
+and date), with the look histories `lab.analysis.histories` makes.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import math
 import numpy as np
 import pandas as pd
 
+from lab.analysis.histories import histories
 from lab.analysis.looks import Looks, level_critical
 from lab.analysis.nonrandomized import Pretrends
-from lab.analysis.result import LookResult, MetricResult, Recommendation, TargetResult
+from lab.analysis.result import MetricResult, Recommendation, TargetResult
 from lab.analysis.verdicts import GATES, Verdicts
 from lab.stats import planning
 from lab.stats.did import DEFAULT_SERIAL_CORRELATION
@@ -42,7 +43,7 @@ def assemble(specs, table: Looks, verdicts: Verdicts, pretrends: Pretrends,
     rows_of = _slices(table.pilot)
     looks_of = _slices(table.pilot[verdicts.row])
     waiting = {key: group for key, group in unmatched.groupby("pilot")}
-    history, row_looks = _histories(table, verdicts)
+    history, other_looks = histories(table, verdicts)
     # Python lists, read once: per-element numpy access would dominate the assembly.
     table, verdicts = _as_lists(table), _as_lists(verdicts)
     p_value, lift = p_value.tolist(), tuple(values.tolist() for values in lift)
@@ -57,8 +58,7 @@ def assemble(specs, table: Looks, verdicts: Verdicts, pretrends: Pretrends,
             rows = [r for r in range(*rows_of[key]) if table.look[r] == last]
             recommendation = _recommendation(spec, table, verdicts, entries, rows, pretrends,
                                              p_value, lift, fits, history)
-            recommendation.metric_looks.update(
-                _metric_looks(table.metric, row_looks, range(*rows_of[key])))
+            recommendation.metric_looks.update(other_looks.get(key, {}))
         if key in waiting:
             recommendation.notes.extend(_unmatched_notes(spec, waiting[key]))
         out[key] = recommendation
@@ -170,55 +170,6 @@ def _target(target, table: Looks, row: int) -> TargetResult | None:
     at_least = target.bound == "at_least"
     return TargetResult(target.bound.value, target.value, total / n if n > 0 else math.nan,
                         low, high, str(attainment(low, high, target.value, at_least)[()]))
-
-
-def _histories(table: Looks, verdicts: Verdicts
-               ) -> tuple[list[LookResult], list[LookResult | None]]:
-    """Return the primary's LookResult at each verdict, and each row's at its pilot's looks.
-
-    The first list is in the verdicts' order (the primary's interval at that look and
-    its verdict); the second is aligned with the table's rows: a metric other than the
-    primary, at a look its pilot has a verdict for, gets its interval with that verdict
-    (None elsewhere). Made in one pass over whole columns, not row by row per pilot: a
-    thousand pilots' histories are some eighty thousand looks.
-    """
-    if not len(table):
-        return [], []
-    history = _look_list(table, verdicts.row, verdicts.outcome.tolist())
-    # (pilot, look) as one integer, and the verdict read at it (the last, as a dict keeps).
-    pilot = pd.factorize(table.pilot)[0].astype(np.int64)
-    key = pilot * (int(table.look.max()) + 1) + table.look.astype(np.int64)
-    said = dict(zip(key[verdicts.row].tolist(), verdicts.outcome.tolist(), strict=True))
-    outcome = [said.get(k) for k in key.tolist()]
-    chosen = np.flatnonzero(np.array([o is not None for o in outcome], dtype=bool)
-                            & (table.role != "primary"))
-    row_looks: list[LookResult | None] = [None] * len(table)
-    for row, look in zip(chosen.tolist(), _look_list(table, chosen,
-                                                     [outcome[r] for r in chosen]),
-                         strict=True):
-        row_looks[row] = look
-    return history, row_looks
-
-
-def _look_list(table: Looks, rows: np.ndarray, outcomes: list[str]) -> list[LookResult]:
-    """Return the LookResult of each of these rows, with its outcome (numbers as floats)."""
-    rows = np.asarray(rows, dtype=np.int64)
-    columns = [list(pd.DatetimeIndex(table.period[rows]).date)]
-    columns += [np.asarray(getattr(table, name)[rows], dtype=float).tolist()
-                for name in ("information_fraction", "critical", "estimate", "ci_low",
-                             "ci_high")]
-    return list(map(LookResult, *columns, outcomes))
-
-
-def _metric_looks(metric: list[str], row_looks: list[LookResult | None],
-                  pilot_rows: range) -> dict[str, list[LookResult]]:
-    """Return each non-primary metric's interval at every look, with the pilot's verdict."""
-    found: dict[str, list[LookResult]] = {}
-    for row in pilot_rows:
-        look = row_looks[row]
-        if look is not None:
-            found.setdefault(metric[row], []).append(look)
-    return found
 
 
 def _trend_sentence(spec, pretrends: Pretrends, trend: int | None) -> str | None:
