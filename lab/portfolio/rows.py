@@ -271,20 +271,18 @@ def _row(found, planned: decoded.Plan, spent: float, today: date,
         if name in ("key", "kind", "direction", *THRESHOLDS)}
     # What many pilots repeat (a hypothesis, a process, an owner, a day) is held once
     # for all the rows that repeat it.
-    one = shared.setdefault
+    def one(value):
+        return shared.setdefault(value, value)
     end = moved_end(found.end_date, found.paused_days)
-    scope = scope_of(found.channel, found.segment)
     return PortfolioRow(
-        key=found.key, title=found.title, hypothesis=one(found.hypothesis, found.hypothesis),
-        statement=one(found.statement, found.statement), process=one(found.process,
-                                                                     found.process),
-        channel=one(found.channel, found.channel), segment=one(found.segment, found.segment),
-        scope=one(scope, scope), status=one(found.status, found.status),
-        owner=one(found.owner, found.owner), iteration=found.iteration,
-        start=one(found.start_date, found.start_date), end=one(end, end),
-        budget=found.budget, currency=one(found.currency, found.currency), spend=spent,
+        key=found.key, title=found.title, hypothesis=one(found.hypothesis),
+        statement=one(found.statement), process=one(found.process),
+        channel=one(found.channel), segment=one(found.segment),
+        scope=one(scope_of(found.channel, found.segment)), status=one(found.status),
+        owner=one(found.owner), iteration=found.iteration, start=one(found.start_date),
+        end=one(end), budget=found.budget, currency=one(found.currency), spend=spent,
         days_left=(end - today).days, summary=answer, q_value=q_value, primary=primary,
-        design=one(found.design, found.design), today=today)
+        design=one(found.design), today=today)
 
 
 def _add_overlaps(rows: list[PortfolioRow], running: list[tuple]) -> None:
