@@ -133,3 +133,29 @@ def test_a_kept_summary_carries_the_plans_current_thresholds(session, two_pilots
     fresh = {row.key: row for row in portfolio.build(session)}["x-care-1h"]
     assert kept.recommendation == fresh.recommendation
     assert (kept.primary["label"], kept.minimum_effect) == ("Churn, renamed", 0.03)
+
+
+def test_shared_plans_keep_each_pilots_own_values_to_the_sign(session):
+    # `decoded.plans` shares one tuple between pilots whose planned metrics are equal;
+    # 0.0 and -0.0 are equal but are not the same value (PostgreSQL keeps the sign;
+    # SQLite stores either as 0), so each pilot's plan must read back as the dicts
+    # `planned_metrics` gives, to the sign.
+    from sqlalchemy import text
+
+    from lab.pilots.reads import planned_metrics
+    from lab.portfolio import decoded
+
+    for key, channel in (("x-plus", "instagram"), ("x-minus", "tiktok")):
+        register_pilot(session, key=key, pilot={"channel": channel})
+    for key, value in (("x-plus", 0.0), ("x-minus", -0.0)):
+        # Not the primary's: its minimum effect must be positive.
+        session.execute(text("UPDATE metric SET minimum_effect = :value WHERE role <> "
+                             "'primary' AND pilot_id = (SELECT id FROM pilot WHERE key = :key)"),
+                        {"value": value, "key": key})
+    session.commit()
+    expected = planned_metrics(session)
+    shared = decoded.plans(session)
+    assert set(shared) == set(expected)
+    for pilot_id, metrics in expected.items():
+        got = decoded.plan_of(shared[pilot_id])["metrics"]
+        assert repr(got) == repr(metrics)
