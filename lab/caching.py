@@ -44,6 +44,11 @@ class SharedLRU(Generic[Key, Value]):
         with self._lock:
             self._entries.update(values)
 
+    def snapshot(self) -> dict[Key, Value]:
+        """Return a copy of every value kept, by key (the order of use is not kept)."""
+        with self._lock:
+            return dict(self._entries)
+
     def clear(self) -> None:
         """Forget every value."""
         with self._lock:

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     lock_wait_seconds: int = _whole(5, 1, 600, "seconds")
     trusted_proxies: int = _whole(0, 0, 10, "proxies")
     https: bool = Field(False, description="true or false")
+    # Processes a large refresh computes its batches in (lab.portfolio.stored): 0 is one
+    # per core, 1 computes in place.
+    refresh_workers: int = _whole(0, 0, 256, "processes")
     # Four eyes before a start: a manager outside the pilot approves its plan.
     approval: bool = Field(True, description="true or false")
     # How the backlog weighs its four scores (lab.pilots.backlog reads them).

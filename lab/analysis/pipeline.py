@@ -13,6 +13,7 @@ import gc
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,7 @@ from lab.pilots import decisions
 from lab.pilots.find import get_pilot
 from lab.pilots.lifecycle import without_pauses
 from lab.pilots.observations.given import from_observations
-from lab.pilots.observations.summaries import COLUMNS, period_summaries
+from lab.pilots.observations.summaries import COLUMNS, SummaryRows, summary_rows
 from lab.pilots.plans import Preregistration, parse
 from lab.stats import did, intervals
 
@@ -82,15 +83,42 @@ def recommend_pilots(session: Session, keys: list[str] | None = None,
     key raises LookupError. The summaries are aggregated in SQL and the statistics run
     over the whole portfolio in one pass.
     """
-    pilots = _pilots(session, keys)
-    if not pilots:
-        return {}
     with cyclic_gc_paused():
-        summaries = period_summaries(session, [pilot.key for pilot in pilots])
-        plans = [without_pauses(parse(pilot.plan, f"pilot {pilot.key}"), pilot.paused_days)
-                 for pilot in pilots]
+        plans, summaries = read_inputs(session, keys).decoded()
+        if not plans:
+            return {}
         found = recommend_portfolio(plans, summaries, as_of)
-    return {pilot.key: found[pilot.key] for pilot in pilots}
+    return {plan.pilot.key: found[plan.pilot.key] for plan in plans}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the engine reads of some pilots, as read from the database, in key order.
+
+    `decoded()` gives the plans as the analysis reads them (paused days taken out) and
+    the period-summaries frame; `recommend_portfolio` of the two is the pilots' answers.
+    Read and decoded apart, so that a refresh can read in its transaction and decode and
+    compute in a forked worker (`lab.portfolio.stored`).
+    """
+
+    pilots: list[tuple[str, dict, int]]  # (key, plan as stored, days paused)
+    summaries: SummaryRows | None
+
+    def decoded(self) -> tuple[list[Preregistration], pd.DataFrame]:
+        """Return the parsed plans and the period-summaries frame."""
+        if self.summaries is None:
+            return [], pd.DataFrame()
+        plans = [without_pauses(parse(plan, f"pilot {key}"), paused)
+                 for key, plan, paused in self.pilots]
+        return plans, self.summaries.frame()
+
+
+def read_inputs(session: Session, keys: list[str] | None = None) -> Inputs:
+    """Read the engine's inputs of these pilots (default: every pilot past draft)."""
+    pilots = [(pilot.key, pilot.plan, pilot.paused_days) for pilot in _pilots(session, keys)]
+    if not pilots:
+        return Inputs([], None)
+    return Inputs(pilots, summary_rows(session, [key for key, _, _ in pilots]))
 
 
 def recommend_portfolio(specs, summaries: pd.DataFrame,

@@ -65,16 +65,17 @@ def lock(session: Session, pilot_ids: list[int]) -> None:
         session.execute(select(func.pg_advisory_xact_lock(LOCK_SPACE, pilot_id)))
 
 
-def save(session: Session, answers: dict[int, tuple[str, dict, str]]) -> None:
-    """Store (outcome, document, inputs) for each pilot id, replacing what was there."""
+def save(session: Session, answers: dict[int, tuple[str, str, str, str]]) -> None:
+    """Store (outcome, text, summary, inputs) for each pilot id, replacing what was there.
+
+    The text and the summary are the answer's JSON as `encode` gives them.
+    """
     if not answers:
         return
     now = utcnow()
-    rows = []
-    for pilot_id, (outcome, document, inputs) in answers.items():
-        text, summary = _texts(document)
-        rows.append({"pilot_id": pilot_id, "outcome": outcome, "inputs": inputs,
-                     "computed_at": now, "document": text, "summary": summary})
+    rows = [{"pilot_id": pilot_id, "outcome": outcome, "inputs": inputs, "computed_at": now,
+             "document": text, "summary": summary}
+            for pilot_id, (outcome, text, summary, inputs) in answers.items()]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(StoredRecommendation.__table__)
@@ -97,7 +98,7 @@ def summary_of(document: dict) -> dict:
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY  # a numpy scalar left in an answer encodes as its value
 
 
-def _texts(document: dict) -> tuple[str, str]:
+def encode(document: dict) -> tuple[str, str]:
     """Return the JSON of the document and of its summary, encoding each value once.
 
     orjson, not `json`: encoding a thousand answers' look histories was a sixth of a full

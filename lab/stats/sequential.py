@@ -97,6 +97,16 @@ def clear_cache() -> None:
     _CACHE.clear()
 
 
+def cached() -> dict[tuple[float, tuple[float, ...]], np.ndarray]:
+    """Return every cached boundary sequence by (alpha, fractions), as a copy."""
+    return _CACHE.snapshot()
+
+
+def remember(solved: dict[tuple[float, tuple[float, ...]], np.ndarray]) -> None:
+    """Cache boundary sequences solved elsewhere (by a forked refresh worker)."""
+    _CACHE.put_many(solved)
+
+
 def _check_fractions(t: tuple[float, ...]) -> None:
     values = np.asarray(t, dtype=float)
     if values.size and (not np.all(np.isfinite(values)) or values.min() <= 0 or values.max() > 1):

@@ -116,27 +116,38 @@ if {what!r} == "refresh":
 else:
     with db.reading(engine) as session:
         portfolio.build(session)
-print(time.perf_counter() - started, time.process_time() - cpu, before, high_water_mb())
+import resource
+children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # forked workers
+print(time.perf_counter() - started, time.process_time() - cpu, before, high_water_mb(),
+      children)
 """
 
 
-def peak(url: str, what: str) -> tuple[float, float, float, float]:
-    """Return (wall s, CPU s, peak RSS after the imports, peak RSS) of one fresh process."""
+def peak(url: str, what: str) -> tuple[float, float, float, float, float]:
+    """Return (wall s, CPU s, peak RSS after the imports, peak RSS, largest forked
+    worker's peak RSS, shared pages counted) of one fresh process."""
     done = subprocess.run([sys.executable, "-c", PEAK.format(root=str(ROOT), url=url,
                                                              what=what)],
                           check=True, capture_output=True, text=True, cwd=ROOT)
-    seconds, cpu, before, after = map(float, done.stdout.split())
-    return seconds, cpu, before, after
+    seconds, cpu, before, after, workers = map(float, done.stdout.split())
+    return seconds, cpu, before, after, workers
 
 
 def full_refresh(url: str) -> None:
     sequential.clear_cache()  # as in a new `lab refresh` process: no boundary is known yet
     with db.writing(db.engine_for(url)) as session:
-        started, cpu = time.perf_counter(), time.process_time()
+        started, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
         refresh(session)
         report("full refresh (in-process, boundary cache cold)",
                time.perf_counter() - started, "s", 2,
-               f"  (CPU {time.process_time() - cpu:.2f} s)")
+               f"  (CPU {time.process_time() - cpu:.2f} s here, "
+               f"{_children_cpu() - children:.2f} s in forked workers)")
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's ended children (the refresh's forked workers)."""
+    times = os.times()
+    return times.children_user + times.children_system
 
 
 def main() -> None:
@@ -167,11 +178,14 @@ def main() -> None:
     for rows in (int(n) for n in args.rows.split(",")):
         pilots, grown = sized(folder, rows)
         for what in ("refresh", "read"):
-            seconds, cpu, before, after = peak(grown, what)
+            seconds, cpu, before, after, workers = peak(grown, what)
             report(f"{rows:>9,} rows ({pilots} pilots): full {what}", seconds, "s",
-                   note=f"  (CPU {cpu:.1f} s, load {os.getloadavg()[0]:.1f})")
+                   note=f"  (CPU here {cpu:.1f} s, load {os.getloadavg()[0]:.1f})")
             report("    peak memory", after, "MB", 400, f"  (+{after - before:.0f} MB over "
                                                         "the imports)")
+            if workers:
+                report("    peak memory of the largest forked worker", workers, "MB", 400,
+                       "  (pages shared with the parent counted)")
 
 
 if __name__ == "__main__":

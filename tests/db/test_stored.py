@@ -277,7 +277,7 @@ def test_an_analysis_that_fails_does_not_block_the_write(engine, session, monkey
 
     def broken(*_args, **_kwargs):
         raise ValueError("the analysis failed on this data")
-    monkeypatch.setattr(lab.portfolio.stored, "recommend_pilots", broken)
+    monkeypatch.setattr(lab.portfolio.stored, "recommend_portfolio", broken)
     assert log_rows(engine, observation_rows(periods=3)[-6:]).inserted == 6
     with db.reading(engine) as read:
         assert stored.missing(read) != []  # deleted, so no read sees the answer of old data

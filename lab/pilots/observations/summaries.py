@@ -30,6 +30,8 @@ per pilot, metric, arm, phase and period, i.e. pilots × looks × metrics × arm
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Float, String, case, cast, null, select
@@ -81,6 +83,28 @@ def summary_query(pilot_ids: list[int] | None = None):
 
 def period_summaries(session: Session, pilot_keys: list[str] | None = None) -> pd.DataFrame:
     """Return n, total and total_sq per pilot, metric, arm, phase and period."""
+    return summary_rows(session, pilot_keys).frame()
+
+
+@dataclass(frozen=True)
+class SummaryRows:
+    """The summary query's rows as read, with the pilot and metric names they need.
+
+    Read and framed apart: a refresh reads them in its transaction and may frame them in
+    a forked worker (`lab.portfolio.stored`).
+    """
+
+    rows: list[tuple]
+    pilots: dict[int, str]
+    metrics: dict[int, str]
+
+    def frame(self) -> pd.DataFrame:
+        """Return the period-summaries frame of these rows."""
+        return _frame(self.rows, self.pilots, self.metrics)
+
+
+def summary_rows(session: Session, pilot_keys: list[str] | None = None) -> SummaryRows:
+    """Read the period summaries of these pilots (default: all), not yet a frame."""
     named = select(Pilot.id, Pilot.key)
     if pilot_keys is not None:
         named = named.where(col(Pilot.key).in_(list(pilot_keys)))
@@ -97,7 +121,7 @@ def period_summaries(session: Session, pilot_keys: list[str] | None = None) -> p
     # The DB-API cursor's plain tuples: SQLAlchemy's Row objects would double the time.
     rows = result.cursor.fetchall()
     result.close()
-    return _frame(rows, pilots, metrics)
+    return SummaryRows(rows, pilots, metrics)
 
 
 def _frame(rows: list[tuple], pilots: dict[int, str], metrics: dict[int, str]) -> pd.DataFrame:
