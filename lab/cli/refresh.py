@@ -18,21 +18,25 @@ from lab.analysis.pipeline import recommend_pilots
 from lab.cli.common import fail
 from lab.models import Pilot
 from lab.pilots import stored
-from lab.portfolio.stored import BATCH, refresh
+from lab.portfolio.stored import BATCH, FORK_FROM, refresh
 
 
 @click.command("refresh")
 @click.option("--verify", is_flag=True,
               help="Compare every stored answer with a fresh computation; change nothing, "
                    "exit 1 if any differs or is missing.")
+@click.option("--workers", type=click.IntRange(0, 256), default=None,
+              help="Processes to compute in (0: one per core; 1: this one only). "
+                   f"Default: LAB_REFRESH_WORKERS, and this one only below {FORK_FROM} "
+                   "pilots.")
 @with_appcontext
-def refresh_command(verify: bool) -> None:
+def refresh_command(verify: bool, workers: int | None) -> None:
     """Recompute and store every pilot's recommendation, BATCH pilots per step."""
     if verify:
         _verify()
         return
     with db.writing(db.engine()) as session:
-        count = refresh(session)
+        count = refresh(session, workers=workers)
     click.echo(f"refreshed {count} stored recommendation{'s' * (count != 1)}")
 
 

@@ -114,6 +114,19 @@ def test_an_analysis_failing_in_a_worker_fails_the_refresh_and_stores_nothing(
     assert kept_rows(engine) == before  # the write rolled back whole
 
 
+def test_lab_refresh_takes_its_workers_and_refuses_a_bad_count(engine, session, runner):
+    portfolio(engine, session, pilots=3)
+    before = kept_rows(engine)
+    refused = runner.invoke(args=["refresh", "--workers", "-1"])
+    assert refused.exit_code == 2 and "--workers" in refused.output
+    assert "-1 is not in the range 0<=x<=256" in refused.output
+    assert kept_rows(engine) == before
+    done = runner.invoke(args=["refresh", "--workers", "2"])
+    assert done.exit_code == 0, done.output
+    assert "refreshed 3 stored recommendations" in done.output
+    assert_stored_is_fresh(engine)
+
+
 def test_refreshes_fork_only_when_large_and_alone_in_the_process():
     assert refreshing._workers(refreshing.FORK_FROM - 1, None) == 1  # a write's few pilots
     assert refreshing._workers(10, 4) == 4  # asked for
