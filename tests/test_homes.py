@@ -66,7 +66,7 @@ def test_presentation_writes_numbers_through_lab_words(package):
 # The layers, lowest first: a module imports only from its own package or a lower layer
 # (docs/ARCHITECTURE.md draws them).
 LAYERS = (
-    ("vocabulary", "caching", "errors", "delimiters", "config", "passwords"),
+    ("vocabulary", "caching", "forked", "errors", "delimiters", "config", "passwords"),
     ("kinds", "stats", "db"),
     ("words",),  # the sentences of a recommendation read the statistics' thresholds
     ("models",),

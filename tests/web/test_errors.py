@@ -25,8 +25,10 @@ STATUSES = {
 # Errors that mean the code is wrong, not the request: answered 500 on purpose; and two
 # that never reach a view: a bad LAB_* setting stops the app at start-up, and the
 # importer's unreadable-line signal is caught inside the importer (and the raw import's
-# refused-cell and not-plain signals inside the raw import).
+# refused-cell and not-plain signals inside the raw import); a refresh's forked worker
+# that died without an answer is the machine or the code failing, a 500 too.
 BUGS = {"lab.models.governance.AppendOnlyError", "lab.config.ConfigError",
+        "lab.forked.ChildFailed",
         "lab.pilots.observations.lines.Unreadable",
         "lab.pilots.observations.cells.Refused", "lab.pilots.observations.plain.Declined"}
 
