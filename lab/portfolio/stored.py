@@ -110,7 +110,7 @@ def _refresh_here(session: Session, pilot_ids: list[int],
     # thousand pilots' look histories) set off full collections too, ~8% of a refresh.
     with cyclic_gc_paused():
         batch = _read(session, pilot_ids)
-        done = 0 if batch is None else _store(session, batch, _answers(batch))
+        done = 0 if batch is None else _store(session, batch.ids, _answers(batch))
     if progress is not None:
         progress(len(pilot_ids))
     return done
@@ -124,17 +124,19 @@ def _refresh_forked(session: Session, batches: list[list[int]], workers: int,
     they do. Batches are stored in the order they were read, so the locks, the writes
     and the stand-by firings happen as in place, batch after batch.
     """
-    running: deque[tuple[_Batch, forked.Child]] = deque()
+    # Only the ids stay here once a worker has the batch: its inputs are the worker's
+    # now, so the parent holds one batch's summary rows at a time, as in place.
+    running: deque[tuple[dict[str, int], int, forked.Child]] = deque()
     done = 0
 
     def store_oldest() -> int:
-        batch, child = running.popleft()
+        ids, asked, child = running.popleft()
         answers, solved = child.result()
         sequential.remember(solved)  # later children start with them
         with cyclic_gc_paused():
-            stored_count = _store(session, batch, answers)
+            stored_count = _store(session, ids, answers)
         if progress is not None:
-            progress(batch.asked)
+            progress(asked)
         return stored_count
 
     try:
@@ -145,13 +147,15 @@ def _refresh_forked(session: Session, batches: list[list[int]], workers: int,
                 if progress is not None:
                     progress(len(pilot_ids))
                 continue
-            running.append((batch, forked.Child(_answers_and_boundaries, batch)))
+            running.append((batch.ids, batch.asked,
+                            forked.Child(_answers_and_boundaries, batch)))
+            del batch
             if len(running) >= workers:
                 done += store_oldest()
         while running:
             done += store_oldest()
     finally:
-        for _, child in running:
+        for _, _, child in running:
             child.cancel()
     return done
 
@@ -187,10 +191,11 @@ def _answers_and_boundaries(batch: _Batch) -> tuple[dict[str, tuple[str, str, st
                      if key not in known}
 
 
-def _store(session: Session, batch: _Batch, answers: dict[str, tuple[str, str, str]]) -> int:
+def _store(session: Session, ids: dict[str, int], answers: dict[str, tuple[str, str, str]]
+           ) -> int:
     """Store the batch's answers with the inputs they were computed from; fire rules."""
-    versions = data_versions(session, list(batch.ids.values()))
-    kept = {batch.ids[key]: (*answer, versions[batch.ids[key]])
+    versions = data_versions(session, list(ids.values()))
+    kept = {ids[key]: (*answer, versions[ids[key]])
             for key, answer in answers.items()}
     stored.save(session, kept)
     # Every refresh reads the stand-by rules against the answer it stored, as stored.
