@@ -13,7 +13,7 @@ import click
 from flask.cli import with_appcontext
 from sqlmodel import col, select
 
-from lab import db
+from lab import db, forked
 from lab.analysis.pipeline import recommend_pilots
 from lab.cli.common import fail
 from lab.models import Pilot
@@ -35,8 +35,12 @@ def refresh_command(verify: bool, workers: int | None) -> None:
     if verify:
         _verify()
         return
-    with db.writing(db.engine()) as session:
-        count = refresh(session, workers=workers)
+    try:
+        with db.writing(db.engine()) as session:
+            count = refresh(session, workers=workers)
+    except forked.ChildFailed as error:  # killed (out of memory?): the write rolled back
+        fail(f"{error}; nothing was stored (lab refresh --workers 1 computes in this "
+             "process only)")
     click.echo(f"refreshed {count} stored recommendation{'s' * (count != 1)}")
 
 

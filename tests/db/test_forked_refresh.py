@@ -127,6 +127,18 @@ def test_lab_refresh_takes_its_workers_and_refuses_a_bad_count(engine, session, 
     assert_stored_is_fresh(engine)
 
 
+def test_a_worker_that_dies_fails_lab_refresh_in_one_line_and_stores_nothing(
+        engine, session, runner, monkeypatch):
+    portfolio(engine, session, pilots=3)
+    before = kept_rows(engine)
+    monkeypatch.setattr(refreshing, "recommend_portfolio", lambda *_: os._exit(9))
+    died = runner.invoke(args=["refresh", "--workers", "2"])
+    assert died.exit_code == 1
+    assert "exit status 9) without an answer; nothing was stored" in died.output
+    assert "--workers 1" in died.output and "Traceback" not in died.output
+    assert kept_rows(engine) == before
+
+
 def test_refreshes_fork_only_when_large_and_alone_in_the_process():
     assert refreshing._workers(refreshing.FORK_FROM - 1, None) == 1  # a write's few pilots
     assert refreshing._workers(10, 4) == 4  # asked for
