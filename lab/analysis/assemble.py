@@ -77,7 +77,8 @@ def _as_lists(columns):
     """Return a copy of a table of arrays with each column as a list, but the periods.
 
     The periods stay datetime64: the look histories turn them into dates in one pass
-    (`_histories`), and only a pilot still running reads one more (`_still_needed`).
+    (`lab.analysis.histories`), and only a pilot still running reads one more
+    (`_still_needed`).
     """
     values = {column.name: getattr(columns, column.name).tolist()
               for column in dataclasses.fields(columns) if column.name != "period"}

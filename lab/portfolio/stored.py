@@ -86,9 +86,14 @@ def refresh(session: Session, pilot_ids: list[int] | None = None, *,
     size = BATCH if workers == 1 else min(BATCH, -(-len(pilot_ids) // (2 * workers)))
     batches = [sorted(pilot_ids[start:start + size])
                for start in range(0, len(pilot_ids), size)]
+    report = progress or _unreported
     if workers == 1:
-        return sum(_refresh_here(session, batch, progress) for batch in batches)
-    return _refresh_forked(session, batches, workers, progress)
+        return sum(_refresh_here(session, batch, report) for batch in batches)
+    return _refresh_forked(session, batches, workers, report)
+
+
+def _unreported(_pilots: int) -> None:
+    """Where nobody asked for progress."""
 
 
 def _workers(pilots: int, asked: int | None) -> int:
@@ -105,19 +110,18 @@ def _workers(pilots: int, asked: int | None) -> int:
 
 
 def _refresh_here(session: Session, pilot_ids: list[int],
-                  progress: Callable[[int], None] | None) -> int:
+                  progress: Callable[[int], None]) -> int:
     # Paused for the whole batch, not only its analysis: the answers' dicts (a
     # thousand pilots' look histories) set off full collections too, ~8% of a refresh.
     with cyclic_gc_paused():
         batch = _read(session, pilot_ids)
         done = 0 if batch is None else _store(session, batch.ids, _answers(batch))
-    if progress is not None:
-        progress(len(pilot_ids))
+    progress(len(pilot_ids))
     return done
 
 
 def _refresh_forked(session: Session, batches: list[list[int]], workers: int,
-                    progress: Callable[[int], None] | None) -> int:
+                    progress: Callable[[int], None]) -> int:
     """Read each batch here, compute it in a forked child, store its answers here.
 
     At most `workers` children compute at once; the parent reads the next batch while
@@ -135,8 +139,7 @@ def _refresh_forked(session: Session, batches: list[list[int]], workers: int,
         sequential.remember(solved)  # later children start with them
         with cyclic_gc_paused():
             stored_count = _store(session, ids, answers)
-        if progress is not None:
-            progress(asked)
+        progress(asked)
         return stored_count
 
     try:
@@ -144,8 +147,7 @@ def _refresh_forked(session: Session, batches: list[list[int]], workers: int,
             with cyclic_gc_paused():
                 batch = _read(session, pilot_ids)
             if batch is None:
-                if progress is not None:
-                    progress(len(pilot_ids))
+                progress(len(pilot_ids))
                 continue
             running.append((batch.ids, batch.asked,
                             forked.Child(_answers_and_boundaries, batch)))
