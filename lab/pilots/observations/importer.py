@@ -20,6 +20,7 @@ from sqlmodel import Session
 from lab import db
 from lab.kinds import VALUE_NAMES
 from lab.pilots import audit, stored
+from lab.pilots.observations import bulk
 from lab.pilots.observations.lines import Unreadable, capped_lines
 from lab.pilots.observations.problems import ImportResult, ObservationError, Problems
 from lab.pilots.observations.rows import KEY_COLUMNS, SCOPE, RowChecker
@@ -109,7 +110,15 @@ def _import(session: Session, sources: list, *, actor: str, correct: bool,
 
 
 def _import_one(source, targets: Targets, store: ObservationStore) -> ImportResult:
-    """Check one source's rows and write them chunk by chunk while none is refused."""
+    """Check one source's rows and write them chunk by chunk while none is refused.
+
+    A file given by path is read by the columnar path first (bulk.py); one it declines
+    is read again row by row, its writes so far undone.
+    """
+    if isinstance(source, _CsvSource) and isinstance(source.source, str | Path):
+        result = _import_plain(source, targets, store)
+        if result is not None:
+            return result
     problems = store.problems
     name, reader = source.open(problems)
     result = ImportResult(source=name)
@@ -123,8 +132,7 @@ def _import_one(source, targets: Targets, store: ObservationStore) -> ImportResu
             problems.add(reader.line_num, "", f"has {len(header)} columns; an observations "
                                               f"file has at most {MAX_COLUMNS}")
             return result
-        checker = RowChecker(header, targets, problems,
-                             date.isoformat if store.dates_as_text else _same)
+        checker = RowChecker(header, targets, problems, _period_value(store))
         if checker.valid:
             _import_rows(reader, checker, store, result, source.report)
     except Unreadable as error:
@@ -134,6 +142,50 @@ def _import_one(source, targets: Targets, store: ObservationStore) -> ImportResu
     except UnicodeDecodeError:
         problems.add(reader.line_num + 1, "", "not UTF-8 text")
     return result
+
+
+def _import_plain(source: _CsvSource, targets: Targets, store: ObservationStore
+                  ) -> ImportResult | None:
+    """Import a plain file through the columnar path, or return None (nothing written).
+
+    The rows go to the store in the row path's chunks, so its counts and its problems
+    (a row contradicting a stored one) are the row path's. A file declined midway is
+    rolled back to the savepoint taken before its first chunk.
+    """
+    result = ImportResult(source=str(source.source))
+    mark = store.savepoint()
+    chunk: list[tuple] = []
+    line = 2  # of the chunk's first row: the header is line 1, and no line is blank
+    try:
+        for rows, read in bulk.blocks(source.source, targets, _period_value(store),
+                                      (MAX_LINE_CHARS, MAX_COLUMNS)):
+            chunk.extend(rows)
+            while len(chunk) >= CHUNK_ROWS:
+                line = _write_plain(store, chunk[:CHUNK_ROWS], line, result)
+                del chunk[:CHUNK_ROWS]
+            source.told(read)
+        if chunk:
+            _write_plain(store, chunk, line, result)
+    except bulk.UNREADABLE:
+        store.roll_back(mark)
+        return None
+    store.release(mark)
+    return result
+
+
+def _write_plain(store: ObservationStore, chunk: list[tuple], line: int,
+                 result: ImportResult) -> int:
+    """Write one chunk of the columnar path, unless the store refused an earlier one (the
+    rest is still checked: a row declined sends the whole file down the row path, which
+    names its problems); return the next chunk's first line."""
+    following = line + len(chunk)
+    if not store.problems:
+        _write(store, chunk, list(range(line, following)), result)  # it empties the chunk
+    return following
+
+
+def _period_value(store: ObservationStore) -> Callable[[date], object]:
+    return date.isoformat if store.dates_as_text else _same
 
 
 def _import_rows(reader, checker: RowChecker, store: ObservationStore, result: ImportResult,
@@ -215,11 +267,15 @@ class _CsvSource:
     def report(self) -> None:
         """Tell the progress bar how many more bytes were read."""
         buffer = getattr(self.stream, "buffer", None)
-        if self.progress is None or buffer is None:
-            return
-        position = buffer.tell()
-        self.progress(position - self.reported)
-        self.reported = position
+        if buffer is not None:
+            self.told(buffer.tell())
+
+    def told(self, position: int) -> None:
+        """Tell the progress bar the file is read up to `position` bytes; a row path
+        reading a file the columnar path declined tells only what is beyond it."""
+        if self.progress is not None and position > self.reported:
+            self.progress(position - self.reported)
+            self.reported = position
 
     def close(self) -> None:
         """Close the file this source opened."""

@@ -140,6 +140,14 @@ class RowChecker:
         """
         return self.known, self.index["pilot"], self.index["metric"]
 
+    def fast_target(self, pair: tuple[str, str]) -> Target | None:
+        """Return a (pilot, metric) pair's target if the fast path takes its rows, else None
+        (noting why not, as on its first row; the columnar path (bulk.py) then declines)."""
+        target = self.cache.get(pair)
+        if target is None:
+            target = self.cache[pair] = self._resolve(pair, 0)
+        return target if target is not False and pair in self.known else None
+
     def _misfit(self, target: Target, arm: str, phase: str, line: int) -> bool:
         """Note why this arm or phase does not exist in the pilot's design."""
         if arm not in ARMS:

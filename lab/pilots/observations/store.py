@@ -108,6 +108,24 @@ class ObservationStore:
         counts.inserted = inserted
         return counts
 
+    def savepoint(self) -> tuple[int, bool]:
+        """Mark where a file's writes begin, so that they can be undone (roll_back)."""
+        self.connection.exec_driver_sql("SAVEPOINT lab_import_file")
+        return len(self.sources), self.staging_ready
+
+    def roll_back(self, mark: tuple[int, bool]) -> None:
+        """Undo every write since the savepoint, and forget what they taught the store."""
+        self.connection.exec_driver_sql("ROLLBACK TO SAVEPOINT lab_import_file")
+        self.release(mark)
+        del self.sources[mark[0]:]
+        # Staging tables made since went with the savepoint (DDL is transactional).
+        self.staging_ready = mark[1]
+        self.problems = Problems()
+
+    def release(self, _mark: tuple[int, bool]) -> None:
+        """Keep the writes since the savepoint."""
+        self.connection.exec_driver_sql("RELEASE SAVEPOINT lab_import_file")
+
     def finish(self) -> None:
         """Drop the staging tables so a pooled connection does not keep them."""
         if self.staging_ready and self.dialect == "sqlite":
