@@ -30,7 +30,13 @@ from lab.pilots import decisions
 from lab.pilots.find import get_pilot
 from lab.pilots.lifecycle import without_pauses
 from lab.pilots.observations.given import from_observations
-from lab.pilots.observations.summaries import COLUMNS, SummaryRows, summary_rows
+from lab.pilots.observations.summaries import (
+    COLUMNS,
+    SummaryColumns,
+    SummaryRows,
+    Taken,
+    summary_rows,
+)
 from lab.pilots.plans import Preregistration, parse
 from lab.stats import did, intervals
 
@@ -102,7 +108,7 @@ class Inputs:
     """
 
     pilots: list[tuple[str, dict, int]]  # (key, plan as stored, days paused)
-    summaries: SummaryRows | None
+    summaries: SummaryRows | SummaryColumns | None
 
     def decoded(self) -> tuple[list[Preregistration], pd.DataFrame]:
         """Return the parsed plans and the period-summaries frame."""
@@ -113,12 +119,14 @@ class Inputs:
         return plans, self.summaries.frame()
 
 
-def read_inputs(session: Session, keys: list[str] | None = None) -> Inputs:
-    """Read the engine's inputs of these pilots (default: every pilot past draft)."""
+def read_inputs(session: Session, keys: list[str] | None = None,
+                taken: Taken | None = None) -> Inputs:
+    """Read the engine's inputs of these pilots (default: every pilot past draft); the
+    summary rows from `taken` where it holds all of theirs (an import's, just written)."""
     pilots = [(pilot.key, pilot.plan, pilot.paused_days) for pilot in _pilots(session, keys)]
     if not pilots:
         return Inputs([], None)
-    return Inputs(pilots, summary_rows(session, [key for key, _, _ in pilots]))
+    return Inputs(pilots, summary_rows(session, [key for key, _, _ in pilots], taken))
 
 
 def recommend_portfolio(specs, summaries: pd.DataFrame,

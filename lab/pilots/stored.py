@@ -37,6 +37,9 @@ from lab.pilots import version
 from lab.pilots.answers import documents, known_keys, missing  # noqa: F401 (re-exported)
 
 TOUCHED = "lab.touched"  # session.info key: ids of the pilots this transaction changed
+# session.info key: summary rows a writer holds already (an import's, summaries.Taken),
+# which the refresh before the commit takes instead of reading them back.
+GIVEN = "lab.given"
 LOCK_SPACE = 7013  # the advisory-lock namespace of stored recommendations (PostgreSQL)
 
 Refresher = Callable[[Session, list[int]], object]
@@ -51,7 +54,20 @@ def install(refresher: Refresher) -> None:
 def touch(session: Session, pilot_ids: Iterable[int]) -> None:
     """Note that this transaction changed these pilots' inputs (raw-SQL writers call it)."""
     session.info.setdefault(TOUCHED, set()).update(i for i in pilot_ids if i is not None)
+    # A write after the one that gave summary rows may have changed them: read them all.
+    session.info.pop(GIVEN, None)
     version.changed(session)
+
+
+def give(session: Session, summaries: object) -> None:
+    """Hand this transaction's refresh the summary rows of the pilots just written (an
+    import's `summaries.Taken`), valid until the next write touches anything."""
+    session.info[GIVEN] = summaries
+
+
+def given(session: Session) -> object | None:
+    """Return the summary rows given by `give`, if still valid."""
+    return session.info.get(GIVEN)
 
 
 def lock(session: Session, pilot_ids: list[int]) -> None:
@@ -158,9 +174,11 @@ def _refresh_before_commit(session: OrmSession) -> None:
         else:
             forget(session, touched)
         session.flush()
+    session.info.pop(GIVEN, None)
     version.bump(session)  # last: on PostgreSQL its row lock is held to the commit only
 
 
 @event.listens_for(OrmSession, "after_rollback")
 def _drop_changes(session: OrmSession) -> None:
     session.info.pop(TOUCHED, None)
+    session.info.pop(GIVEN, None)

@@ -171,7 +171,9 @@ def _read(session: Session, pilot_ids: list[int]) -> _Batch | None:
     stored.forget(session, set(pilot_ids) - set(pilots.values()))
     if not pilots:
         return None
-    return _Batch(pilots, read_inputs(session, sorted(pilots)), len(pilot_ids))
+    # An import that just wrote all these pilots' rows hands them over (stored.give).
+    return _Batch(pilots, read_inputs(session, sorted(pilots), stored.given(session)),
+                  len(pilot_ids))
 
 
 def _answers(batch: _Batch) -> dict[str, tuple[str, str, str]]:

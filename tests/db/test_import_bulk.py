@@ -12,14 +12,22 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from sqlmodel import col, select
 
+import lab.portfolio.stored  # noqa: F401 (the refresher `lab import` installs)
 from lab import db
+from lab.models import Pilot
+from lab.pilots import stored
 from lab.pilots.observations import ObservationError, bulk, importer
 from lab.pilots.observations.plain import Declined
 from lab.pilots.observations.store import ObservationStore
+from lab.pilots.observations.summaries import summary_rows
+from tests.db.test_stored import assert_stored_is_fresh, random_rows
 from tests.factories import ACTOR, CSV_COLUMNS, observation_rows, start_pilot
 
 BASE = observation_rows(periods=6)
@@ -203,3 +211,57 @@ def test_re_sent_contradicting_and_corrected_rows_match(engine, pilot, tmp_path,
     declined, outcome = same_both_ways(engine, tmp_path, monkeypatch, contradicting,
                                        correct=True)
     assert not declined and outcome == [(len(BASE), 0, len(BASE) - 1, 1)]
+
+
+def test_an_import_of_new_pilots_stores_what_a_fresh_computation_gives(
+        engine, session, tmp_path, monkeypatch):
+    # The refresh after it takes the summary rows from the import, not from the table:
+    # the answers, and the frame they were computed from, must be those of the table.
+    rng = random.Random(20261202)
+    keys = [f"p-{i}" for i in range(4)]
+    for key in keys:
+        start_pilot(session, key=key, pilot={"planned_sample": rng.choice([800, 4800])})
+    given = []
+    real_give = stored.give
+    monkeypatch.setattr(stored, "give", lambda s, taken: (given.append(taken),
+                                                          real_give(s, taken)))
+    rows = [row for key in keys[:3] for row in random_rows(rng, key, range(9))]
+    rng.shuffle(rows)  # the query's order is the summaries' own, whatever the file's
+    first = tmp_path / "first.csv"
+    first.write_text(text_of(rows), encoding="utf-8")
+    importer.import_csv(engine, source=first, actor=ACTOR)
+    [taken] = given
+    assert not taken.spoiled and taken.fresh == {pilot.id for pilot in pilots(engine, keys[:3])}
+    assert_stored_is_fresh(engine)
+    with db.reading(engine) as read:
+        from_table = summary_rows(read, keys[:3])
+        from_import = taken.rows(from_table.pilots, from_table.metrics)
+        pd.testing.assert_frame_equal(from_import.frame(), from_table.frame(), check_exact=True)
+    # More weeks of a pilot with rows, and a new pilot: the first is read back.
+    second = tmp_path / "second.csv"
+    second.write_text(text_of(random_rows(rng, keys[0], range(9, 12))
+                              + random_rows(rng, keys[3], range(4))), encoding="utf-8")
+    importer.import_csv(engine, source=second, actor=ACTOR)
+    assert given[-1].fresh == {pilot.id for pilot in pilots(engine, keys[3:])}
+    assert_stored_is_fresh(engine)
+
+
+def test_an_import_any_file_of_which_is_read_row_by_row_gives_nothing(
+        engine, session, tmp_path, monkeypatch):
+    for key in ("p-0", "p-1"):
+        start_pilot(session, key=key)
+    given = []
+    monkeypatch.setattr(stored, "give", lambda s, taken: given.append(taken))
+    rng = random.Random(7)
+    plain_file, quoted = tmp_path / "plain.csv", tmp_path / "quoted.csv"
+    plain_file.write_text(text_of(random_rows(rng, "p-0", range(3))), encoding="utf-8")
+    quoted.write_text(text_of(random_rows(rng, "p-1", range(3))).replace(
+        ",pilot,", ',"pilot",'), encoding="utf-8")
+    importer.import_files(engine, sources=[plain_file, quoted], actor=ACTOR)
+    assert given == []
+    assert_stored_is_fresh(engine)
+
+
+def pilots(engine, keys: list[str]) -> list[Pilot]:
+    with db.reading(engine) as read:
+        return list(read.exec(select(Pilot).where(col(Pilot.key).in_(keys))))

@@ -32,6 +32,7 @@ from lab.pilots.observations import fast, plain
 from lab.pilots.observations.plain import Declined
 from lab.pilots.observations.problems import Problems
 from lab.pilots.observations.rows import SCOPE, RowChecker
+from lab.pilots.observations.summaries import ARM_ORDER, PHASE_ORDER, Taken
 from lab.pilots.observations.targets import Target, Targets
 from lab.vocabulary import Kind
 
@@ -45,8 +46,10 @@ DIGITS = "^[0-9]+$"
 
 
 def blocks(path: str | Path, targets: Targets, period_value: Callable[[date], object],
-           limits: tuple[int, int]) -> Iterator[tuple[list[tuple], int]]:
-    """Yield each block's rows as stored, and the bytes of the file read so far.
+           limits: tuple[int, int], taken: Taken | None = None
+           ) -> Iterator[tuple[list[tuple], int, dict[str, np.ndarray]]]:
+    """Yield each block's rows as stored, the bytes of the file read so far, and the
+    block's summary columns (for `taken`, which sees each pilot before its rows go in).
 
     Raises Declined (or one of UNREADABLE) wherever the row path must read the file;
     the caller undoes whatever it wrote of it. Row i of the file (0-based, after the
@@ -64,7 +67,9 @@ def blocks(path: str | Path, targets: Targets, period_value: Callable[[date], ob
             stored = block.rows({name: batch.column(column) for name, column in at.items()},
                                 batch.num_rows)
             rows += len(stored)
-            yield stored, source.bytes
+            if taken is not None:
+                taken.first_sight(np.unique(block.part["pilot"]).tolist())
+            yield stored, source.bytes, block.part
         source.finish(rows)
 
 
@@ -75,6 +80,7 @@ class _Block:
         self.checker = checker
         self.has_phase = "phase" in checker.index
         self.value_names = [name for name in VALUE_NAMES if name in checker.index]
+        self.part: dict[str, np.ndarray] = {}  # the last block's summary columns
 
     def rows(self, columns: dict[str, pa.Array], count: int) -> list[tuple]:
         """Return the block's rows as the fast converters store them, or raise Declined."""
@@ -95,7 +101,9 @@ class _Block:
         metric_ids = np.array([target.metric_id for target in found], np.int64)[group]
         periods = self._periods(found, pairs // len(metrics), pilot_codes, len(pilots),
                                 phases, phase_codes, columns["period"])
-        values = self._values(found, group, columns, count)
+        values, numbers, kinds = self._values(found, group, columns, count)
+        self.part = _summaries(pilot_ids, metric_ids, arms, arm_codes, phases, phase_codes,
+                               columns["period"], numbers, kinds)
         return list(zip(pilot_ids.tolist(), metric_ids.tolist(),
                         _objects(arms)[arm_codes].tolist(),
                         _objects(phases)[phase_codes].tolist(), periods,
@@ -146,8 +154,9 @@ class _Block:
         return _objects(stored)[inverse].tolist()
 
     def _values(self, found: list[Target], group: np.ndarray, columns: dict[str, pa.Array],
-                count: int) -> list[list]:
-        """Return the seven value columns, None where the row's kind has no such column."""
+                count: int) -> tuple[list[list], dict[str, np.ndarray], np.ndarray]:
+        """Return the seven value columns, None where the row's kind has no such column;
+        and, for the summaries, the numbers (0 where none) and each row's kind."""
         kinds = np.array([target.kind for target in found], object)[group]
         numbers: dict[str, np.ndarray] = {}
         values = []
@@ -163,14 +172,14 @@ class _Block:
             text = columns[name]
             if (plain.empty(text) != ~mine).any():
                 raise Declined  # a needed cell blank, or a foreign one not empty
-            taken = _number_cells(text.filter(plain.from_numpy(mine)), column.whole)
-            numbers[name] = full = np.zeros(count, taken.dtype)
-            full[mine] = taken
+            parsed = _number_cells(text.filter(plain.from_numpy(mine)), column.whole)
+            numbers[name] = full = np.zeros(count, parsed.dtype)
+            full[mine] = parsed
             cells = np.full(count, None, object)
-            cells[mine] = taken.tolist()
+            cells[mine] = parsed.tolist()
             values.append(cells.tolist())
         self._check_bounds(found, group, kinds, numbers)
-        return values
+        return values, numbers, kinds
 
     @staticmethod
     def _check_bounds(found: list[Target], group: np.ndarray, kinds: np.ndarray,
@@ -201,6 +210,35 @@ class _Block:
                         & ((numbers["exposure"][rows] != 0) | (numbers["events"][rows] == 0)))
             if not fine.all():
                 raise Declined
+
+
+def _summaries(pilot_ids: np.ndarray, metric_ids: np.ndarray, arms: list[str],
+               arm_codes: np.ndarray, phases: list[str], phase_codes: np.ndarray,
+               period: pa.Array, numbers: dict[str, np.ndarray], kinds: np.ndarray
+               ) -> dict[str, np.ndarray]:
+    """Return the block's summary columns (summaries.TAKEN_COLUMNS), as the summary query
+    computes them: n, total and (n−1)·sd·sd by the same operations on the same doubles."""
+    texts, codes = _coded(period)
+    days = np.array([date.fromisoformat(text).toordinal() for text in texts], np.int32)
+    n, total = np.zeros(len(kinds)), np.zeros(len(kinds))
+    total_sq = np.full(len(kinds), np.nan)
+    for kind, (size, amount) in {Kind.proportion: ("trials", "successes"),
+                                 Kind.mean: ("n", None),
+                                 Kind.rate: ("exposure", "events")}.items():
+        rows = kinds == kind
+        if not rows.any():
+            continue
+        n[rows] = numbers[size][rows].astype(np.float64)
+        if amount is not None:
+            total[rows] = numbers[amount][rows].astype(np.float64)
+            continue
+        total[rows] = n[rows] * numbers["mean"][rows]
+        total_sq[rows] = (n[rows] - 1) * numbers["sd"][rows] * numbers["sd"][rows]
+    return {"pilot": pilot_ids, "metric": metric_ids,
+            "arm": np.array([ARM_ORDER.index(arm) for arm in arms], np.int8)[arm_codes],
+            "phase": np.array([PHASE_ORDER.index(phase) for phase in phases],
+                              np.int8)[phase_codes],
+            "day": days[codes], "n": n, "total": total, "total_sq": total_sq}
 
 
 def _declared(found: list[Target], groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

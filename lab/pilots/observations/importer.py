@@ -25,6 +25,7 @@ from lab.pilots.observations.lines import Unreadable, capped_lines
 from lab.pilots.observations.problems import ImportResult, ObservationError, Problems
 from lab.pilots.observations.rows import KEY_COLUMNS, SCOPE, RowChecker
 from lab.pilots.observations.store import ObservationStore
+from lab.pilots.observations.summaries import Taken
 from lab.pilots.observations.targets import Targets
 
 CHUNK_ROWS = 20_000
@@ -84,11 +85,12 @@ def _import(session: Session, sources: list, *, actor: str, correct: bool,
     targets = Targets(connection)
     store = ObservationStore(connection, actor=actor, correct=correct, problems=Problems(),
                              name_of=targets.name_of)
+    taken = Taken(connection)
     results, errors = [], []
     for source in sources:
         store.problems = Problems()
         try:
-            result = _import_one(source, targets, store)
+            result = _import_one(source, targets, store, taken)
         finally:
             source.close()
         if store.problems:
@@ -100,6 +102,8 @@ def _import(session: Session, sources: list, *, actor: str, correct: bool,
     # The rows went in as raw SQL, unseen by the ORM: say which pilots to refresh.
     stored.touch(session, [found[0] for found in targets.pilots.values()
                            if not isinstance(found, str)])
+    if not taken.spoiled:
+        stored.give(session, taken)  # their summary rows: the refresh need not read them
     for result in results:
         audit.record(session, actor=actor, action="import", object_type="observations",
                      object_key=result.source[:200],
@@ -109,16 +113,18 @@ def _import(session: Session, sources: list, *, actor: str, correct: bool,
     return results
 
 
-def _import_one(source, targets: Targets, store: ObservationStore) -> ImportResult:
+def _import_one(source, targets: Targets, store: ObservationStore, taken: Taken
+                ) -> ImportResult:
     """Check one source's rows and write them chunk by chunk while none is refused.
 
     A file given by path is read by the columnar path first (bulk.py); one it declines
     is read again row by row, its writes so far undone.
     """
     if isinstance(source, _CsvSource) and isinstance(source.source, str | Path):
-        result = _import_plain(source, targets, store)
+        result = _import_plain(source, targets, store, taken)
         if result is not None:
             return result
+    taken.spoil()  # this file's rows go in row by row: none of them is taken
     problems = store.problems
     name, reader = source.open(problems)
     result = ImportResult(source=name)
@@ -144,22 +150,26 @@ def _import_one(source, targets: Targets, store: ObservationStore) -> ImportResu
     return result
 
 
-def _import_plain(source: _CsvSource, targets: Targets, store: ObservationStore
-                  ) -> ImportResult | None:
+def _import_plain(source: _CsvSource, targets: Targets, store: ObservationStore,
+                  taken: Taken) -> ImportResult | None:
     """Import a plain file through the columnar path, or return None (nothing written).
 
     The rows go to the store in the row path's chunks, so its counts and its problems
     (a row contradicting a stored one) are the row path's. A file declined midway is
-    rolled back to the savepoint taken before its first chunk.
+    rolled back to the savepoint taken before its first chunk. Its summary columns go to
+    `taken`.
     """
     result = ImportResult(source=str(source.source))
     mark = store.savepoint()
     chunk: list[tuple] = []
+    parts = []
     line = 2  # of the chunk's first row: the header is line 1, and no line is blank
     try:
-        for rows, read in bulk.blocks(source.source, targets, _period_value(store),
-                                      (MAX_LINE_CHARS, MAX_COLUMNS)):
+        for rows, read, part in bulk.blocks(source.source, targets, _period_value(store),
+                                            (MAX_LINE_CHARS, MAX_COLUMNS), taken):
             chunk.extend(rows)
+            if not taken.spoiled:
+                parts.append(part)
             while len(chunk) >= CHUNK_ROWS:
                 line = _write_plain(store, chunk[:CHUNK_ROWS], line, result)
                 del chunk[:CHUNK_ROWS]
@@ -170,6 +180,10 @@ def _import_plain(source: _CsvSource, targets: Targets, store: ObservationStore
         store.roll_back(mark)
         return None
     store.release(mark)
+    # Rows re-sent or corrected need no spoiling: they are of pilots with rows stored
+    # before, which `taken` never covers (and a repeat within the import refuses it).
+    for part in parts:
+        taken.add(part)
     return result
 
 

@@ -31,14 +31,16 @@ per pilot, metric, arm, phase and period, i.e. pilots × looks × metrics × arm
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Float, String, case, cast, null, select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from lab.models import Metric, Observation, Pilot
-from lab.vocabulary import Kind
+from lab.vocabulary import Arm, Kind, Phase, values
 
 # scope: the comparison scope of a comparison-scopes pilot's control row, else "".
 COLUMNS = ["pilot", "metric", "arm", "phase", "period", "n", "total", "total_sq", "scope"]
@@ -103,8 +105,13 @@ class SummaryRows:
         return _frame(self.rows, self.pilots, self.metrics)
 
 
-def summary_rows(session: Session, pilot_keys: list[str] | None = None) -> SummaryRows:
-    """Read the period summaries of these pilots (default: all), not yet a frame."""
+def summary_rows(session: Session, pilot_keys: list[str] | None = None,
+                 taken: Taken | None = None) -> SummaryRows | SummaryColumns:
+    """Read the period summaries of these pilots (default: all), not yet a frame.
+
+    `taken`, where it holds every row of these pilots (an import that wrote all their
+    rows), gives them instead of the query: the same rows, in the same order.
+    """
     named = select(Pilot.id, Pilot.key)
     if pilot_keys is not None:
         named = named.where(col(Pilot.key).in_(list(pilot_keys)))
@@ -117,6 +124,8 @@ def summary_rows(session: Session, pilot_keys: list[str] | None = None) -> Summa
     if pilot_keys is not None:
         metric_names = metric_names.where(col(Metric.pilot_id).in_(list(pilots)))
     metrics = dict(connection.execute(metric_names).all())
+    if taken is not None and pilots and taken.covers(pilots):
+        return taken.rows(pilots, metrics)
     result = connection.execute(summary_query(None if pilot_keys is None else list(pilots)))
     # The DB-API cursor's plain tuples: SQLAlchemy's Row objects would double the time.
     rows = result.cursor.fetchall()
@@ -133,14 +142,22 @@ def _frame(rows: list[tuple], pilots: dict[int, str], metrics: dict[int, str]) -
     """
     table = np.array(rows, dtype=object).reshape(len(rows), len(COLUMNS))
     codes, texts = pd.factorize(table[:, 4])
-    periods = pd.to_datetime(pd.Series(texts, dtype=object), format="%Y-%m-%d").array
-    numbers = table[:, 5:8].astype(np.float64)
+    return _framed(pilots, metrics, table[:, 0].astype(np.int64), table[:, 1].astype(np.int64),
+                   _coded(table[:, 2]), _coded(table[:, 3]), (np.asarray(texts, object), codes),
+                   table[:, 5:8].astype(np.float64), _coded(table[:, 8]))
+
+
+def _framed(pilots: dict[int, str], metrics: dict[int, str], pilot_ids: np.ndarray,
+            metric_ids: np.ndarray, arms: tuple, phases: tuple, periods: tuple,
+            numbers: np.ndarray, scopes: tuple) -> pd.DataFrame:
+    """Build the frame from id columns and coded text columns, each (distinct, codes)."""
+    texts, codes = periods
+    days = pd.to_datetime(pd.Series(texts, dtype=object), format="%Y-%m-%d").array
     return pd.DataFrame({
-        "pilot": _taken(_names(pilots), table[:, 0].astype(np.int64)),
-        "metric": _taken(_names(metrics), table[:, 1].astype(np.int64)),
-        "arm": _taken(*_coded(table[:, 2])), "phase": _taken(*_coded(table[:, 3])),
-        "period": periods.take(codes), "n": numbers[:, 0], "total": numbers[:, 1],
-        "total_sq": numbers[:, 2], "scope": _taken(*_coded(table[:, 8]))})
+        "pilot": _taken(_names(pilots), pilot_ids), "metric": _taken(_names(metrics), metric_ids),
+        "arm": _taken(*arms), "phase": _taken(*phases),
+        "period": days.take(codes), "n": numbers[:, 0], "total": numbers[:, 1],
+        "total_sq": numbers[:, 2], "scope": _taken(*scopes)})
 
 
 def _coded(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -163,3 +180,88 @@ def _names(names: dict[int, str]) -> np.ndarray:
     for id_, name in names.items():
         table[id_] = name
     return table
+
+
+# The text keys' distinct values in the order SQL sorts them (lower-case ASCII words:
+# every collation agrees), so an arm or phase travels as its index here.
+ARM_ORDER, PHASE_ORDER = sorted(values(Arm)), sorted(values(Phase))
+TAKEN_COLUMNS = ("pilot", "metric", "arm", "phase", "day", "n", "total", "total_sq")
+
+
+@dataclass(frozen=True)
+class SummaryColumns:
+    """Summary rows as columns, in the query's order: what `Taken` gives a refresh."""
+
+    columns: dict[str, np.ndarray]  # TAKEN_COLUMNS
+    pilots: dict[int, str]
+    metrics: dict[int, str]
+
+    def frame(self) -> pd.DataFrame:
+        """Return the period-summaries frame of these rows, as _frame makes it."""
+        c = self.columns
+        days, day_codes = np.unique(c["day"], return_inverse=True)
+        texts = np.array([date.fromordinal(day).isoformat() for day in days.tolist()], object)
+        count = len(c["day"])
+        return _framed(self.pilots, self.metrics, c["pilot"], c["metric"],
+                       (np.array(ARM_ORDER, object), c["arm"]),
+                       (np.array(PHASE_ORDER, object), c["phase"]), (texts, day_codes),
+                       np.column_stack([c["n"], c["total"], c["total_sq"]]),
+                       (np.array([""], object), np.zeros(count, np.int64)))
+
+
+class Taken:
+    """The summary rows of the pilots an import wrote, taken from its rows as they went in.
+
+    A refresh after a large import read back every row it had just written (a million
+    rows: 2 s, a Python object per cell). The import's columnar path (bulk.py) already
+    holds each block as arrays, so it adds the block's summary columns here: the same
+    values the query computes, by the same floating-point operations in the same order
+    (n·mean, (n−1)·sd·sd), so the same doubles. A pilot is covered only if it had no
+    row before the import (checked at its first sight, before any of its rows went in)
+    and every row the import wrote went in through here; a file read row by row, a row
+    already stored, or a correction spoils the whole import (then everything is read
+    back as before). Some 46 bytes a row.
+    """
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+        self.parts: list[dict[str, np.ndarray]] = []
+        self.fresh: set[int] = set()
+        self.seen: set[int] = set()
+        self.spoiled = False
+
+    def first_sight(self, pilot_ids: list[int]) -> None:
+        """Note which of these pilots, met for the first time, have no stored row yet."""
+        for pilot_id in pilot_ids:
+            if pilot_id in self.seen:
+                continue
+            self.seen.add(pilot_id)
+            stored = self.connection.exec_driver_sql(
+                "SELECT 1 FROM observation WHERE pilot_id = " + str(int(pilot_id)) +
+                " LIMIT 1").first()
+            if stored is None:
+                self.fresh.add(pilot_id)
+
+    def add(self, part: dict[str, np.ndarray]) -> None:
+        """Keep one block's summary columns (TAKEN_COLUMNS)."""
+        self.parts.append(part)
+
+    def spoil(self) -> None:
+        """Give up: some row went in another way (the refresh reads them all back)."""
+        self.spoiled, self.parts = True, []
+
+    def covers(self, pilots: dict[int, str]) -> bool:
+        """Tell whether every row of these pilots is here."""
+        return not self.spoiled and self.fresh.issuperset(pilots)
+
+    def rows(self, pilots: dict[int, str], metrics: dict[int, str]) -> SummaryColumns:
+        """Return these pilots' rows in the query's order (pilot, metric, arm, phase, period)."""
+        wanted = np.array(sorted(pilots), np.int64)
+        picked = [{name: part[name][np.isin(part["pilot"], wanted)] for name in TAKEN_COLUMNS}
+                  for part in self.parts]
+        columns = {name: np.concatenate([part[name] for part in picked])
+                   if picked else np.zeros(0) for name in TAKEN_COLUMNS}
+        order = np.lexsort([columns[name] for name in ("day", "phase", "arm", "metric",
+                                                        "pilot")])
+        return SummaryColumns({name: values[order] for name, values in columns.items()},
+                              pilots, metrics)
