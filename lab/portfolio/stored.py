@@ -130,15 +130,15 @@ def _refresh_forked(session: Session, batches: list[list[int]], workers: int,
     """
     # Only the ids stay here once a worker has the batch: its inputs are the worker's
     # now, so the parent holds one batch's summary rows at a time, as in place.
-    running: deque[tuple[dict[str, int], int, forked.Child]] = deque()
+    running: deque[tuple[dict[str, int], int, forked.Child, dict[int, str]]] = deque()
     done = 0
 
     def store_oldest() -> int:
-        ids, asked, child = running.popleft()
+        ids, asked, child, versions = running.popleft()
         answers, solved = child.result()
         sequential.remember(solved)  # later children start with them
         with cyclic_gc_paused():
-            stored_count = _store(session, ids, answers)
+            stored_count = _store(session, ids, answers, versions)
         progress(asked)
         return stored_count
 
@@ -149,15 +149,20 @@ def _refresh_forked(session: Session, batches: list[list[int]], workers: int,
             if batch is None:
                 progress(len(pilot_ids))
                 continue
-            running.append((batch.ids, batch.asked,
-                            forked.Child(_answers_and_boundaries, batch)))
-            del batch
+            child = forked.Child(_answers_and_boundaries, batch)
+            # The inputs' versions are read while the worker computes (a scan of the
+            # batch's rows: 1 s of a million-row import's refresh). Nothing changes
+            # them before this batch is stored: the stand-by rules an earlier batch
+            # fires pause only that batch's pilots.
+            versions = data_versions(session, list(batch.ids.values()))
+            running.append((batch.ids, batch.asked, child, versions))
+            del batch, child
             if len(running) >= workers:
                 done += store_oldest()
         while running:
             done += store_oldest()
     finally:
-        for _, _, child in running:
+        for _, _, child, _ in running:
             child.cancel()
     return done
 
@@ -199,10 +204,12 @@ def _answers_and_boundaries(batch: _Batch) -> tuple[dict[str, tuple[str, str, st
                      if key not in known}
 
 
-def _store(session: Session, ids: dict[str, int], answers: dict[str, tuple[str, str, str]]
-           ) -> int:
-    """Store the batch's answers with the inputs they were computed from; fire rules."""
-    versions = data_versions(session, list(ids.values()))
+def _store(session: Session, ids: dict[str, int], answers: dict[str, tuple[str, str, str]],
+           versions: dict[int, str] | None = None) -> int:
+    """Store the batch's answers with the inputs they were computed from (`versions`, or
+    read now); fire rules."""
+    if versions is None:
+        versions = data_versions(session, list(ids.values()))
     kept = {ids[key]: (*answer, versions[ids[key]])
             for key, answer in answers.items()}
     stored.save(session, kept)

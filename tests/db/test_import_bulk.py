@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +28,7 @@ from lab.pilots.observations import ObservationError, bulk, importer
 from lab.pilots.observations.plain import Declined
 from lab.pilots.observations.store import ObservationStore
 from lab.pilots.observations.summaries import summary_rows
+from lab.pilots.observations.targets import window
 from tests.db.test_stored import assert_stored_is_fresh, random_rows
 from tests.factories import ACTOR, CSV_COLUMNS, observation_rows, start_pilot
 
@@ -265,3 +267,14 @@ def test_an_import_any_file_of_which_is_read_row_by_row_gives_nothing(
 def pilots(engine, keys: list[str]) -> list[Pilot]:
     with db.reading(engine) as read:
         return list(read.exec(select(Pilot).where(col(Pilot.key).in_(keys))))
+
+
+@pytest.mark.parametrize("edge, step, kept", [(0, 0, True), (1, 0, True), (0, -1, False),
+                                              (1, 1, False)])
+def test_a_period_on_its_windows_edge_is_kept_and_one_day_past_it_declined(
+        engine, pilot, tmp_path, monkeypatch, edge, step, kept):
+    day = window("during", pilot.start_date, pilot.end_date)[edge] + timedelta(days=step)
+    declined, outcome = same_both_ways(engine, tmp_path, monkeypatch,
+                                       changed(PROPORTION, period=day.isoformat()))
+    assert declined is not kept
+    assert (outcome[0][0] == len(BASE)) is kept  # refused (a line number) if not kept

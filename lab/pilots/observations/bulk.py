@@ -33,7 +33,7 @@ from lab.pilots.observations.plain import Declined
 from lab.pilots.observations.problems import Problems
 from lab.pilots.observations.rows import SCOPE, RowChecker
 from lab.pilots.observations.summaries import ARM_ORDER, PHASE_ORDER, Taken
-from lab.pilots.observations.targets import Target, Targets
+from lab.pilots.observations.targets import Target, Targets, window
 from lab.vocabulary import Kind
 
 # What pyarrow and numpy raise on a file they cannot read as plain: all of it declines.
@@ -99,11 +99,10 @@ class _Block:
         self._check_slots(found, group, arms, arm_codes, phases, phase_codes)
         pilot_ids = np.array([target.pilot_id for target in found], np.int64)[group]
         metric_ids = np.array([target.metric_id for target in found], np.int64)[group]
-        periods = self._periods(found, pairs // len(metrics), pilot_codes, len(pilots),
-                                phases, phase_codes, columns["period"])
+        periods, days = self._periods(found, group, phases, phase_codes, columns["period"])
         values, numbers, kinds = self._values(found, group, columns, count)
         self.part = _summaries(pilot_ids, metric_ids, arms, arm_codes, phases, phase_codes,
-                               columns["period"], numbers, kinds)
+                               days, numbers, kinds)
         return list(zip(pilot_ids.tolist(), metric_ids.tolist(),
                         _objects(arms)[arm_codes].tolist(),
                         _objects(phases)[phase_codes].tolist(), periods,
@@ -127,31 +126,26 @@ class _Block:
             if (arms[arm], phases[phase]) not in found[target].slots:
                 raise Declined
 
-    def _periods(self, found: list[Target], pair_pilots: np.ndarray, pilot_codes: np.ndarray,
-                 pilot_count: int, phases: list[str], phase_codes: np.ndarray,
-                 column: pa.Array) -> list:
-        """Return each row's stored period, declining one outside its phase's window.
-
-        The windows are the row path's (rows.Window), so a text is read and checked
-        once per pilot and phase, whichever path met it first; a block asks once for
-        each distinct pilot, phase and text.
-        """
+    def _periods(self, found: list[Target], group: np.ndarray, phases: list[str],
+                 phase_codes: np.ndarray, column: pa.Array) -> tuple[list, np.ndarray]:
+        """Return each row's stored period and its day (ordinal), declining a text that
+        is not a YYYY-MM-DD date or a period outside its phase's window (as rows.Window
+        checks them, but each distinct text of the block read once, not once a pilot)."""
         texts, codes = _coded(column)
-        combined = (pilot_codes * len(phases) + phase_codes) * len(texts) + codes
-        unique, inverse = _distinct(combined, pilot_count * len(phases) * len(texts))
-        pilot_phase, text_of = np.divmod(unique, len(texts))
-        pilot_code, phase_of = np.divmod(pilot_phase, len(phases))
-        pilot_id = np.zeros(pilot_count, np.int64)
-        pilot_id[pair_pilots] = [target.pilot_id for target in found]
-        pilot_of = pilot_id[pilot_code]
-        windows = self.checker.windows
-        try:
-            stored = [windows[pilot][phases[phase]][texts[text]] for pilot, phase, text
-                      in zip(pilot_of.tolist(), phase_of.tolist(), text_of.tolist(),
-                             strict=True)]
-        except KeyError:
-            raise Declined from None
-        return _objects(stored)[inverse].tolist()
+        days, stored = [], []
+        for text in texts:
+            if len(text) != 10 or text[4] != "-" or text[7] != "-":
+                raise Declined
+            day = date.fromisoformat(text)  # a ValueError declines
+            days.append(day.toordinal())
+            stored.append(self.checker.period_value(day))
+        bounds = np.array([[[day.toordinal() for day in window(phase, target.start, target.end)]
+                            for phase in phases] for target in found], np.int64)
+        day = np.array(days, np.int64)[codes]
+        first, last = bounds[group, phase_codes, 0], bounds[group, phase_codes, 1]
+        if not ((first <= day) & (day <= last)).all():
+            raise Declined
+        return _objects(stored)[codes].tolist(), day
 
     def _values(self, found: list[Target], group: np.ndarray, columns: dict[str, pa.Array],
                 count: int) -> tuple[list[list], dict[str, np.ndarray], np.ndarray]:
@@ -214,12 +208,10 @@ class _Block:
 
 def _summaries(pilot_ids: np.ndarray, metric_ids: np.ndarray, arms: list[str],
                arm_codes: np.ndarray, phases: list[str], phase_codes: np.ndarray,
-               period: pa.Array, numbers: dict[str, np.ndarray], kinds: np.ndarray
+               days: np.ndarray, numbers: dict[str, np.ndarray], kinds: np.ndarray
                ) -> dict[str, np.ndarray]:
     """Return the block's summary columns (summaries.TAKEN_COLUMNS), as the summary query
     computes them: n, total and (n−1)·sd·sd by the same operations on the same doubles."""
-    texts, codes = _coded(period)
-    days = np.array([date.fromisoformat(text).toordinal() for text in texts], np.int32)
     n, total = np.zeros(len(kinds)), np.zeros(len(kinds))
     total_sq = np.full(len(kinds), np.nan)
     for kind, (size, amount) in {Kind.proportion: ("trials", "successes"),
@@ -238,7 +230,7 @@ def _summaries(pilot_ids: np.ndarray, metric_ids: np.ndarray, arms: list[str],
             "arm": np.array([ARM_ORDER.index(arm) for arm in arms], np.int8)[arm_codes],
             "phase": np.array([PHASE_ORDER.index(phase) for phase in phases],
                               np.int8)[phase_codes],
-            "day": days[codes], "n": n, "total": total, "total_sq": total_sq}
+            "day": days.astype(np.int32), "n": n, "total": total, "total_sq": total_sq}
 
 
 def _declared(found: list[Target], groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
