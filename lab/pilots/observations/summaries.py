@@ -14,6 +14,9 @@ a rate's variance follows from n and total). It comes from two places:
 - `lab.pilots.observations.given.from_observations` validates CSV-shaped rows (a
   DataFrame or dicts, as notebooks and `lab.check` pass them) and converts them the
   same way.
+- `Taken` keeps them as an import's columnar path (bulk.py) writes the rows, so that
+  the refresh after a large import need not read back what it just wrote; the same
+  doubles in the query's order.
 
 Why the cumulative sums per look are not taken in SQL as well (a window, SUM() OVER
 (PARTITION BY pilot, metric, arm, phase ORDER BY period)): it would not make the rows
