@@ -10,6 +10,7 @@ third property holds `from_observations` (the frame `lab.check` validates) to th
 from __future__ import annotations
 
 import contextlib
+import csv
 import math
 import shutil
 from datetime import date
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 
 from lab import db
 from lab.kinds import KIND_VALUES, LARGEST_COUNT, VALUE_COLUMNS, VALUE_NAMES, ValueColumn
-from lab.pilots.observations import ObservationError, fast
+from lab.pilots.observations import ObservationError, bulk, fast
 from lab.pilots.observations.given import from_observations
 from lab.pilots.observations.problems import Problems
 from lab.pilots.observations.rows import KEY_COLUMNS, PHASES, RowChecker, Window
@@ -228,3 +229,31 @@ def test_counts_stop_at_the_largest_count(targets):
             with pytest.raises(ObservationError, match="must be at most"):
                 from_observations([row])
     assert values(Kind) == list(KIND_VALUES)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("design", "kind"), TARGETS)
+@EXAMPLES
+@given(data=st.data())
+def test_the_columnar_path_stores_what_the_row_path_stores_or_declines(
+        targets, tmp_path_factory, design, kind, data):
+    # bulk.py checks a block of rows at once in numpy: on any one row it must agree
+    # with the full check, and keep every plainly written row the full check accepts.
+    header, cells = data.draw(csv_rows(design, kind))
+    record = [cells[name] for name in header]
+    path = tmp_path_factory.mktemp("bulk") / "o.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([header, record])
+    try:
+        [(kept, _, _)] = list(bulk.blocks(path, targets, date.isoformat, (10_000, 100)))
+    except bulk.UNREADABLE:
+        kept = None
+    checked = RowChecker(header, targets, Problems()).check(record, 2)
+    event("kept" if kept else "declined")
+    if kept is not None:
+        assert kept == [checked]
+        assert [type(value) for value in kept[0]] == [type(value) for value in checked]
+    quoted = any(set(cell) & set('",\r\n') for cell in record)  # csv.writer quotes it
+    if checked is not None and not quoted and design != Design.comparison_scopes and \
+            plainly_written(header, record, kind):
+        assert kept is not None, record
