@@ -278,3 +278,21 @@ def test_a_period_on_its_windows_edge_is_kept_and_one_day_past_it_declined(
                                        changed(PROPORTION, period=day.isoformat()))
     assert declined is not kept
     assert (outcome[0][0] == len(BASE)) is kept  # refused (a line number) if not kept
+
+
+def test_a_file_declined_after_its_staging_tables_were_made_is_read_again(
+        engine, pilot, tmp_path, monkeypatch):
+    # The re-sent rows make the store stage a chunk (its temporary tables appear inside
+    # the savepoint); the bad last row declines the file, and the row path stages again.
+    first = tmp_path / "first.csv"
+    first.write_text(text_of(BASE), encoding="utf-8")
+    importer.import_csv(engine, source=first, actor=ACTOR)
+    later = observation_rows(periods=10)
+    later[-1] = {**later[-1], "trials": "x"}
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 5)
+    monkeypatch.setattr("lab.pilots.observations.plain.BLOCK_BYTES", 64)
+    declined, outcome = same_both_ways(engine, tmp_path, monkeypatch, text_of(later))
+    assert declined and [line for line, _, _ in outcome] == [len(later) + 1]
+    later[-1] = dict(observation_rows(periods=10)[-1])
+    declined, outcome = same_both_ways(engine, tmp_path, monkeypatch, text_of(later))
+    assert not declined and outcome == [(len(later), len(later) - len(BASE), len(BASE), 0)]
