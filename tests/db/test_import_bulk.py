@@ -24,7 +24,7 @@ import lab.portfolio.stored  # noqa: F401 (the refresher `lab import` installs)
 from lab import db
 from lab.models import Pilot
 from lab.pilots import stored
-from lab.pilots.observations import ObservationError, bulk, importer
+from lab.pilots.observations import ObservationError, bulk, importer, sources
 from lab.pilots.observations.plain import Declined
 from lab.pilots.observations.store import ObservationStore
 from lab.pilots.observations.summaries import summary_rows
@@ -81,7 +81,7 @@ def run(engine, path: Path, monkeypatch, *, columnar: bool, correct: bool = Fals
     try:
         with db.writing(engine) as session:
             try:
-                results = importer._import(session, [importer._CsvSource(path, None)],
+                results = importer._import(session, [sources.CsvSource(path, None)],
                                            actor=ACTOR, correct=correct)
                 outcome = [(r.rows, r.inserted, r.unchanged, r.corrected) for r in results]
             except ObservationError as error:

@@ -12,29 +12,31 @@ import csv
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from lab import db
-from lab.kinds import VALUE_NAMES
 from lab.pilots import audit, stored
 from lab.pilots.observations import bulk
-from lab.pilots.observations.lines import Unreadable, capped_lines
+from lab.pilots.observations.lines import Unreadable
 from lab.pilots.observations.problems import ImportResult, ObservationError, Problems
-from lab.pilots.observations.rows import KEY_COLUMNS, SCOPE, RowChecker
+from lab.pilots.observations.rows import RowChecker
+from lab.pilots.observations.sources import (
+    MAX_COLUMNS,
+    MAX_LINE_CHARS,
+    CsvSource,
+    Progress,
+    RowsSource,
+    Source,
+)
 from lab.pilots.observations.store import ObservationStore
 from lab.pilots.observations.summaries import Taken
 from lab.pilots.observations.targets import Targets
 
 CHUNK_ROWS = 20_000
-# Caps on what one file may ask of memory: an observation row is a few dozen characters
-# in a dozen columns, so these leave room for wide spreadsheets and nothing absurd.
-MAX_LINE_CHARS = 10_000
-MAX_COLUMNS = 100
-Source = str | Path | IO[str]
-Progress = Callable[[int], None]
+
 
 
 def import_csv(engine: Engine, *, source: Source, actor: str, correct: bool = False,
@@ -52,7 +54,7 @@ def import_files(engine: Engine, *, sources: list[Source], actor: str,
     call, as click's progress bar expects.
     """
     with db.writing(engine) as session:
-        return _import(session, [_CsvSource(source, progress) for source in sources],
+        return _import(session, [CsvSource(source, progress) for source in sources],
                        actor=actor, correct=correct)
 
 
@@ -62,7 +64,7 @@ def record_observations(session: Session, *, rows: list[dict[str, Any]], actor: 
 
     Runs in the caller's write transaction, which commits.
     """
-    return _import(session, [_RowsSource(rows, source)], actor=actor, correct=correct)[0]
+    return _import(session, [RowsSource(rows, source)], actor=actor, correct=correct)[0]
 
 
 def import_aggregates(session: Session, sources: list[tuple[str, list[tuple[int, dict]]]], *,
@@ -72,7 +74,7 @@ def import_aggregates(session: Session, sources: list[tuple[str, list[tuple[int,
     `sources` pairs a file's name with its (line, row) pairs; `note` goes into each
     file's audit event (the mapping and its hash). Runs in the caller's transaction.
     """
-    return _import(session, [_RowsSource([row for _, row in rows], name,
+    return _import(session, [RowsSource([row for _, row in rows], name,
                                          lines=[line for line, _ in rows])
                              for name, rows in sources],
                    actor=actor, correct=correct, note=note)
@@ -120,7 +122,7 @@ def _import_one(source, targets: Targets, store: ObservationStore, taken: Taken
     A file given by path is read by the columnar path first (bulk.py); one it declines
     is read again row by row, its writes so far undone.
     """
-    if isinstance(source, _CsvSource) and isinstance(source.source, str | Path):
+    if isinstance(source, CsvSource) and isinstance(source.source, str | Path):
         result = _import_plain(source, targets, store, taken)
         if result is not None:
             return result
@@ -150,7 +152,7 @@ def _import_one(source, targets: Targets, store: ObservationStore, taken: Taken
     return result
 
 
-def _import_plain(source: _CsvSource, targets: Targets, store: ObservationStore,
+def _import_plain(source: CsvSource, targets: Targets, store: ObservationStore,
                   taken: Taken) -> ImportResult | None:
     """Import a plain file through the columnar path, or return None (nothing written).
 
@@ -249,99 +251,3 @@ def _write(store: ObservationStore, chunk: list[tuple], lines: list[int],
 
 def _same(value: date) -> date:
     return value
-
-
-class _CsvSource:
-    """A CSV file or text stream, read for the import, reporting its progress."""
-
-    def __init__(self, source: Source, progress: Progress | None):
-        self.source, self.progress = source, progress
-        self.stream: IO[str] | None = None
-        self.opened = False
-        self.reported = 0
-
-    def open(self, problems: Problems) -> tuple[str, Any]:
-        """Return the source's name and a csv reader over it."""
-        if not isinstance(self.source, str | Path):
-            self.stream = self.source
-            name = str(getattr(self.source, "name", "upload"))
-            return name, csv.reader(self._lines(), strict=True)
-        try:
-            # utf-8-sig: spreadsheets often start their CSV with a byte-order mark.
-            self.stream = open(self.source, newline="", encoding="utf-8-sig")  # noqa: SIM115
-            self.opened = True
-        except OSError as error:
-            problems.add(0, "", f"cannot be read: {error.strerror or error}")
-            return str(self.source), csv.reader([])
-        return str(self.source), csv.reader(self._lines(), strict=True)
-
-    def _lines(self):
-        return capped_lines(self.stream, MAX_LINE_CHARS, "observation row")
-
-    def report(self) -> None:
-        """Tell the progress bar how many more bytes were read."""
-        buffer = getattr(self.stream, "buffer", None)
-        if buffer is not None:
-            self.told(buffer.tell())
-
-    def told(self, position: int) -> None:
-        """Tell the progress bar the file is read up to `position` bytes; a row path
-        reading a file the columnar path declined tells only what is beyond it."""
-        if self.progress is not None and position > self.reported:
-            self.progress(position - self.reported)
-            self.reported = position
-
-    def close(self) -> None:
-        """Close the file this source opened."""
-        if self.opened and self.stream is not None:
-            self.stream.close()
-
-
-class _RowsSource:
-    """Rows given as dicts (web form, JSON API), read as if they were a CSV."""
-
-    def __init__(self, rows: list[dict[str, Any]], name: str, lines: list[int] | None = None):
-        self.rows, self.name, self.lines = rows, name, lines
-
-    def open(self, problems: Problems) -> tuple[str, _Records]:
-        """Return the name and the rows as records under a header of their keys."""
-        known = KEY_COLUMNS + (SCOPE,) + VALUE_NAMES
-        names = {str(name) for row in self.rows for name in row}
-        header = [name for name in known if name in names] + sorted(names - set(known))
-        records = [header] + [[_text(row.get(name)) for name in header] for row in self.rows]
-        return self.name, _Records(records, self.lines)
-
-    def report(self) -> None:
-        """Nothing to report: the rows are already in memory."""
-
-    def close(self) -> None:
-        """Nothing to close."""
-
-
-class _Records:
-    """Iterate records like csv.reader, the header being line 0 so rows count from 1.
-
-    Given `lines` (one per row after the header), those are the rows' line numbers.
-    """
-
-    def __init__(self, records: list[list[str]], lines: list[int] | None = None):
-        self.records = iter(records)
-        self.lines = iter([1] + lines) if lines is not None else None
-        self.line_num = -1
-
-    def __iter__(self) -> _Records:
-        return self
-
-    def __next__(self) -> list[str]:
-        record = next(self.records)
-        self.line_num = self.line_num + 1 if self.lines is None else next(self.lines)
-        return record
-
-
-def _text(value: Any) -> str:
-    """Render a JSON or form value as the CSV text the checks read."""
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)

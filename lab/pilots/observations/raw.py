@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 
 from lab import db
-from lab.pilots.observations import cells, importer
+from lab.pilots.observations import cells, importer, sources
 from lab.pilots.observations.cells import SKIP, Refused
 from lab.pilots.observations.lines import Unreadable, capped_lines
 from lab.pilots.observations.mapping import (
@@ -132,7 +132,7 @@ class _Reader:
         def read_bytes(count: int) -> None:
             pending["bytes"] += count
 
-        stream = importer._CsvSource(source, read_bytes)
+        stream = sources.CsvSource(source, read_bytes)
 
         def report(rows: int) -> None:
             stream.report()
